@@ -65,6 +65,10 @@ def fetch_host_key(host, port, algorithm, timeout, client_banner=None):
             'fingerprint_sha256': sha256_fingerprint(blob),
             'public_key': '%s %s' % (key.get_name(), base64.b64encode(blob).decode('ascii')),
         }
+    except EOFError:
+        return {'algorithm': algorithm, 'error': 'the server closed the connection during the key exchange for %s '
+                '(it may offer the algorithm without holding a key of that type, or refuse every key exchange '
+                'paramiko %s offers)' % (algorithm, paramiko.__version__)}
     except Exception as exc:  # paramiko raises many types; each becomes a per-algorithm error, never a crash
         text = str(exc) or exc.__class__.__name__
         return {'algorithm': algorithm, 'error': 'key exchange for %s failed: %s' % (algorithm, text[:300])}

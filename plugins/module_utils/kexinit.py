@@ -312,11 +312,11 @@ class ServerHelloParser:
         self.pre_banner = []
         self._pre_banner_bytes = 0
         self._skipped = 0
-        self._seen_any = False
+        self.received = False
 
     def feed(self, data):
         if data:
-            self._seen_any = True
+            self.received = True
             self._buf += data
         if self.banner is None:
             if not self._read_lines():
@@ -403,7 +403,7 @@ class ServerHelloParser:
 
     def eof(self):
         """The peer closed the connection; raise the error that describes what was missing."""
-        if not self._seen_any:
+        if not self.received:
             raise ProbeError('closed', 'the server closed the connection without sending anything')
         if self.banner is None:
             if self._buf.startswith(b'SSH-'):

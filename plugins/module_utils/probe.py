@@ -98,7 +98,9 @@ class _HelloProtocol(asyncio.Protocol):
     def connection_lost(self, exc):
         if self.done.done():
             return
-        if isinstance(exc, ConnectionResetError) or getattr(exc, 'errno', None) == errno.ECONNRESET:
+        reset = isinstance(exc, ConnectionResetError) or getattr(exc, 'errno', None) == errno.ECONNRESET
+        # A reset after non-SSH bytes is a foreign service hanging up: let the parser say what it was.
+        if reset and not (self.parser.banner is None and self.parser.received):
             self.done.set_result(ProbeError('reset', 'connection reset by the server%s'
                                             % (' after its identification line' if self.parser.banner else ''),
                                             banner=self.parser.banner))
@@ -114,7 +116,7 @@ def _connect_error(exc, host, port, address):
     if isinstance(exc, ConnectionRefusedError):
         return ProbeError('refused', 'connection refused by %s: nothing listens there' % where)
     if isinstance(exc, ConnectionResetError):
-        return ProbeError('reset', 'connection to %s reset while connecting' % where)
+        return ProbeError('reset', 'connection to %s was reset by the server' % where)
     code = getattr(exc, 'errno', None)
     text = getattr(exc, 'strerror', None) or str(exc) or exc.__class__.__name__
     if code in (errno.ENETUNREACH, errno.EHOSTUNREACH):
@@ -137,6 +139,9 @@ async def _resolve(loop, host, port, family):
         infos = await loop.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise ProbeError('dns', 'cannot resolve %s: %s' % (host, exc.strerror or exc))
+    except UnicodeError as exc:
+        # Python's IDNA codec refuses empty or over-long labels before any query is sent.
+        raise ProbeError('dns', 'cannot resolve %s: not a valid host name (%s)' % (host, exc))
     if not infos:
         raise ProbeError('dns', 'cannot resolve %s: no addresses' % host)
     return [(info[0], info[4]) for info in infos]
