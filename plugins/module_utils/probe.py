@@ -167,8 +167,8 @@ async def _read_hello(loop, host, port, family, banner_line, progress):
         done = loop.create_future()
         protocol = _HelloProtocol(banner_line, done)
         try:
-            transport, _ = await loop.create_connection(lambda: protocol, host=sockaddr[0], port=sockaddr[1],
-                                                        family=fam)
+            transport, dummy = await loop.create_connection(lambda: protocol, host=sockaddr[0], port=sockaddr[1],
+                                                            family=fam)
         except OSError as exc:
             last_error = _connect_error(exc, host, port, sockaddr[0])
             continue

@@ -28,7 +28,7 @@ description:
   - Runs wherever the task runs, usually on the controller (C(delegate_to) V(localhost)) or on the managed
     node itself to see the server from its own side.
 author:
-  - fleetcrypto.sftp contributors
+  - fleetcrypto.sftp contributors (@fleetcrypto)
 requirements:
   - paramiko >= 3.0, only for O(host_keys=true)
 attributes:
@@ -348,7 +348,13 @@ results:
   returned: batch mode
   type: list
   elements: dict
-  sample: [{host: 127.0.0.1, port: 2222, failed: true, reason: refused, msg: "connection refused by 127.0.0.1 port 2222: nothing listens there", elapsed_ms: 0.4}]
+  sample:
+    - host: 127.0.0.1
+      port: 2222
+      failed: true
+      reason: refused
+      msg: "connection refused by 127.0.0.1 port 2222: nothing listens there"
+      elapsed_ms: 0.4
 summary:
   description: Batch mode. Counts of probed, succeeded and failed targets, and the failures per reason.
   returned: batch mode

@@ -90,7 +90,7 @@ class _Server:
 
     def start(self, attempts=3, timeout=20.0):
         last = ''
-        for _attempt in range(attempts):
+        for dummy in range(attempts):
             self.port = free_port()
             self.prepare()
             with open(self.log_path, 'ab') as log:
@@ -159,7 +159,7 @@ class Sshd(_Server):
         self.config_path = os.path.join(self.dir, 'sshd_config')
 
     def prepare(self):
-        self.ports = [self.port] + [free_port() for _ in range(self.extra_ports)]
+        self.ports = [self.port] + [free_port() for dummy in range(self.extra_ports)]
         lines = ['ListenAddress %s:%d' % (LOOPBACK, port) for port in self.ports]
         for key_type in self.host_key_types:
             lines.append('HostKey %s' % keygen(os.path.join(self.dir, 'host_%s' % key_type), key_type))

@@ -256,7 +256,7 @@ def test_any_bytes_after_a_banner_yield_an_offer_or_a_clean_error(data):
 @given(OFFERS, st.data())
 def test_mutated_real_packets_yield_an_offer_or_a_clean_error(offer, data):
     packet = bytearray(stream(offer))
-    for _ in range(data.draw(st.integers(1, 8))):
+    for dummy in range(data.draw(st.integers(1, 8))):
         index = data.draw(st.integers(0, len(packet) - 1))
         packet[index] = data.draw(st.integers(0, 255))
     cut = data.draw(st.integers(0, len(packet)))

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Install everything the demo lab and the tests need on a fresh Debian machine, idempotently:
+#   * Debian packages: the real SSH servers the tests start (OpenSSH, ProFTPD mod_sftp, dropbear);
+#   * a virtual environment in .venv with requirements.txt and tests/requirements.txt.
+# Usage: scripts/bootstrap.sh [extra apt packages...]     (run as root, or with sudo available)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(openssh-server openssh-client proftpd-core proftpd-mod-crypto dropbear-bin python3-venv git shellcheck "$@")
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "bootstrap: installing Debian packages: ${missing[*]}"
+  # Packages must not start their daemons (sshd on port 22, proftpd on 21): the tests start their own on
+  # loopback. policy-rc.d is the Debian way to say so during an install.
+  added_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod 755 /usr/sbin/policy-rc.d
+    added_policy=1
+  fi
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  [ "$added_policy" -eq 1 ] && as_root rm -f /usr/sbin/policy-rc.d
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+
+# ansible-test bootstraps pip into its sanity-test virtual environments with a script it downloads from a
+# host outside the package registries. Give it an equivalent that uses ensurepip and PyPI instead.
+.venv/bin/python - <<'PY'
+import os, re, shutil
+import ansible_test
+source = os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')
+version = re.search(r"pip='([\d.]+)'", open(source).read()).group(1)
+cache = os.path.expanduser('~/.ansible/test/cache/get_pip_%s.py' % version.replace('.', '_'))
+os.makedirs(os.path.dirname(cache), exist_ok=True)
+shutil.copy('scripts/ansible_test_get_pip.py', cache)
+PY
+echo "bootstrap: ready ($(.venv/bin/ansible --version | head -1))"
