@@ -197,8 +197,13 @@ class HostilePeer:
             conn.settimeout(30)
             behaviour(conn)
             if expect is None:
-                # A well-formed server keeps the connection open for the key exchange; closing at once with
-                # the client's banner unread would make the kernel send a reset instead.
+                # A well-formed server keeps the connection open for the key exchange.
+                _hold(conn)
+            elif behaviour is not _reset:
+                # Close gracefully (FIN, then drain): closing with the client's banner unread would make the
+                # kernel send a reset, and the client would see 'reset' instead of the scenario's outcome.
+                conn.shutdown(socket.SHUT_WR)
+                conn.settimeout(5)
                 _hold(conn)
         except OSError:
             pass

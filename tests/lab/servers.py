@@ -160,14 +160,16 @@ class Sshd(_Server):
 
     def prepare(self):
         self.ports = [self.port] + [free_port() for dummy in range(self.extra_ports)]
-        lines = ['ListenAddress %s:%d' % (LOOPBACK, port) for port in self.ports]
+        # sshd keeps the first value it reads for most keywords, so the caller's settings come first and the
+        # lab's defaults after them only fill in what the caller left unset.
+        lines = ['%s %s' % (key, ','.join(value) if isinstance(value, (list, tuple)) else value)
+                 for key, value in self.settings.items()]
+        lines += ['ListenAddress %s:%d' % (LOOPBACK, port) for port in self.ports]
         for key_type in self.host_key_types:
             lines.append('HostKey %s' % keygen(os.path.join(self.dir, 'host_%s' % key_type), key_type))
         lines += ['PidFile none', 'StrictModes no', 'UsePAM no', 'PasswordAuthentication no',
                   'KbdInteractiveAuthentication no', 'AuthorizedKeysFile none', 'LogLevel ERROR',
                   'Subsystem sftp internal-sftp']
-        for key, value in self.settings.items():
-            lines.append('%s %s' % (key, ','.join(value) if isinstance(value, (list, tuple)) else value))
         with open(self.config_path, 'w') as handle:
             handle.write('\n'.join(lines) + '\n')
         # sshd insists on its privilege-separation directory when started as root.
