@@ -2,30 +2,171 @@
 # Copyright (c) fleetcrypto.sftp contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fetch a server's host key for one host-key algorithm by completing a key exchange with paramiko.
+"""Learn a server's host key for one host-key algorithm from the first half of a key exchange.
 
-The KEXINIT alone names the host-key algorithms but not the keys. To learn a key's type, size and
-fingerprint we must finish a key exchange in which the server signs with that key; paramiko does that,
-and we stop right there: no authentication is ever attempted. Plain Python, no Ansible imports.
+The KEXINIT names host-key algorithms but not keys. The key itself (K_S) travels in the server's key-exchange
+reply (RFC 4253 section 8, RFC 5656 section 4, RFC 8731, RFC 4419 section 3), unencrypted, right after our
+own key-exchange message. So we send a KEXINIT that allows exactly one host-key algorithm, send an ephemeral
+public value, read the reply and stop: no shared secret is computed, no NEWKEYS, no authentication.
+
+We do not verify the server's signature: it would prove only that whoever answered holds the private half
+of the key it presented, which a man in the middle can do for its own key too. Fingerprints are for
+comparison with a trusted record (known_hosts, an inventory), not proof of identity by themselves. Not
+verifying also means legacy algorithms that current libraries refuse (``ssh-rsa`` with SHA-1, ``ssh-dss``)
+can still be inventoried.
+
+Plain Python and asyncio, no Ansible imports; ``cryptography`` (a dependency of ansible-core) is used only
+to make curve25519/ECDH ephemeral keys, and the Diffie-Hellman methods work without it.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import asyncio
 import base64
 import hashlib
-import logging
-import socket
+import os
+import struct
+
+from .kexinit import (
+    MSG_DISCONNECT,
+    NAME_LIST_KEYS,
+    ProbeError,
+    ServerHelloParser,
+    build_kexinit,
+    build_packet,
+    disconnect_text,
+)
 
 try:
-    import paramiko
-    HAS_PARAMIKO = True
-    PARAMIKO_IMPORT_ERROR = None
-except ImportError as _exc:  # pragma: no cover - depends on the environment
-    paramiko = None
-    HAS_PARAMIKO = False
-    PARAMIKO_IMPORT_ERROR = _exc
+    from cryptography.hazmat.primitives.asymmetric import ec, x25519
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    HAS_CRYPTOGRAPHY = True
+except ImportError:  # pragma: no cover - depends on the environment
+    HAS_CRYPTOGRAPHY = False
+
+MSG_KEXDH_INIT = 30          # also SSH_MSG_KEX_ECDH_INIT (RFC 5656)
+MSG_KEXDH_REPLY = 31         # also SSH_MSG_KEX_ECDH_REPLY and SSH_MSG_KEX_DH_GEX_GROUP (RFC 4419)
+MSG_KEX_DH_GEX_INIT = 32
+MSG_KEX_DH_GEX_REPLY = 33
+MSG_KEX_DH_GEX_REQUEST = 34
+
+# RFC 3526 section 1 / RFC 2409 section 6: the MODP primes are p = 2^n - 2^(n-64) - 1 + 2^64 * (floor(2^(n-130) pi) + k)
+# with generator 2. Deriving them from that formula avoids transcribing thousands of hex digits; the unit
+# tests check that each is a safe prime and equals paramiko's constants.
+MODP_GROUPS = {
+    # kex name: (bits n, k)
+    'diffie-hellman-group1-sha1': (1024, 129093),        # Oakley group 2, RFC 2409 section 6.2
+    'diffie-hellman-group14-sha1': (2048, 124476),       # RFC 3526 section 3
+    'diffie-hellman-group14-sha256': (2048, 124476),     # RFC 8268
+    'diffie-hellman-group16-sha512': (4096, 240904),     # RFC 3526 section 5, RFC 8268
+    'diffie-hellman-group18-sha512': (8192, 4743158),    # RFC 3526 section 7, RFC 8268
+}
+GEX_METHODS = ('diffie-hellman-group-exchange-sha256', 'diffie-hellman-group-exchange-sha1')
+ECDH_CURVES = {'ecdh-sha2-nistp256': 'SECP256R1', 'ecdh-sha2-nistp384': 'SECP384R1', 'ecdh-sha2-nistp521': 'SECP521R1'}
+CURVE25519 = ('curve25519-sha256', 'curve25519-sha256@libssh.org')
+
+# Cheapest first: the server takes the first method of our list that it also offers (RFC 4253 section 7.1).
+_PREFERENCE = CURVE25519 + tuple(ECDH_CURVES) + (
+    'diffie-hellman-group14-sha256', 'diffie-hellman-group14-sha1') + GEX_METHODS + (
+    'diffie-hellman-group16-sha512', 'diffie-hellman-group1-sha1', 'diffie-hellman-group18-sha512')
+
+# What a GEX request asks for (RFC 4419 section 3): accept anything from 1024 bits so old servers answer too.
+GEX_MIN, GEX_PREFERRED, GEX_MAX = 1024, 2048, 8192
+
+_KEY_BITS = {'ssh-ed25519': 256, 'ssh-ed448': 456, 'sk-ssh-ed25519@openssh.com': 256,
+             'nistp256': 256, 'nistp384': 384, 'nistp521': 521}
+_CERT_SUFFIX = '-cert-v01@openssh.com'
+
+
+def supported_kex():
+    """Key-exchange methods this fetcher can start, in the order it proposes them."""
+    return [name for name in _PREFERENCE if HAS_CRYPTOGRAPHY or name in MODP_GROUPS or name in GEX_METHODS]
+
+
+_PI_CACHE = {}
+
+
+def _pi_scaled(bits):
+    """floor(pi * 2^bits), by Machin's formula in integer arithmetic (with guard bits)."""
+    if bits not in _PI_CACHE:
+        guard = 64
+        one = 1 << (bits + guard)
+
+        def arctan_inv(x):
+            total, term, n, sign = 0, one // x, 1, 1
+            while term:
+                total += sign * (term // n)
+                term //= x * x
+                n += 2
+                sign = -sign
+            return total
+        _PI_CACHE[bits] = (4 * (4 * arctan_inv(5) - arctan_inv(239))) >> guard
+    return _PI_CACHE[bits]
+
+
+def modp_prime(kex_name):
+    """The RFC 3526 / RFC 2409 prime for a fixed-group Diffie-Hellman method."""
+    n, k = MODP_GROUPS[kex_name]
+    return (1 << n) - (1 << (n - 64)) - 1 + (1 << 64) * (_pi_scaled(n - 130) + k)
+
+
+def encode_string(data):
+    return struct.pack('>I', len(data)) + data
+
+
+def encode_mpint(value):
+    """RFC 4251 section 5 mpint of a non-negative integer."""
+    if value == 0:
+        return struct.pack('>I', 0)
+    raw = value.to_bytes((value.bit_length() + 7) // 8, 'big')
+    if bytearray(raw[:1])[0] & 0x80:
+        raw = b'\x00' + raw  # keep the sign bit clear: the value is positive
+    return encode_string(raw)
+
+
+class _Reader:
+    """Bounds-checked reader of SSH wire types from one payload."""
+
+    def __init__(self, data, what):
+        self.data = data
+        self.pos = 0
+        self.what = what
+
+    def string(self):
+        if self.pos + 4 > len(self.data):
+            raise ProbeError('protocol_error', '%s ends early' % self.what)
+        (length,) = struct.unpack_from('>I', self.data, self.pos)
+        start = self.pos + 4
+        if length > len(self.data) - start:
+            raise ProbeError('protocol_error', '%s has a field of %d bytes past its end' % (self.what, length))
+        self.pos = start + length
+        return self.data[start:self.pos]
+
+    def mpint(self):
+        return int.from_bytes(self.string(), 'big', signed=True)
+
+    def text(self):
+        return self.string().decode('ascii', 'replace')
+
+
+def describe_key(blob):
+    """Return ``(key_type, bits)`` for a public-key blob (RFC 4253 section 6.6, RFC 5656, RFC 8709, certs)."""
+    reader = _Reader(blob, 'host key blob')
+    key_type = reader.text()
+    base = key_type[:-len(_CERT_SUFFIX)] if key_type.endswith(_CERT_SUFFIX) else key_type
+    if base != key_type:
+        reader.string()  # certificate nonce precedes the key fields
+    bits = _KEY_BITS.get(base)
+    if base == 'ssh-rsa':
+        reader.mpint()
+        bits = reader.mpint().bit_length()
+    elif base == 'ssh-dss':
+        bits = reader.mpint().bit_length()
+    elif base.startswith('ecdsa-sha2-') or base.startswith('sk-ecdsa-sha2-'):
+        bits = _KEY_BITS.get(reader.text())
+    return key_type, bits
 
 
 def sha256_fingerprint(key_blob):
@@ -34,46 +175,113 @@ def sha256_fingerprint(key_blob):
     return 'SHA256:' + base64.b64encode(digest).decode('ascii').rstrip('=')
 
 
-def fetch_host_key(host, port, algorithm, timeout, client_banner=None):
-    """Return ``{algorithm, type, bits, fingerprint_sha256, public_key}`` or ``{algorithm, error}``."""
-    if not HAS_PARAMIKO:
-        return {'algorithm': algorithm, 'error': 'paramiko is not installed: %s' % PARAMIKO_IMPORT_ERROR}
-    logging.getLogger('paramiko').setLevel(logging.CRITICAL)
-    sock = None
-    transport = None
+def _ephemeral(kex, group=None):
+    """Our key-exchange message body for ``kex`` (the value itself; the private half is thrown away)."""
+    if kex in CURVE25519:
+        public = x25519.X25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return encode_string(public)
+    if kex in ECDH_CURVES:
+        private = ec.generate_private_key(getattr(ec, ECDH_CURVES[kex])())
+        return encode_string(private.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint))
+    prime, generator = group
+    exponent = int.from_bytes(os.urandom(32), 'big') | (1 << 255)
+    return encode_mpint(pow(generator, exponent, prime))
+
+
+class _Session:
+    """One connection: our KEXINIT out, the server's hello in, then packets one at a time."""
+
+    def __init__(self, reader, writer):
+        self.reader = reader
+        self.writer = writer
+        self.parser = ServerHelloParser()
+        self.hello = None
+
+    async def hello_and_kexinit(self):
+        while self.hello is None:
+            data = await self.reader.read(65536)
+            if not data:
+                self.parser.eof()
+            self.hello = self.parser.feed(data)
+        return self.hello
+
+    async def payload(self, expected):
+        while True:
+            payload = self.parser.next_payload()
+            if payload is not None:
+                msg = bytearray(payload[:1])[0]
+                if msg == MSG_DISCONNECT:
+                    raise ProbeError('disconnected', 'server disconnected during the key exchange: %s'
+                                     % disconnect_text(payload))
+                if msg != expected:
+                    raise ProbeError('protocol_error', 'expected key-exchange message %d, got %d' % (expected, msg))
+                return payload
+            data = await self.reader.read(65536)
+            if not data:
+                raise ProbeError('closed', 'server closed the connection during the key exchange (servers such as '
+                                 'dropbear 2022.83 offer host-key algorithms they hold no key for)')
+            self.parser.push(data)
+
+
+async def _exchange(address, port, algorithm, offer, banner_line, kex):
+    reader, writer = await asyncio.open_connection(address, port)
     try:
-        sock = socket.create_connection((host, port), timeout=timeout)
-        sock.settimeout(timeout)
-        transport = paramiko.Transport(sock)
-        if client_banner:
-            transport.local_version = client_banner
-        transport.banner_timeout = timeout
-        transport.handshake_timeout = timeout
-        try:
-            # SecurityOptions refuses names paramiko does not implement.
-            transport.get_security_options().key_types = [algorithm]
-        except ValueError:
-            return {'algorithm': algorithm, 'error': 'paramiko %s cannot verify host-key algorithm %s'
-                    % (paramiko.__version__, algorithm)}
-        transport.start_client(timeout=timeout)
-        key = transport.get_remote_server_key()
-        blob = key.asbytes()
-        return {
-            'algorithm': algorithm,
-            'type': key.get_name(),
-            'bits': key.get_bits(),
-            'fingerprint_sha256': sha256_fingerprint(blob),
-            'public_key': '%s %s' % (key.get_name(), base64.b64encode(blob).decode('ascii')),
-        }
-    except EOFError:
-        return {'algorithm': algorithm, 'error': 'the server closed the connection during the key exchange for %s '
-                '(it may offer the algorithm without holding a key of that type, or refuse every key exchange '
-                'paramiko %s offers)' % (algorithm, paramiko.__version__)}
-    except Exception as exc:  # paramiko raises many types; each becomes a per-algorithm error, never a crash
-        text = str(exc) or exc.__class__.__name__
-        return {'algorithm': algorithm, 'error': 'key exchange for %s failed: %s' % (algorithm, text[:300])}
+        proposal = {key: offer[key] for key in NAME_LIST_KEYS}
+        proposal['kex_algorithms'] = [kex]
+        proposal['server_host_key_algorithms'] = [algorithm]
+        writer.write((banner_line + '\r\n').encode('ascii') + build_packet(build_kexinit(proposal, os.urandom(16))))
+        session = _Session(reader, writer)
+        await session.hello_and_kexinit()
+        group = None
+        if kex in MODP_GROUPS:
+            group = (modp_prime(kex), 2)
+        elif kex in GEX_METHODS:
+            writer.write(build_packet(struct.pack('>BIII', MSG_KEX_DH_GEX_REQUEST, GEX_MIN, GEX_PREFERRED, GEX_MAX)))
+            params = _Reader(await session.payload(MSG_KEXDH_REPLY), 'DH group-exchange group')
+            params.pos = 1
+            group = (params.mpint(), params.mpint())
+            if group[0] < 3 or group[0].bit_length() > GEX_MAX or not 1 < group[1] < group[0]:
+                raise ProbeError('protocol_error', 'server sent an unusable DH group-exchange group')
+        init_msg = MSG_KEX_DH_GEX_INIT if kex in GEX_METHODS else MSG_KEXDH_INIT
+        writer.write(build_packet(bytes(bytearray([init_msg])) + _ephemeral(kex, group)))
+        reply = _Reader(await session.payload(MSG_KEX_DH_GEX_REPLY if kex in GEX_METHODS else MSG_KEXDH_REPLY),
+                        'key-exchange reply')
+        reply.pos = 1
+        blob = reply.string()
+        reply.string()  # the server's ephemeral value (Q_S or f)
+        signature = _Reader(reply.string(), 'signature')
+        return blob, signature.text()
     finally:
-        if transport is not None:
-            transport.close()
-        elif sock is not None:
-            sock.close()
+        writer.transport.abort()
+
+
+async def fetch_host_key_async(address, port, algorithm, offer, timeout, banner_line):
+    """Return ``{algorithm, type, bits, fingerprint_sha256, public_key, kex, signature_algorithm}`` or
+    ``{algorithm, error}``; never raises for network or peer problems."""
+    kex = next((name for name in supported_kex() if name in offer['kex_algorithms']), None)
+    if kex is None:
+        return {'algorithm': algorithm, 'error': 'no key exchange method in common: the server offers %s; this '
+                'fetcher can start %s' % (','.join(offer['kex_algorithms']), ','.join(supported_kex()))}
+    missing = [key for key in NAME_LIST_KEYS[2:8] if not offer[key]]
+    if missing:
+        return {'algorithm': algorithm, 'error': 'the server offers no %s, so no key exchange can start' % missing[0]}
+    try:
+        blob, signature_algorithm = await asyncio.wait_for(
+            _exchange(address, port, algorithm, offer, banner_line, kex), timeout)
+        key_type, bits = describe_key(blob)
+    except asyncio.TimeoutError:
+        return {'algorithm': algorithm, 'kex': kex, 'error': 'no key-exchange reply within %g s' % timeout}
+    except ProbeError as exc:
+        return {'algorithm': algorithm, 'kex': kex, 'error': exc.msg}
+    except (OSError, EOFError) as exc:
+        return {'algorithm': algorithm, 'kex': kex, 'error': 'connection failed during the key exchange: %s'
+                % (exc.strerror if isinstance(exc, OSError) and exc.strerror else exc.__class__.__name__)}
+    return {
+        'algorithm': algorithm,
+        'type': key_type,
+        'bits': bits,
+        'fingerprint_sha256': sha256_fingerprint(blob),
+        'public_key': '%s %s' % (key_type, base64.b64encode(blob).decode('ascii')),
+        'kex': kex,
+        'signature_algorithm': signature_algorithm,
+    }

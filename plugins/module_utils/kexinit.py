@@ -61,6 +61,11 @@ MAX_SKIPPED_MESSAGES = 16
 STRICT_KEX_SERVER = 'kex-strict-s-v00@openssh.com'
 EXT_INFO_SERVER = 'ext-info-s'
 
+# Lines OpenSSH's sshd writes, instead of its banner, when it turns a connection away because of its limits
+# (openssh-portable sshd.c: "Exceeded MaxStartups" for MaxStartups / PerSourceMaxStartups, and "Not allowed
+# at this time" for PerSourcePenalties since 9.8).
+THROTTLE_LINES = ('Exceeded MaxStartups', 'Not allowed at this time')
+
 # Characters allowed in an algorithm name on the wire: printable US-ASCII except comma (RFC 4251 section 5
 # and 6). Anything else is refused here, so no control character or space from a hostile server can ever
 # reach a configuration file later.
@@ -78,6 +83,7 @@ REASONS = (
     'ssh1_only',       # the server speaks only SSH protocol 1.x
     'protocol_error',  # it claims SSH-2.0 but sent something malformed
     'disconnected',    # the server sent SSH_MSG_DISCONNECT before its KEXINIT
+    'throttled',       # an SSH server refused the connection because of its connection limits
     'invalid_input',   # the probe's own parameters were wrong
 )
 
@@ -314,14 +320,30 @@ class ServerHelloParser:
         self._skipped = 0
         self.received = False
 
-    def feed(self, data):
+    def push(self, data):
+        """Add received bytes without interpreting them (see :meth:`next_payload`)."""
         if data:
             self.received = True
             self._buf += data
+
+    def feed(self, data):
+        self.push(data)
         if self.banner is None:
             if not self._read_lines():
                 return None
-        return self._read_packets()
+        while True:
+            payload = self.next_payload()
+            if payload is None:
+                return None
+            msg = bytearray(payload[:1])[0]
+            if msg == MSG_KEXINIT:
+                offer, warnings = self._parse_kexinit(payload)
+                return ServerHello(self.banner, self.pre_banner, offer, warnings, payload)
+            if msg == MSG_DISCONNECT:
+                raise ProbeError('disconnected', 'server disconnected before key exchange: %s'
+                                 % disconnect_text(payload), banner=self.banner)
+            raise ProbeError('protocol_error', 'expected SSH_MSG_KEXINIT (20) as the first message, got message %d'
+                             % msg, banner=self.banner)
 
     def _read_lines(self):
         """Consume text lines until the identification line; True once it has been read."""
@@ -365,14 +387,17 @@ class ServerHelloParser:
         raise ProbeError('not_ssh', 'not an SSH service: %s%s; it sent %s'
                          % (why, ' (looks like %s)' % kind if kind else '', _printable(raw, 40)))
 
-    def _read_packets(self):
-        """Consume binary packets until the KEXINIT; returns a ServerHello or None."""
+    def next_payload(self):
+        """The next complete unencrypted packet's payload after the identification line, or None.
+
+        SSH_MSG_IGNORE, SSH_MSG_DEBUG and SSH_MSG_UNIMPLEMENTED are skipped (a bounded number of them).
+        """
         while True:
             if len(self._buf) < 5:
                 return None
             length, padding = struct.unpack_from('>IB', self._buf, 0)
             if length > self._max_packet:
-                raise ProbeError('protocol_error', 'first packet claims %d bytes, over the %d-byte cap'
+                raise ProbeError('protocol_error', 'packet claims %d bytes, over the %d-byte cap'
                                  % (length, self._max_packet), banner=self.banner)
             if length < padding + 2:
                 raise ProbeError('protocol_error', 'malformed packet: length %d with padding %d leaves no payload'
@@ -381,18 +406,11 @@ class ServerHelloParser:
                 return None
             payload = bytes(self._buf[5:4 + length - padding])
             del self._buf[:4 + length]
-            msg = bytearray(payload[:1])[0]
-            if msg == MSG_KEXINIT:
-                offer, warnings = self._parse_kexinit(payload)
-                return ServerHello(self.banner, self.pre_banner, offer, warnings, payload)
-            if msg == MSG_DISCONNECT:
-                raise ProbeError('disconnected', 'server disconnected before key exchange: %s'
-                                 % _disconnect_text(payload), banner=self.banner)
-            if msg in (MSG_IGNORE, MSG_DEBUG, MSG_UNIMPLEMENTED) and self._skipped < MAX_SKIPPED_MESSAGES:
+            if bytearray(payload[:1])[0] in (MSG_IGNORE, MSG_DEBUG, MSG_UNIMPLEMENTED) \
+                    and self._skipped < MAX_SKIPPED_MESSAGES:
                 self._skipped += 1
                 continue
-            raise ProbeError('protocol_error', 'expected SSH_MSG_KEXINIT (20) as the first message, got message %d'
-                             % msg, banner=self.banner)
+            return payload
 
     def _parse_kexinit(self, payload):
         try:
@@ -406,6 +424,11 @@ class ServerHelloParser:
         if not self.received:
             raise ProbeError('closed', 'the server closed the connection without sending anything')
         if self.banner is None:
+            throttle = next((line for line in self.pre_banner if line.strip() in THROTTLE_LINES), None)
+            if throttle:
+                raise ProbeError('throttled', 'the SSH server turned the connection away because of its connection '
+                                 'limits ("%s": OpenSSH MaxStartups, PerSourceMaxStartups or PerSourcePenalties); '
+                                 'retry later or with lower concurrency' % throttle.strip())
             if self._buf.startswith(b'SSH-'):
                 raise ProbeError('protocol_error', 'connection closed in the middle of the identification line',
                                  banner=_printable(bytes(self._buf)))
@@ -420,7 +443,7 @@ class ServerHelloParser:
                          banner=self.banner)
 
 
-def _disconnect_text(payload):
+def disconnect_text(payload):
     """Describe an SSH_MSG_DISCONNECT payload: reason code and the (bounded, sanitized) description."""
     if len(payload) < 9:
         return 'malformed SSH_MSG_DISCONNECT'

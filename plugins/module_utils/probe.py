@@ -21,6 +21,7 @@ import re
 import socket
 import time
 
+from .host_keys import fetch_host_key_async
 from .kexinit import ProbeError, ServerHelloParser
 
 DEFAULT_CLIENT_BANNER = 'SSH-2.0-fleetcrypto_sftp'
@@ -28,6 +29,9 @@ DEFAULT_PORT = 22
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_CONCURRENCY = 64
 MAX_CONCURRENCY = 1024
+# Key exchanges run against one server at the same time with host_keys=true. OpenSSH starts dropping
+# unauthenticated connections at 10 (MaxStartups 10:30:100), so stay well below that.
+HOST_KEY_EXCHANGES_PER_SERVER = 3
 
 FAMILIES = {'any': socket.AF_UNSPEC, 'ipv4': socket.AF_INET, 'ipv6': socket.AF_INET6}
 
@@ -212,11 +216,11 @@ def _failure(host, port, error, started, address=None):
 
 
 async def probe_async(host, port=DEFAULT_PORT, timeout=DEFAULT_TIMEOUT, client_banner=None, address_family='any',
-                      host_keys=False, host_key_fetcher=None):
+                      host_keys=False):
     """Probe one server; always returns a result dict, never raises for network or peer problems.
 
-    ``host_key_fetcher(host, port, algorithm, timeout, client_banner)`` is called (in a worker thread) per
-    offered host-key algorithm when ``host_keys`` is true; see :mod:`.host_keys`.
+    With ``host_keys``, also start one key exchange per offered host-key algorithm (concurrently, within
+    the same ``timeout``) to learn each key; see :mod:`.host_keys`.
     """
     started = time.monotonic()
     try:
@@ -242,25 +246,16 @@ async def probe_async(host, port=DEFAULT_PORT, timeout=DEFAULT_TIMEOUT, client_b
     result.update(hello.as_dict())
     result['elapsed_ms'] = _elapsed_ms(started)
     if host_keys:
-        remaining = max(0.1, timeout - (time.monotonic() - started))
-        result['host_keys'] = await _fetch_host_keys(loop, host_key_fetcher, address, port,
-                                                     hello.offer['server_host_key_algorithms'], remaining, banner_line)
+        gate = asyncio.Semaphore(HOST_KEY_EXCHANGES_PER_SERVER)
+
+        async def fetch(algorithm):
+            async with gate:
+                return await fetch_host_key_async(address, port, algorithm, hello.offer,
+                                                  max(0.1, timeout - (time.monotonic() - started)), banner_line)
+        result['host_keys'] = list(await asyncio.gather(*(
+            fetch(algorithm) for algorithm in hello.offer['server_host_key_algorithms'])))
         result['elapsed_ms'] = _elapsed_ms(started)
     return result
-
-
-async def _fetch_host_keys(loop, fetcher, address, port, algorithms, timeout, banner_line):
-    """Run one key exchange per offered host-key algorithm, concurrently, all within ``timeout``."""
-    if fetcher is None:
-        from .host_keys import fetch_host_key as fetcher
-    calls = [loop.run_in_executor(None, fetcher, address, port, alg, timeout, banner_line) for alg in algorithms]
-    keys = []
-    for alg, call in zip(algorithms, calls):
-        try:
-            keys.append(await asyncio.wait_for(call, timeout + 1.0))
-        except asyncio.TimeoutError:
-            keys.append({'algorithm': alg, 'error': 'no key exchange within %g s' % timeout})
-    return keys
 
 
 async def probe_many_async(targets, concurrency=DEFAULT_CONCURRENCY, **options):

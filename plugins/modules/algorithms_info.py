@@ -30,7 +30,9 @@ description:
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
 requirements:
-  - paramiko >= 3.0, only for O(host_keys=true)
+  - Python 3.8 or newer where the module runs.
+  - C(cryptography) (a dependency of ansible-core) for curve25519 and ECDH key exchanges when
+    O(host_keys=true); without it only Diffie-Hellman methods are used.
 attributes:
   check_mode:
     support: full
@@ -74,10 +76,13 @@ options:
     default: any
   host_keys:
     description:
-      - When V(true), also complete one key exchange per offered host-key algorithm (with paramiko) and
-        return each host key's type, size and SHA256 fingerprint in RV(host_keys). No authentication is
-        ever attempted.
-      - Algorithms paramiko does not implement are returned with an C(error) entry instead.
+      - When V(true), also start one key exchange per offered host-key algorithm, read the host key from
+        the server's reply, and return each key's type, size and SHA256 fingerprint in RV(host_keys).
+        The exchange stops there; no authentication is ever attempted.
+      - The server's signature is not verified (it would prove nothing a man in the middle could not
+        also prove for its own key), so legacy algorithms such as C(ssh-rsa) and C(ssh-dss) are reported
+        too. Compare fingerprints with a trusted record.
+      - All exchanges run concurrently and within O(timeout).
     type: bool
     default: false
   targets:
@@ -320,10 +325,18 @@ host_keys:
       description: The public key in C(authorized_keys) / C(known_hosts) form (type and base64 blob).
       type: str
       sample: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJXLnslFvKdNT60kDQKfxO1NQgDDe16PTW/9qAJqAwC+
+    kex:
+      description: The key-exchange method used to obtain the key.
+      type: str
+      sample: curve25519-sha256
+    signature_algorithm:
+      description: The algorithm named in the server's signature (shows what it really signed with).
+      type: str
+      sample: rsa-sha2-512
     error:
       description: Why the key could not be fetched for this algorithm (instead of the other keys).
       type: str
-      sample: paramiko 3.4.0 cannot verify host-key algorithm ssh-dss
+      sample: "no key-exchange reply within 10 s"
 elapsed_ms:
   description: Milliseconds the probe took.
   returned: always
@@ -332,7 +345,9 @@ elapsed_ms:
 reason:
   description:
     - Why the probe failed, one of C(dns), C(refused), C(unreachable), C(timeout), C(reset), C(closed),
-      C(not_ssh), C(ssh1_only), C(protocol_error), C(disconnected), C(invalid_input).
+      C(not_ssh), C(ssh1_only), C(protocol_error), C(disconnected), C(throttled), C(invalid_input).
+    - C(throttled) means an SSH server turned the connection away because of its connection limits
+      (OpenSSH C(Exceeded MaxStartups)); lower O(concurrency) or retry later.
   returned: failure
   type: str
   sample: not_ssh
@@ -362,7 +377,7 @@ summary:
   sample: {total: 3, ok: 2, failed: 1, reasons: {refused: 1}}
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import (
     MAX_CONCURRENCY,
@@ -371,7 +386,6 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import (
     probe_many,
     validate_target,
 )
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.host_keys import HAS_PARAMIKO, PARAMIKO_IMPORT_ERROR
 
 
 def _summary(results):
@@ -403,8 +417,6 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if params['host_keys'] and not HAS_PARAMIKO:
-        module.fail_json(msg=missing_required_lib('paramiko'), exception=str(PARAMIKO_IMPORT_ERROR))
     try:
         normalize_client_banner(params['client_banner'])
         if not 0 < params['timeout'] <= 3600:

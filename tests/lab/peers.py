@@ -150,6 +150,7 @@ SCENARIOS = {
                            'NEWKEYS instead of KEXINIT'),
     'padding_too_long': (lambda c: c.sendall(BANNER + struct.pack('>IB', 12, 200) + b'\x14' * 11), 'protocol_error',
                          'padding longer than the packet'),
+    'throttled': (lambda c: c.sendall(b'Exceeded MaxStartups\r\n'), 'throttled', "sshd's MaxStartups refusal"),
     'disconnect': (lambda c: c.sendall(BANNER + _disconnect()), 'disconnected', 'SSH_MSG_DISCONNECT before KEXINIT'),
 }
 
@@ -157,8 +158,9 @@ SCENARIOS = {
 class HostilePeer:
     """One listening socket per scenario, all served by threads; ``stop()`` closes everything."""
 
-    def __init__(self, scenarios=None):
+    def __init__(self, scenarios=None, address=LOOPBACK):
         self.names = list(scenarios or SCENARIOS)
+        self.address = address
         self.ports = {}
         self._sockets = []
         self._threads = []
@@ -168,9 +170,9 @@ class HostilePeer:
 
     def start(self):
         for name in self.names:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock = socket.socket(socket.AF_INET6 if ':' in self.address else socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((LOOPBACK, 0))
+            sock.bind((self.address, 0))
             sock.listen(64)
             sock.settimeout(0.2)
             self._sockets.append(sock)
