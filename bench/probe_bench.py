@@ -117,8 +117,8 @@ def bench_single(rounds):
                 time.sleep(0.05)  # sshd writes its log line asynchronously; bounded wait for the count
             rows.append((name, count, wall / count * 1000.0, (connections() - before) / float(count)))
 
-        measure('bare connect+banner+KEXINIT read', lambda: asyncio.run(bare_many([{'host': '127.0.0.1', 'port': port}],
-                                                                                 1, 10)), rounds)
+        one_target = [{'host': '127.0.0.1', 'port': port}]
+        measure('bare connect+banner+KEXINIT read', lambda: asyncio.run(bare_many(one_target, 1, 10)), rounds)
         measure('algorithms_info probe (module_utils)', lambda: probe('127.0.0.1', port, timeout=10), rounds)
         ansible = os.path.join(BIN, 'ansible')
         measure('algorithms_info via `ansible localhost -m`',
@@ -194,7 +194,7 @@ def bench_batch(instances, ports_per_instance, concurrency, timeout):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--rounds', type=int, default=200, help='sequential probes per tool in the single part')
     parser.add_argument('--instances', type=int, default=32, help='sshd instances in the batch part')
     parser.add_argument('--ports', type=int, default=16, help='ports per sshd instance (at most 16)')
@@ -206,8 +206,8 @@ def main():
     if not 1 <= args.ports <= MAX_SSHD_PORTS:
         parser.error('sshd listens on at most %d ports' % MAX_SSHD_PORTS)
 
-    print('# probe benchmark (%s, %d cores, Python %s)\n' % (time.strftime('%Y-%m-%d'), os.cpu_count(),
-                                                            sys.version.split()[0]))
+    print('# probe benchmark (%s, %d cores, Python %s)\n'
+          % (time.strftime('%Y-%m-%d'), os.cpu_count(), sys.version.split()[0]))
     single = bench_single(args.rounds)
     bare = single[0][2]
     print('## One server, sequential\n')
@@ -217,9 +217,8 @@ def main():
         print('| %s | %d | %.2f | %.2f | %.1f |' % (name, count, per_ms, per_ms / bare, conns))
 
     rows, bare_wall, rss = bench_batch(args.instances, args.ports, args.concurrency, args.timeout)
-    print('\n## Batch: %d endpoints (%d sshd x %d ports), concurrency %d\n' % (args.instances * args.ports,
-                                                                              args.instances, args.ports,
-                                                                              args.concurrency))
+    print('\n## Batch: %d endpoints (%d sshd x %d ports), concurrency %d\n'
+          % (args.instances * args.ports, args.instances, args.ports, args.concurrency))
     print('| tool | endpoints | answered | wall s | endpoints/s | ratio to bare |')
     print('| --- | ---: | ---: | ---: | ---: | ---: |')
     for name, count, ok, wall in rows:
