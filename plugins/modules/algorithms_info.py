@@ -421,7 +421,10 @@ def main():
         normalize_client_banner(params['client_banner'])
         if not 0 < params['timeout'] <= 3600:
             raise ValueError('timeout must be above 0 and at most 3600 seconds, got %s' % params['timeout'])
-        validate_target('x', params['port'])
+        if not 1 <= params['port'] <= 65535:
+            raise ValueError('port %d is not from 1 to 65535' % params['port'])
+        if params['host'] is not None:
+            validate_target(params['host'], params['port'])
         if not 1 <= params['concurrency'] <= MAX_CONCURRENCY:
             raise ValueError('concurrency must be from 1 to %d, got %d' % (MAX_CONCURRENCY, params['concurrency']))
         for index, target in enumerate(params['targets'] or []):

@@ -222,6 +222,7 @@ def test_check_mode_and_invalid_input(lab, tmp_path):
         ('both', {'host': '127.0.0.1', 'targets': [{'host': '127.0.0.1'}]}, None),
         ('ipv6_literal_for_ipv4', {'host': '127.0.0.1', 'port': port, 'address_family': 'ipv6'}, None),
         ('target_bad_port', {'targets': [{'host': '127.0.0.1', 'port': 0}]}, None),
+        ('bad_host', {'host': '127.0.0.1\nPermitRootLogin yes', 'port': port}, None),
     ]
     results, _stdout = run_tasks(str(tmp_path), tasks, extra_args=['--check'])
     assert results['check']['changed'] is False and results['check']['offer']['encryption_algorithms_client_to_server']
@@ -232,6 +233,8 @@ def test_check_mode_and_invalid_input(lab, tmp_path):
     assert results['ipv6_literal_for_ipv4']['failed']
     assert results['ipv6_literal_for_ipv4']['reason'] == 'invalid_input'
     assert results['target_bad_port']['failed'] and 'targets[0]' in results['target_bad_port']['msg']
+    assert results['bad_host']['failed'] and results['bad_host']['reason'] == 'invalid_input'
+    assert 'invalid host' in results['bad_host']['msg']
 
 
 def test_timeout_bounds_a_batch_of_silent_servers(lab):
