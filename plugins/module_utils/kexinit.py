@@ -177,7 +177,11 @@ def parse_software(banner):
 
 
 def parse_name_list(data, offset, key):
-    """Read one RFC 4251 name-list at ``offset``; return ``(names, new_offset, empty_entries)``."""
+    """Read one RFC 4251 name-list at ``offset``; return ``(names, new_offset, empty_entries, first_empty)``.
+
+    ``first_empty`` is how many names came before the first empty entry (None when there is none): OpenSSH's
+    match_list() stops reading a list there, so the names after it are invisible to OpenSSH peers.
+    """
     if offset + 4 > len(data):
         raise ProbeError('protocol_error', 'KEXINIT ends before the length of name-list %s' % key)
     (length,) = struct.unpack_from('>I', data, offset)
@@ -188,28 +192,33 @@ def parse_name_list(data, offset, key):
     raw = bytes(data[offset:offset + length])
     offset += length
     if not raw:
-        return [], offset, 0
+        return [], offset, 0, None
     names = []
     empty = 0
+    first_empty = None
     for name in raw.split(b','):
         if not name:
             # RFC 4251 section 5 forbids empty names; some servers send them anyway (Cerberus FTP Server's
-            # "hmac-ripemd160,,hmac-md5"). They can never match, so drop them and count them.
+            # "hmac-ripemd160,,hmac-md5"). They can never match, so drop them, count them, and remember where
+            # the first one was.
             empty += 1
+            if first_empty is None:
+                first_empty = len(names)
             continue
         if not _NAME_CHARS.match(name):
             bad = next(b for b in bytearray(name) if not (0x21 <= b <= 0x7e))
             raise ProbeError('protocol_error', 'KEXINIT name-list %s holds a name with byte 0x%02x, which is not '
                              'printable US-ASCII: %s' % (key, bad, _printable(name)))
         names.append(name.decode('ascii'))
-    return names, offset, empty
+    return names, offset, empty, first_empty
 
 
 def parse_kexinit(payload):
     """Parse an SSH_MSG_KEXINIT payload (starting with the message byte).
 
-    Returns ``(offer, warnings)``: ``offer`` has the ten name-list keys (lists in the sender's order) plus
-    ``first_kex_packet_follows``; ``warnings`` are strings about tolerated deviations.
+    Returns ``(offer, warnings, empty_entries)``: ``offer`` has the ten name-list keys (lists in the sender's
+    order) plus ``first_kex_packet_follows``; ``warnings`` are strings about tolerated deviations;
+    ``empty_entries`` maps a name-list key to the number of names before its first empty entry.
     """
     if not payload or bytearray(payload[:1])[0] != MSG_KEXINIT:
         raise ProbeError('protocol_error', 'not an SSH_MSG_KEXINIT payload')
@@ -218,16 +227,18 @@ def parse_kexinit(payload):
     offset = 17
     offer = {}
     warnings = []
+    empty_entries = {}
     for key in NAME_LIST_KEYS:
-        offer[key], offset, empty = parse_name_list(payload, offset, key)
+        offer[key], offset, empty, first_empty = parse_name_list(payload, offset, key)
         if empty:
+            empty_entries[key] = first_empty
             warnings.append('name-list %s contains %d empty entr%s (ignored)' % (key, empty, 'y' if empty == 1 else 'ies'))
     if offset + 5 > len(payload):
         raise ProbeError('protocol_error', 'KEXINIT ends before first_kex_packet_follows and the reserved field')
     offer['first_kex_packet_follows'] = bytearray(payload[offset:offset + 1])[0] != 0
     if len(payload) > offset + 5:
         warnings.append('KEXINIT has %d bytes after the reserved field (ignored)' % (len(payload) - offset - 5))
-    return offer, warnings
+    return offer, warnings, empty_entries
 
 
 def build_kexinit(offer, cookie=b'\x00' * 16):
@@ -270,13 +281,14 @@ def _looks_like(data):
 class ServerHello:
     """What a server sent before key exchange."""
 
-    __slots__ = ('banner', 'pre_banner', 'offer', 'warnings', 'raw_kexinit')
+    __slots__ = ('banner', 'pre_banner', 'offer', 'warnings', 'empty_entries', 'raw_kexinit')
 
-    def __init__(self, banner, pre_banner, offer, warnings, raw_kexinit):
+    def __init__(self, banner, pre_banner, offer, warnings, empty_entries, raw_kexinit):
         self.banner = banner
         self.pre_banner = pre_banner
         self.offer = offer
         self.warnings = warnings
+        self.empty_entries = empty_entries
         self.raw_kexinit = raw_kexinit
 
     @property
@@ -292,7 +304,7 @@ class ServerHello:
         return EXT_INFO_SERVER in self.offer['kex_algorithms']
 
     def as_dict(self):
-        return {
+        result = {
             'banner': self.banner,
             'software': self.software,
             'offer': self.offer,
@@ -301,6 +313,9 @@ class ServerHello:
             'pre_banner_lines': list(self.pre_banner),
             'warnings': list(self.warnings),
         }
+        if self.empty_entries:
+            result['empty_entries'] = dict(self.empty_entries)
+        return result
 
 
 class ServerHelloParser:
@@ -337,8 +352,8 @@ class ServerHelloParser:
                 return None
             msg = bytearray(payload[:1])[0]
             if msg == MSG_KEXINIT:
-                offer, warnings = self._parse_kexinit(payload)
-                return ServerHello(self.banner, self.pre_banner, offer, warnings, payload)
+                offer, warnings, empty_entries = self._parse_kexinit(payload)
+                return ServerHello(self.banner, self.pre_banner, offer, warnings, empty_entries, payload)
             if msg == MSG_DISCONNECT:
                 raise ProbeError('disconnected', 'server disconnected before key exchange: %s'
                                  % disconnect_text(payload), banner=self.banner)

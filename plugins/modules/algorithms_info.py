@@ -299,6 +299,14 @@ warnings:
   type: list
   elements: str
   sample: ["name-list mac_algorithms_client_to_server contains 1 empty entry (ignored)"]
+empty_entries:
+  description:
+    - For each name-list that contained empty entries, how many names came before the first one.
+      OpenSSH stops reading a list at an empty entry, so the names after it are invisible to OpenSSH peers;
+      the negotiation filters use this.
+  returned: success, when a list had empty entries
+  type: dict
+  sample: {mac_algorithms_client_to_server: 7}
 host_keys:
   description: One entry per offered host-key algorithm, when O(host_keys=true).
   returned: success and O(host_keys=true)

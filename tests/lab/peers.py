@@ -238,21 +238,30 @@ class HostilePeer:
 
 
 class ParamikoServer:
-    """A real paramiko SSH server (``Transport.start_server``) that accepts key exchange, then hangs up."""
+    """A real paramiko SSH server (``Transport.start_server``) that completes key exchange, then hangs up.
 
-    def __init__(self, key_path=None):
+    ``preferences`` sets its SecurityOptions (field -> ordered tuple); ``key_paths`` are OpenSSH private key
+    files (Ed25519, ECDSA, RSA) it serves; ``errors`` collects the negotiation errors paramiko raised.
+    """
+
+    def __init__(self, key_paths=(), preferences=None):
         self.port = None
+        self.preferences = dict(preferences or {})
+        self.errors = []
         self._sock = None
         self._thread = None
         self._stopping = threading.Event()
-        self._key_path = key_path
+        self._key_paths = key_paths
+        self._keys = []
+        self._paramiko = None
 
     def start(self):
         import paramiko  # pylint: disable=import-outside-toplevel
-        self._key = paramiko.Ed25519Key.from_private_key_file(self._key_path) if self._key_path else None
-        if self._key is None:
-            self._key = paramiko.ECDSAKey.generate()
         self._paramiko = paramiko
+        for path in self._key_paths:
+            self._keys.append(paramiko.PKey.from_path(path))
+        if not self._keys:
+            self._keys.append(paramiko.ECDSAKey.generate())
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.bind((LOOPBACK, 0))
         self._sock.listen(16)
@@ -274,12 +283,16 @@ class ParamikoServer:
 
     def _serve(self, conn):
         transport = self._paramiko.Transport(conn)
-        transport.add_server_key(self._key)
+        for key in self._keys:
+            transport.add_server_key(key)
         try:
+            options = transport.get_security_options()
+            for field, value in self.preferences.items():
+                setattr(options, field, tuple(value))
             transport.start_server(server=self._paramiko.ServerInterface())
             transport.accept(2)
-        except Exception:  # pylint: disable=broad-except
-            pass
+        except Exception as exc:  # pylint: disable=broad-except
+            self.errors.append(str(exc))
         finally:
             transport.close()
 

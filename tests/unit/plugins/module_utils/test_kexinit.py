@@ -124,9 +124,10 @@ def test_empty_entries_are_dropped_with_a_warning():
         value = raw if key.startswith('mac') else b''
         body += struct.pack('>I', len(value)) + value
     body += b'\x00' + b'\x00' * 4
-    offer, warnings = parse_kexinit(body)
+    offer, warnings, empty_entries = parse_kexinit(body)
     assert offer['mac_algorithms_client_to_server'] == ['hmac-ripemd160', 'hmac-md5']
     assert len(warnings) == 2
+    assert empty_entries == {'mac_algorithms_client_to_server': 1, 'mac_algorithms_server_to_client': 1}
 
 
 def _kexinit_with(first_list):

@@ -1,0 +1,303 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Predict SSH algorithm negotiation between a server and a client, as the real implementations do it.
+
+RFC 4253 section 7.1 says: for each category, the chosen algorithm is the first one on the client's list
+that is also on the server's. Real implementations add rules of their own, and those rules decide whether a
+connection works. Each side computes the choice independently from both KEXINITs, so a connection works
+only when both sides succeed. The differences encoded here, each from the implementation's source:
+
+* OpenSSH (kex.c kex_choose_conf, match.c match_list; identical in V_7_4_P1 and V_9_2_P1):
+  checks kex, host key, then per direction cipher, MAC, compression; a client checks server-to-client first
+  (mode 0 is MODE_IN); the MAC is not negotiated when the cipher is AEAD ("ignore mac for authenticated
+  encryption", cipher_authlen != 0: chacha20-poly1305@openssh.com, aes*-gcm@openssh.com); match_list stops
+  reading a list at its first empty entry and reads at most MAX_PROP = 40 names of the server's list. A
+  client failure prints "Unable to negotiate with HOST port N: no matching cipher found. Their offer: ..."
+  (packet.c sshpkt_vfatal, ssherr.c).
+* paramiko (transport.py Transport._parse_kex_init, 5.1.0): requires a common MAC even for AEAD ciphers
+  (aes*-gcm@openssh.com), checks kex, host key, both ciphers, both MACs, both compressions, and raises
+  "Incompatible ssh peer (no acceptable kex algorithm)" / "... (no acceptable host key)" / "Incompatible ssh
+  server (no acceptable ciphers|macs|compression)". It drops ext-info-* and kex-strict-* from the peer's list.
+  As a server without a moduli file (the default unless the application calls load_server_moduli()),
+  Transport._send_kex_init advertises diffie-hellman-group-exchange-* but removes them from the list it
+  negotiates with, so it never agrees to them.
+* AsyncSSH (connection.py SSHConnection._process_kexinit and _choose_alg, 2.x): skips the MAC when the
+  cipher does not need one (encryption.py encryption_needs_mac: chacha20-poly1305, aes-gcm); a client checks
+  kex, ciphers, MACs, compressions and the host key last (in the kex reply); a server checks the host key
+  right after kex; "No matching <type> algorithm found, sent <ours> and received <theirs>".
+* Anything else: RFC 4253 section 7.1 with OpenSSH's PROTOCOL rule for the @openssh.com AEAD ciphers (no
+  MAC needed), which is what every implementation that supports those ciphers follows.
+
+Pseudo-algorithms (ext-info-c/s RFC 8308, kex-strict-c/s-v00@openssh.com, kexguess2@matt.ucc.asn.au) are
+never negotiated. Plain Python, no Ansible imports.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from .proposal import normalize_proposal
+
+PSEUDO_ALGORITHMS = frozenset((
+    'ext-info-c', 'ext-info-s', 'kex-strict-c-v00@openssh.com', 'kex-strict-s-v00@openssh.com',
+    'kexguess2@matt.ucc.asn.au',
+))
+STRICT_KEX_CLIENT = 'kex-strict-c-v00@openssh.com'
+STRICT_KEX_SERVER = 'kex-strict-s-v00@openssh.com'
+
+# Ciphers whose integrity comes from the cipher itself (OpenSSH PROTOCOL.chacha20poly1305 and
+# PROTOCOL "AES-GCM"; cipher.c gives them a non-zero authlen).
+AEAD_CIPHERS = frozenset(('chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'))
+CBC_CIPHERS = frozenset(('aes128-cbc', 'aes192-cbc', 'aes256-cbc', '3des-cbc', 'blowfish-cbc', 'cast128-cbc',
+                         'rijndael-cbc@lysator.liu.se', 'twofish-cbc', 'twofish128-cbc', 'twofish256-cbc',
+                         'serpent128-cbc', 'serpent256-cbc', 'arcfour-cbc', 'des-cbc'))
+# RFC 4432 RSA key exchange needs an encryption-capable host key (RFC 4253 section 7.1).
+RSA_KEX = frozenset(('rsa1024-sha1', 'rsa2048-sha256'))
+ENCRYPTION_CAPABLE_HOST_KEYS = frozenset(('ssh-rsa',))
+
+CATEGORIES = ('kex', 'host_key', 'cipher', 'mac', 'compression')
+# (category, direction) -> name-list key
+LIST_KEY = {
+    ('kex', None): 'kex_algorithms',
+    ('host_key', None): 'server_host_key_algorithms',
+    ('cipher', 'c2s'): 'encryption_algorithms_client_to_server',
+    ('cipher', 's2c'): 'encryption_algorithms_server_to_client',
+    ('mac', 'c2s'): 'mac_algorithms_client_to_server',
+    ('mac', 's2c'): 'mac_algorithms_server_to_client',
+    ('compression', 'c2s'): 'compression_algorithms_client_to_server',
+    ('compression', 's2c'): 'compression_algorithms_server_to_client',
+}
+NEGOTIATED_KEY = {
+    ('kex', None): 'kex', ('host_key', None): 'host_key',
+    ('cipher', 'c2s'): 'cipher_c2s', ('cipher', 's2c'): 'cipher_s2c',
+    ('mac', 'c2s'): 'mac_c2s', ('mac', 's2c'): 'mac_s2c',
+    ('compression', 'c2s'): 'compression_c2s', ('compression', 's2c'): 'compression_s2c',
+}
+
+_KEX, _HK = ('kex', None), ('host_key', None)
+_C2S = (('cipher', 'c2s'), ('mac', 'c2s'), ('compression', 'c2s'))
+_S2C = (('cipher', 's2c'), ('mac', 's2c'), ('compression', 's2c'))
+
+
+class Implementation:
+    """How one SSH implementation negotiates, as the role it plays (client or server)."""
+
+    name = 'RFC 4253'
+    aead_needs_common_mac = False
+    stops_at_empty_entry = False
+    max_server_names = None
+    # Names this implementation advertises as a server but cannot agree to.
+    server_advertised_not_negotiable = frozenset()
+
+    def check_order(self, role):
+        """The order in which this implementation checks categories (which failure it reports first)."""
+        return (_KEX, _HK) + _C2S + _S2C
+
+    def message(self, role, category, direction, mine, theirs):
+        words = {'kex': 'key exchange algorithm', 'host_key': 'host key algorithm', 'cipher': 'cipher',
+                 'mac': 'MAC', 'compression': 'compression algorithm'}
+        return 'no common %s%s (client offers %s; server offers %s)' % (
+            words[category], ' ' + direction if direction else '',
+            ','.join(mine if role == 'client' else theirs) or '<none>',
+            ','.join(theirs if role == 'client' else mine) or '<none>')
+
+
+class OpenSSH(Implementation):
+    name = 'OpenSSH'
+    stops_at_empty_entry = True
+    max_server_names = 40   # match.c MAX_PROP
+
+    def check_order(self, role):
+        # kex.c: kex, host key, then mode 0 (MODE_IN) and mode 1 (MODE_OUT); for a client MODE_IN is s2c.
+        return (_KEX, _HK) + ((_S2C + _C2S) if role == 'client' else (_C2S + _S2C))
+
+    def message(self, role, category, direction, mine, theirs):
+        words = {'kex': 'key exchange method', 'host_key': 'host key type', 'cipher': 'cipher', 'mac': 'MAC',
+                 'compression': 'compression method'}
+        return 'no matching %s found. Their offer: %s' % (words[category], ','.join(theirs))
+
+
+class Paramiko(Implementation):
+    name = 'paramiko'
+    aead_needs_common_mac = True
+    server_advertised_not_negotiable = frozenset(('diffie-hellman-group-exchange-sha1',
+                                                  'diffie-hellman-group-exchange-sha256'))
+
+    def check_order(self, role):
+        return (_KEX, _HK, _C2S[0], _S2C[0], _C2S[1], _S2C[1], _C2S[2], _S2C[2])
+
+    def message(self, role, category, direction, mine, theirs):
+        return {
+            'kex': 'Incompatible ssh peer (no acceptable kex algorithm)',
+            'host_key': 'Incompatible ssh peer (no acceptable host key)',
+            'cipher': 'Incompatible ssh server (no acceptable ciphers)',
+            'mac': 'Incompatible ssh server (no acceptable macs)',
+            'compression': 'Incompatible ssh server (no acceptable compression)',
+        }[category]
+
+
+class AsyncSSH(Implementation):
+    name = 'AsyncSSH'
+
+    def check_order(self, role):
+        rest = (_C2S[0], _S2C[0], _C2S[1], _S2C[1], _C2S[2], _S2C[2])
+        return ((_KEX,) + rest + (_HK,)) if role == 'client' else ((_KEX, _HK) + rest)
+
+    def message(self, role, category, direction, mine, theirs):
+        if category == 'host_key' and role == 'server':
+            return 'Unable to find compatible server host key'
+        words = {'kex': 'key exchange', 'host_key': 'host key', 'cipher': 'encryption', 'mac': 'MAC',
+                 'compression': 'compression'}
+        return 'No matching %s algorithm found, sent %s and received %s' % (
+            words[category], ','.join(mine) or '<None>', ','.join(theirs) or '<None>')
+
+
+IMPLEMENTATIONS = {'OpenSSH': OpenSSH(), 'OpenSSH for Windows': OpenSSH(), 'paramiko': Paramiko(),
+                   'AsyncSSH': AsyncSSH()}
+GENERIC = Implementation()
+
+
+def implementation_for(software):
+    """The negotiation rules for a ``{product, version}`` dict (generic RFC rules when unknown)."""
+    if not software:
+        return GENERIC
+    return IMPLEMENTATIONS.get(software.get('product'), GENERIC)
+
+
+def _view(proposal, key, impl, is_server_list, role):
+    """A name-list as ``impl`` (playing ``role``) reads it: cut at the first empty entry, capped, and, for its
+    own list as a server, without what it advertises but cannot agree to."""
+    names = proposal['offer'][key]
+    if names is None:
+        return None
+    if is_server_list and role == 'server' and impl.server_advertised_not_negotiable:
+        names = [name for name in names if name not in impl.server_advertised_not_negotiable]
+    if impl.stops_at_empty_entry:
+        cut = proposal.get('empty_entries', {}).get(key)
+        if cut is not None:
+            names = names[:cut]
+    if is_server_list and impl.max_server_names is not None:
+        names = names[:impl.max_server_names]
+    return names
+
+
+def _choose(client_names, server_names):
+    server_set = set(server_names)
+    for name in client_names:
+        if name in server_set and name not in PSEUDO_ALGORITHMS:
+            return name
+    return None
+
+
+def _side_outcome(client, server, impl, role):
+    """What one implementation computes: ``{(category, direction): name or None}`` and failing keys."""
+    chosen = {}
+    failed = []
+    lists = {}
+    for slot, key in LIST_KEY.items():
+        lists[slot] = (_view(client, key, impl, False, role), _view(server, key, impl, True, role))
+    for slot in ((_KEX, _HK) + _C2S + _S2C):
+        category, direction = slot
+        client_names, server_names = lists[slot]
+        if client_names is None or server_names is None:
+            chosen[slot] = None   # unknown (a partial proposal): neither chosen nor failed
+            continue
+        if category == 'mac':
+            cipher = chosen.get(('cipher', direction))
+            if cipher in AEAD_CIPHERS and not impl.aead_needs_common_mac:
+                chosen[slot] = None
+                continue
+        if category == 'kex':
+            name = _choose_kex(client_names, server_names, lists[_HK])
+        else:
+            name = _choose(client_names, server_names)
+        chosen[slot] = name
+        if name is None:
+            failed.append(slot)
+    return chosen, failed
+
+
+def _choose_kex(client_names, server_names, host_key_lists):
+    """RFC 4253 section 7.1: a kex method needing an encryption-capable host key is skipped without one."""
+    server_set = set(server_names)
+    client_keys, server_keys = host_key_lists
+    common_keys = set(client_keys or ()) & set(server_keys or ()) if client_keys is not None else None
+    for name in client_names:
+        if name not in server_set or name in PSEUDO_ALGORITHMS:
+            continue
+        if name in RSA_KEX and common_keys is not None and not common_keys & ENCRYPTION_CAPABLE_HOST_KEYS:
+            continue
+        return name
+    return None
+
+
+def negotiate(server, client):
+    """Predict the negotiation of ``client`` connecting to ``server``; see the ``negotiate`` filter docs."""
+    server = normalize_proposal(server, 'server')
+    client = normalize_proposal(client, 'client')
+    client_impl = implementation_for(client['software'])
+    server_impl = implementation_for(server['software'])
+    client_chosen, client_failed = _side_outcome(client, server, client_impl, 'client')
+    server_chosen, server_failed = _side_outcome(client, server, server_impl, 'server')
+
+    failures = []
+    failing_slots = set(client_failed) | set(server_failed)
+    # Both sides ran their own choice; where both succeeded but chose differently (one side could not see a
+    # name the other chose), the key exchange breaks too.
+    disagreements = [slot for slot in LIST_KEY if slot not in failing_slots
+                     and client_chosen.get(slot) != server_chosen.get(slot)
+                     and client_chosen.get(slot) is not None and server_chosen.get(slot) is not None]
+    failing_slots |= set(disagreements)
+
+    client_order = client_impl.check_order('client')
+    for slot in client_order:
+        if slot not in failing_slots:
+            continue
+        category, direction = slot
+        key = LIST_KEY[slot]
+        client_list = client['offer'][key]
+        server_list = server['offer'][key]
+        if slot in disagreements:
+            detected_by = 'disagreement'
+            message = ('client (%s) would choose %s but server (%s) would choose %s for %s'
+                       % (client_impl.name, client_chosen[slot], server_impl.name, server_chosen[slot],
+                          NEGOTIATED_KEY[slot]))
+        elif slot in client_failed:
+            detected_by = 'both' if slot in server_failed else 'client'
+            message = client_impl.message('client', category, direction, client_list, server_list)
+        else:
+            detected_by = 'server'
+            message = 'server (%s) refuses: %s' % (
+                server_impl.name, server_impl.message('server', category, direction, server_list, client_list))
+        failures.append({'category': category, 'direction': direction, 'client': list(client_list),
+                         'server': list(server_list), 'message': message, 'detected_by': detected_by})
+
+    negotiated = {}
+    for slot, name in NEGOTIATED_KEY.items():
+        negotiated[name] = None if slot in failing_slots else client_chosen.get(slot)
+    compatible = not failures
+    client_kex = client['offer']['kex_algorithms'] or []
+    server_kex = server['offer']['kex_algorithms'] or []
+    strict = STRICT_KEX_CLIENT in client_kex and STRICT_KEX_SERVER in server_kex
+    return {
+        'compatible': compatible,
+        'negotiated': negotiated if any(value is not None for value in negotiated.values()) else None,
+        'failures': failures,
+        'strict_kex': strict,
+        'terrapin_exposed': bool(compatible and not strict and _terrapin_pair(negotiated)),
+        'client_software': client_impl.name,
+        'server_software': server_impl.name,
+        'partial': client['partial'] or server['partial'],
+    }
+
+
+def _terrapin_pair(negotiated):
+    """CVE-2023-48795 needs chacha20-poly1305, or a CBC cipher with an encrypt-then-MAC MAC, in a direction."""
+    for direction in ('c2s', 's2c'):
+        cipher = negotiated.get('cipher_' + direction)
+        mac = negotiated.get('mac_' + direction) or ''
+        if cipher == 'chacha20-poly1305@openssh.com' or (cipher in CBC_CIPHERS and mac.endswith('-etm@openssh.com')):
+            return True
+    return False

@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The proposal shape shared by servers and clients, and its normalisation from what users hand in.
+
+A proposal is what one side of SSH offers in its SSH_MSG_KEXINIT: the ten RFC 4253 name-lists, plus who
+sent it (``banner`` and/or ``software``), because implementations negotiate differently. Users give
+proposals in several forms; :func:`normalize_proposal` turns each into one canonical dict and refuses
+anything that is not a valid algorithm name, so nothing malformed flows on into a configuration file.
+
+Plain Python, no Ansible imports.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from .kexinit import NAME_LIST_KEYS, ProbeError, parse_software
+
+# Shorthands accepted in hand-written client profiles; each applies to both directions.
+SHORTHANDS = {
+    'kex': ('kex_algorithms',),
+    'host_key': ('server_host_key_algorithms',),
+    'ciphers': ('encryption_algorithms_client_to_server', 'encryption_algorithms_server_to_client'),
+    'macs': ('mac_algorithms_client_to_server', 'mac_algorithms_server_to_client'),
+    'compression': ('compression_algorithms_client_to_server', 'compression_algorithms_server_to_client'),
+}
+
+# RFC 4251 section 6: names are printable US-ASCII without comma or whitespace, at most 64 characters,
+# with at most one '@' followed by a domain ("name@domain"). Case matters.
+_ALGORITHM_NAME = re.compile(r'^[\x21-\x2b\x2d-\x3f\x41-\x7e]{1,64}(@[\x21-\x2b\x2d-\x3f\x41-\x7e]+)?$')
+MAX_NAME_LENGTH = 64
+
+
+class ProposalError(ValueError):
+    """A proposal handed in by a user or inventory is not usable; the message says where and why."""
+
+
+def validate_name(name, where='algorithm name'):
+    """Return ``name`` if it is a valid RFC 4251 section 6 algorithm name, else raise ProposalError."""
+    if not isinstance(name, str):
+        raise ProposalError('%s must be a string, got %r' % (where, name))
+    if len(name) > MAX_NAME_LENGTH or not _ALGORITHM_NAME.match(name):
+        raise ProposalError('%s %r is not a valid SSH algorithm name (RFC 4251 section 6: printable US-ASCII '
+                            'without spaces or commas, at most %d characters, at most one "@")'
+                            % (where, name[:100], MAX_NAME_LENGTH))
+    return name
+
+
+def _as_list(value, where):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.split(',') if value else []
+    if not isinstance(value, (list, tuple)):
+        raise ProposalError('%s must be a list of algorithm names or a comma-separated string' % where)
+    return [validate_name(name, 'in %s, the name' % where) for name in value]
+
+
+def _software(data):
+    software = data.get('software')
+    banner = data.get('banner')
+    if software is not None and not isinstance(software, dict):
+        raise ProposalError('software must be a dict with product and version')
+    if software is None and banner:
+        try:
+            software = parse_software(banner)
+        except ProbeError:
+            software = None
+    if software:
+        software = {'product': software.get('product'), 'version': software.get('version')}
+    return software
+
+
+def normalize_proposal(value, role='proposal'):
+    """Return ``{'offer': {ten lists or None}, 'software': {...} or None, 'banner': str or None,
+    'name': str or None, 'partial': bool, 'empty_entries': {key: count}}``.
+
+    Accepted forms: an ``algorithms_info`` result (with ``offer``), a dict with the ten name-list keys,
+    or a hand-written profile with the shorthands ``kex``, ``host_key``, ``ciphers``, ``macs``,
+    ``compression``. Missing language lists mean empty. A list that is missing entirely is ``None`` (not
+    known) and ``partial`` is true: that happens for proposals rebuilt from log lines.
+    """
+    if not isinstance(value, dict):
+        raise ProposalError('%s must be a dict (an algorithms_info result, a proposal or a client profile), got %s'
+                            % (role, type(value).__name__))
+    if value.get('failed'):
+        raise ProposalError('%s is a failed probe (%s): %s' % (role, value.get('reason'), value.get('msg')))
+    source = value.get('offer') if isinstance(value.get('offer'), dict) else value
+    offer = {}
+    for key in NAME_LIST_KEYS:
+        offer[key] = _as_list(source.get(key), '%s %s' % (role, key))
+    for short, keys in SHORTHANDS.items():
+        if short in source:
+            lists = _as_list(source[short], '%s %s' % (role, short))
+            for key in keys:
+                if offer[key] is None:
+                    offer[key] = list(lists)
+    for key in ('languages_client_to_server', 'languages_server_to_client'):
+        if offer[key] is None:
+            offer[key] = []
+    known = [key for key in NAME_LIST_KEYS[:8] if offer[key] is not None]
+    if not known:
+        raise ProposalError('%s names no algorithms: give the ten RFC 4253 name-lists (as algorithms_info returns '
+                            'them in offer) or the shorthands kex, host_key, ciphers, macs, compression' % role)
+    banner = value.get('banner') if isinstance(value.get('banner'), str) else None
+    empty_entries = value.get('empty_entries') or {}
+    if not isinstance(empty_entries, dict) or not all(
+            key in NAME_LIST_KEYS and isinstance(cut, int) and cut >= 0 for key, cut in empty_entries.items()):
+        raise ProposalError('%s empty_entries must map name-list keys to counts' % role)
+    return {
+        'empty_entries': dict(empty_entries),
+        'offer': offer,
+        'software': _software(value),
+        'banner': banner,
+        'name': value.get('name') if isinstance(value.get('name'), str) else None,
+        'partial': len(known) < 8 or bool(value.get('partial')),
+    }

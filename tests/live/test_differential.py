@@ -1,0 +1,235 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Differential proof of the negotiation engine against real handshakes.
+
+Real servers (OpenSSH sshd, a paramiko server) get random algorithm settings; real clients (OpenSSH ssh,
+paramiko, AsyncSSH) connect with random settings through a recording relay. Both KEXINITs are read off the
+wire, the engine predicts from them alone, and the prediction must equal what really happened: success and
+every algorithm the client reports, or the failing category the software reported.
+
+Seeded for reproducibility: FLEETCRYPTO_DIFF_SEED (default 4253) and FLEETCRYPTO_DIFF_TRIALS (default 24 server
+settings per server kind) change the run. A JSON summary is written to tests/output/differential-summary.json.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import random
+import time
+
+import pytest
+
+from lab.clients import run_asyncssh_client, run_openssh_client, run_paramiko_client, sshd_negotiation_failure
+from lab.peers import ParamikoServer
+from lab.relay import Relay
+from lab.servers import Sshd, keygen
+
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import AEAD_CIPHERS, negotiate
+
+SEED = int(os.environ.get('FLEETCRYPTO_DIFF_SEED', '4253'))
+TRIALS = int(os.environ.get('FLEETCRYPTO_DIFF_TRIALS', '24'))
+OUTPUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'output')
+
+# Pools: mostly names both sides implement, plus some only one side has, so random draws produce every
+# kind of outcome. Each list is what that software implements (ssh -Q on Debian 12's OpenSSH 9.2p1;
+# paramiko 5.1 Transport._preferred_*; AsyncSSH's get_*_algs()).
+OPENSSH = {
+    'cipher': ['aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com',
+               'chacha20-poly1305@openssh.com', 'aes128-cbc', 'aes256-cbc', '3des-cbc'],
+    'mac': ['hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1', 'hmac-sha2-256-etm@openssh.com',
+            'hmac-sha2-512-etm@openssh.com', 'umac-64-etm@openssh.com', 'umac-128@openssh.com', 'hmac-md5'],
+    'kex': ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384',
+            'diffie-hellman-group14-sha256', 'diffie-hellman-group16-sha512', 'diffie-hellman-group-exchange-sha256',
+            'sntrup761x25519-sha512@openssh.com', 'diffie-hellman-group14-sha1'],
+    'host_key': ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+}
+PARAMIKO = {
+    'cipher': ['aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes128-cbc', 'aes256-cbc', 'aes128-gcm@openssh.com',
+               'aes256-gcm@openssh.com'],
+    'mac': ['hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com',
+            'hmac-sha1', 'hmac-md5'],
+    'kex': ['curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384',
+            'diffie-hellman-group16-sha512', 'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256'],
+    'host_key': ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256'],
+}
+ASYNCSSH = {
+    'cipher': ['aes128-ctr', 'aes256-ctr', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com',
+               'chacha20-poly1305@openssh.com', 'aes256-cbc'],
+    'mac': ['hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1', 'hmac-sha2-256-etm@openssh.com', 'umac-64-etm@openssh.com'],
+    'kex': ['curve25519-sha256', 'ecdh-sha2-nistp256', 'diffie-hellman-group14-sha256',
+            'diffie-hellman-group16-sha512', 'diffie-hellman-group-exchange-sha256'],
+    'host_key': ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256'],
+    'compression': ['none', 'zlib@openssh.com'],
+}
+
+
+def draw(rng, pool, low=1, high=5):
+    return rng.sample(pool, rng.randint(low, min(high, len(pool))))
+
+
+def openssh_client_options(rng):
+    return {'Ciphers': ','.join(draw(rng, OPENSSH['cipher'])), 'MACs': ','.join(draw(rng, OPENSSH['mac'])),
+            'KexAlgorithms': ','.join(draw(rng, OPENSSH['kex'])),
+            'HostKeyAlgorithms': ','.join(draw(rng, OPENSSH['host_key'])),
+            'Compression': rng.choice(['yes', 'no'])}
+
+
+def paramiko_client_preferences(rng):
+    return {'ciphers': draw(rng, PARAMIKO['cipher']), 'digests': draw(rng, PARAMIKO['mac']),
+            'kex': draw(rng, PARAMIKO['kex']), 'key_types': draw(rng, PARAMIKO['host_key'])}
+
+
+def asyncssh_client_algorithms(rng):
+    return {'encryption_algs': draw(rng, ASYNCSSH['cipher']), 'mac_algs': draw(rng, ASYNCSSH['mac']),
+            'kex_algs': draw(rng, ASYNCSSH['kex']), 'server_host_key_algs': draw(rng, ASYNCSSH['host_key']),
+            'compression_algs': draw(rng, ASYNCSSH['compression'], 1, 2)}
+
+
+CLIENTS = (
+    ('openssh', openssh_client_options, run_openssh_client),
+    ('paramiko', paramiko_client_preferences, run_paramiko_client),
+    ('asyncssh', asyncssh_client_algorithms, run_asyncssh_client),
+)
+
+
+class Ledger:
+    """Every handshake checked, for the summary."""
+
+    def __init__(self):
+        self.rows = []
+
+    def add(self, **row):
+        self.rows.append(row)
+
+    def summary(self):
+        by = {}
+        for row in self.rows:
+            key = '%s -> %s' % (row['client'], row['server'])
+            entry = by.setdefault(key, {'handshakes': 0, 'matched': 0, 'succeeded': 0, 'failed_by_category': {}})
+            entry['handshakes'] += 1
+            entry['matched'] += row['matched']
+            if row['ok']:
+                entry['succeeded'] += 1
+            else:
+                cat = row['category'] or 'refused by server'
+                entry['failed_by_category'][cat] = entry['failed_by_category'].get(cat, 0) + 1
+        return {'seed': SEED, 'handshakes': len(self.rows), 'matched': sum(r['matched'] for r in self.rows),
+                'pairs': by}
+
+
+@pytest.fixture(scope='module')
+def ledger():
+    book = Ledger()
+    yield book
+    os.makedirs(OUTPUT, exist_ok=True)
+    with open(os.path.join(OUTPUT, 'differential-summary.json'), 'w') as handle:
+        json.dump(dict(book.summary(), mismatches=[r for r in book.rows if not r['matched']]), handle, indent=2)
+
+
+def compare(prediction, outcome):
+    """Return a list of differences between prediction and reality (empty when they agree)."""
+    problems = []
+    if prediction['compatible'] != outcome['ok']:
+        problems.append('predicted compatible=%s, really ok=%s (%s)' % (prediction['compatible'], outcome['ok'],
+                                                                         outcome['text'][-300:]))
+        return problems
+    if outcome['ok']:
+        negotiated = prediction['negotiated']
+        for key, value in outcome['negotiated'].items():
+            if key.startswith('mac_') and negotiated['cipher_' + key[4:]] in AEAD_CIPHERS:
+                continue  # the MAC is unused with an AEAD cipher; implementations name it differently (or not)
+            if negotiated.get(key) != value:
+                problems.append('%s: predicted %s, really %s' % (key, negotiated.get(key), value))
+        return problems
+    client_seen = [f for f in prediction['failures'] if f['detected_by'] in ('client', 'both')]
+    if outcome['reported_by'] == 'client':
+        category, direction = outcome['failure']
+        if not client_seen:
+            problems.append('client reported %s but the prediction has it detected only by the server' % category)
+        elif client_seen[0]['category'] != category or (direction and client_seen[0]['direction'] != direction):
+            problems.append('client reported %s/%s first, predicted %s/%s' % (
+                category, direction, client_seen[0]['category'], client_seen[0]['direction']))
+    elif not [f for f in prediction['failures'] if f['detected_by'] in ('server', 'both', 'disagreement')]:
+        # The server hung up first. That is right only if the server detects a failure too; when both sides
+        # detect one, which of them speaks first is a race (AsyncSSH processes KEXINIT asynchronously).
+        problems.append('server hung up, but the prediction says only the client detects %s'
+                        % [f['category'] for f in prediction['failures']])
+    return problems
+
+
+def _check(ledger, client_name, server_name, relay, outcome, server_failure=None):
+    deadline = time.monotonic() + 10
+    while not relay.recordings and time.monotonic() < deadline:
+        time.sleep(0.02)  # the relay's accept thread registers the connection asynchronously
+    recording = relay.recordings[-1]
+    recording.done.wait(10)
+    client_hello, server_hello = recording.client_hello(), recording.server_hello()
+    assert client_hello is not None and server_hello is not None, 'no KEXINIT captured'
+    prediction = negotiate(server_hello.as_dict(), client_hello.as_dict())
+    problems = compare(prediction, outcome)
+    if not outcome['ok'] and outcome['reported_by'] == 'server' and server_failure:
+        server_seen = [f['category'] for f in prediction['failures'] if f['detected_by'] in ('server', 'both')]
+        if server_failure not in server_seen[:1]:
+            problems.append('server logged %s, predicted %s' % (server_failure, server_seen))
+    ledger.add(client=client_name, server=server_name, ok=outcome['ok'], matched=not problems,
+               category=(outcome['failure'] or (None,))[0], problems=problems,
+               client_offer=client_hello.offer, server_offer=server_hello.offer, outcome=outcome['negotiated'])
+    return problems
+
+
+def test_random_sshd_against_real_clients(ledger):
+    rng = random.Random(SEED)
+    problems = []
+    for trial in range(TRIALS):
+        settings = {'Ciphers': draw(rng, OPENSSH['cipher'], 2, 7), 'MACs': draw(rng, OPENSSH['mac'], 2, 7),
+                    'KexAlgorithms': draw(rng, OPENSSH['kex'], 2, 7),
+                    'HostKeyAlgorithms': draw(rng, OPENSSH['host_key'], 1, 4),
+                    'Compression': rng.choice(['yes', 'no']), 'LogLevel': 'INFO'}
+        with Sshd(settings) as server, Relay(server.port) as relay:
+            for client_name, make_settings, run in CLIENTS:
+                before = server.log()
+                outcome = run(relay.port, make_settings(rng))
+                logged = None
+                if not outcome['ok'] and outcome['reported_by'] == 'server':
+                    time.sleep(0.05)  # sshd writes its log line as it exits the connection
+                    logged = sshd_negotiation_failure(server.log()[len(before):])
+                for problem in _check(ledger, client_name, 'openssh', relay, outcome, logged):
+                    problems.append('trial %d %s->sshd %s: %s' % (trial, client_name, settings, problem))
+    assert not problems, '\n'.join(problems[:20])
+
+
+def test_random_paramiko_server_against_real_clients(ledger, tmp_path):
+    rng = random.Random(SEED + 1)
+    keys = [keygen(str(tmp_path / ('host_' + kind)), kind) for kind in ('ed25519', 'ecdsa', 'rsa')]
+    problems = []
+    for trial in range(max(1, TRIALS // 2)):
+        preferences = {'ciphers': draw(rng, PARAMIKO['cipher'], 2, 6), 'digests': draw(rng, PARAMIKO['mac'], 2, 5),
+                       'kex': draw(rng, PARAMIKO['kex'], 2, 5), 'key_types': draw(rng, PARAMIKO['host_key'], 1, 4)}
+        with ParamikoServer(keys, preferences) as server, Relay(server.port) as relay:
+            for client_name, make_settings, run in CLIENTS:
+                outcome = run(relay.port, make_settings(rng))
+                for problem in _check(ledger, client_name, 'paramiko', relay, outcome):
+                    problems.append('trial %d %s->paramiko %s: %s' % (trial, client_name, preferences, problem))
+    assert not problems, '\n'.join(problems[:20])
+
+
+def test_summary_covers_every_outcome(ledger, capsys):
+    summary = ledger.summary()
+    categories = set()
+    for pair in summary['pairs'].values():
+        categories |= set(pair['failed_by_category'])
+    with capsys.disabled():
+        print('\ndifferential: %d real handshakes, %d matched the prediction' % (summary['handshakes'],
+                                                                                summary['matched']))
+        for name, pair in sorted(summary['pairs'].items()):
+            print('  %-22s %3d handshakes, %3d ok, failures %s' % (name, pair['handshakes'], pair['succeeded'],
+                                                                   pair['failed_by_category']))
+    assert summary['handshakes'] >= 3 * TRIALS
+    assert summary['matched'] == summary['handshakes']
+    assert any(pair['succeeded'] for pair in summary['pairs'].values())
+    assert {'kex', 'host_key', 'cipher', 'mac'} <= categories, categories
