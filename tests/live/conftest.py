@@ -40,19 +40,23 @@ def ansible_env(tmp_dir):
 
 
 def run_tasks(tmp_dir, tasks, extra_args=(), timeout=300):
-    """Run ``tasks`` (a list of ``(key, module_args, task_options)``) in one ansible-playbook call on localhost.
+    """Run ``tasks`` (a list of ``(key, module_args, task_options)``) of algorithms_info in one playbook."""
+    return run_playbook(tmp_dir, [dict({'name': key, 'fleetcrypto.sftp.algorithms_info': args}, **(options or {}))
+                                  for key, args, options in tasks], extra_args, timeout)
 
-    Each task's registered result is returned under its key. Tasks never abort the play
+
+def run_playbook(tmp_dir, tasks, extra_args=(), timeout=300):
+    """Run ``tasks`` (task dicts, each with a unique ``name``) in one ansible-playbook call on localhost.
+
+    Each task's registered result is returned under its name. Tasks never abort the play
     (``ignore_errors``), so a test can look at failures as data.
     """
     plays = []
     names = []
-    for index, (key, args, options) in enumerate(tasks):
-        task = {'name': key, 'fleetcrypto.sftp.algorithms_info': args, 'register': 'r%d' % index,
-                'ignore_errors': True}
-        task.update(options or {})
+    for index, task in enumerate(tasks):
+        task = dict(task, register='r%d' % index, ignore_errors=True)
         plays.append(task)
-        names.append("'%s': r%d" % (key, index))
+        names.append("'%s': r%d" % (task['name'], index))
     out = os.path.join(tmp_dir, 'results.json')
     plays.append({'name': 'save results', 'check_mode': False,
                   'ansible.builtin.copy': {'content': '{{ {%s} | to_json }}' % ', '.join(names), 'dest': out}})

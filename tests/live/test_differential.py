@@ -135,8 +135,8 @@ def compare(prediction, outcome):
     """Return a list of differences between prediction and reality (empty when they agree)."""
     problems = []
     if prediction['compatible'] != outcome['ok']:
-        problems.append('predicted compatible=%s, really ok=%s (%s)' % (prediction['compatible'], outcome['ok'],
-                                                                         outcome['text'][-300:]))
+        problems.append('predicted compatible=%s, really ok=%s (%s)'
+                        % (prediction['compatible'], outcome['ok'], outcome['text'][-300:]))
         return problems
     if outcome['ok']:
         negotiated = prediction['negotiated']
@@ -224,8 +224,8 @@ def test_summary_covers_every_outcome(ledger, capsys):
     for pair in summary['pairs'].values():
         categories |= set(pair['failed_by_category'])
     with capsys.disabled():
-        print('\ndifferential: %d real handshakes, %d matched the prediction' % (summary['handshakes'],
-                                                                                summary['matched']))
+        print('\ndifferential: %d real handshakes, %d matched the prediction'
+              % (summary['handshakes'], summary['matched']))
         for name, pair in sorted(summary['pairs'].items()):
             print('  %-22s %3d handshakes, %3d ok, failures %s' % (name, pair['handshakes'], pair['succeeded'],
                                                                    pair['failed_by_category']))

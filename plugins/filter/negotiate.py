@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+name: negotiate
+short_description: Predict whether an SSH client can connect to a server, what they agree on, and why not
+version_added: 1.0.0
+description:
+  - Intersects a server's proposal with a client's exactly as the real implementations negotiate
+    (RFC 4253 section 7.1 plus the documented behaviour of OpenSSH, paramiko and AsyncSSH, found from each
+    side's banner or software), and returns whether they can connect, the algorithms they agree on, and
+    every failing category with the message the client software would print.
+  - Rules encoded beyond the RFC include OpenSSH ignoring the MAC for AEAD ciphers while paramiko still
+    requires a common one, OpenSSH reading a list only up to its first empty entry and at most 40 names of
+    the server's list, and a paramiko server never agreeing to the group-exchange methods it advertises
+    without a moduli file. Pseudo-algorithms (C(ext-info-c), C(kex-strict-*), C(kexguess2@matt.ucc.asn.au))
+    are never negotiated.
+  - Both sides run the negotiation independently; a category where they would choose differently is a
+    failure too.
+author:
+  - fleetcrypto.sftp contributors (@fleetcrypto)
+options:
+  _input:
+    description:
+      - The server's proposal. The whole per-host result of M(fleetcrypto.sftp.algorithms_info) is accepted
+        (its C(banner) tells the server software), as is a dict with the ten RFC 4253 name-list keys and
+        optional C(banner) or C(software).
+    type: dict
+    required: true
+  client:
+    description:
+      - The client's proposal, in the same forms, or a hand-written profile with the shorthands C(kex),
+        C(host_key), C(ciphers), C(macs), C(compression) (applied to both directions), with optional
+        C(banner) or C(software) (C({product, version})) to select the implementation's rules.
+      - Lists may be YAML lists or comma-separated strings. Missing language lists mean empty; a missing
+        algorithm category (for example from a log line) is treated as unknown and neither agreed nor failed.
+    type: dict
+    required: true
+'''
+
+EXAMPLES = r'''
+- name: Can the partner's old JSch client still connect?
+  ansible.builtin.debug:
+    msg: "{{ sftp_probe | fleetcrypto.sftp.negotiate(partner_client) }}"
+  vars:
+    partner_client:
+      software: {product: JSch, version: 0.1.54}
+      kex: [ecdh-sha2-nistp256, diffie-hellman-group14-sha1, diffie-hellman-group1-sha1]
+      host_key: [ssh-rsa, ecdsa-sha2-nistp256]
+      ciphers: [aes128-ctr, aes128-cbc, 3des-ctr, 3des-cbc, blowfish-cbc]
+      macs: [hmac-md5, hmac-sha1, hmac-sha2-256]
+      compression: [none]
+
+- name: Fail the play when a required client would break
+  ansible.builtin.assert:
+    that: (sftp_probe | fleetcrypto.sftp.negotiate(item)).compatible
+    fail_msg: "{{ (sftp_probe | fleetcrypto.sftp.negotiate(item)).failures | map(attribute='message') | join('; ') }}"
+  loop: "{{ required_clients }}"
+'''
+
+RETURN = r'''
+_value:
+  description: The prediction.
+  type: dict
+  contains:
+    compatible:
+      description: The client can complete the key exchange with the server.
+      type: bool
+    negotiated:
+      description:
+        - The agreed algorithms (C(kex), C(host_key), C(cipher_c2s), C(cipher_s2c), C(mac_c2s), C(mac_s2c),
+          C(compression_c2s), C(compression_s2c)); a key is null where nothing was agreed, and the MAC is
+          null when the cipher is AEAD (its integrity is built in). Null when nothing at all was agreed.
+      type: dict
+    failures:
+      description: Every failing category, in the order the client software checks them.
+      type: list
+      elements: dict
+      contains:
+        category:
+          description: C(kex), C(host_key), C(cipher), C(mac) or C(compression).
+          type: str
+        direction:
+          description: C(c2s) or C(s2c) for cipher, MAC and compression; null otherwise.
+          type: str
+        client:
+          description: The client's list for that category.
+          type: list
+          elements: str
+        server:
+          description: The server's list for that category.
+          type: list
+          elements: str
+        message:
+          description: >-
+            What the client software prints, for example OpenSSH's
+            C(no matching cipher found. Their offer: aes256-ctr,aes256-cbc).
+          type: str
+        detected_by:
+          description: C(client), C(server), C(both), or C(disagreement) when both succeed but choose differently.
+          type: str
+    strict_kex:
+      description: Both sides do strict key exchange (the Terrapin countermeasure, CVE-2023-48795).
+      type: bool
+    terrapin_exposed:
+      description: They would negotiate chacha20-poly1305 or a CBC cipher with an EtM MAC without strict kex.
+      type: bool
+    client_software:
+      description: Whose negotiation rules were applied for the client (C(OpenSSH), C(paramiko), C(AsyncSSH), or C(RFC 4253)).
+      type: str
+    server_software:
+      description: Whose negotiation rules were applied for the server.
+      type: str
+    partial:
+      description: A proposal lacked some categories (for example one rebuilt from a log line).
+      type: bool
+'''
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import negotiate as _negotiate
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
+
+
+def negotiate(server, client):
+    """Predict the negotiation of ``client`` connecting to ``server``."""
+    try:
+        return _negotiate(server, client)
+    except ProposalError as exc:
+        raise AnsibleFilterError('negotiate: %s' % exc)
+
+
+class FilterModule(object):
+    """Negotiation filters of fleetcrypto.sftp."""
+
+    def filters(self):
+        return {'negotiate': negotiate}

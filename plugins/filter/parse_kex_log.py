@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+name: parse_kex_log
+short_description: Turn pasted SSH key-exchange diagnostics into proposals for P(fleetcrypto.sftp.negotiate#filter)
+version_added: 1.0.0
+description:
+  - Reads the lines vendors print when algorithm negotiation fails, and returns the proposals they reveal, so
+    that a user in the middle of an outage can paste what they have and ask P(fleetcrypto.sftp.negotiate#filter)
+    what breaks and why.
+  - "Formats: Cerberus FTP Server's DEBUG lines (C(Client Proposed: Kex: (...) Host Key: (...) C2S : (...), (...), (...)
+    S2C : ...) and C(Server Proposed: ...)), including its empty entries such as C(hmac-ripemd160,,hmac-md5));
+    OpenSSH's C(Unable to negotiate with HOST port N: no matching cipher found. Their offer: ...) (from C(ssh) the
+    list is the server's, from an C(sshd) log line the client's); the KEXINIT proposal blocks of C(ssh -vv) and
+    C(sshd -ddd); PuTTY's event log C(Couldn't agree a client-to-server cipher (available: ...))."
+  - Each proposal has C(role) (C(client) or C(server)), C(source), C(line), the name-lists the log gave, and
+    C(partial=true) when it gave only some categories (the others are then unknown to
+    P(fleetcrypto.sftp.negotiate#filter), neither agreed nor failed).
+  - Every name is validated as an RFC 4251 algorithm name; a malformed log fails with the line number.
+author:
+  - fleetcrypto.sftp contributors (@fleetcrypto)
+options:
+  _input:
+    description: The pasted log text.
+    type: str
+    required: true
+'''
+
+EXAMPLES = r'''
+- name: What does the Cerberus debug log say?
+  vars:
+    proposals: "{{ lookup('ansible.builtin.file', 'cerberus-kex-debug.log') | fleetcrypto.sftp.parse_kex_log }}"
+    client: "{{ proposals | selectattr('role', 'equalto', 'client') | first }}"
+    server: "{{ proposals | selectattr('role', 'equalto', 'server') | first }}"
+  ansible.builtin.debug:
+    msg: "{{ (server | fleetcrypto.sftp.negotiate(client)).failures | map(attribute='message') }}"
+'''
+
+RETURN = r'''
+_value:
+  description: The proposals found, in order of appearance.
+  type: list
+  elements: dict
+'''
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kex_log import parse_kex_log as _parse_kex_log
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
+
+
+def parse_kex_log(text):
+    """Return the proposals found in pasted SSH diagnostics."""
+    try:
+        return _parse_kex_log(text)
+    except ProposalError as exc:
+        raise AnsibleFilterError('parse_kex_log: %s' % exc)
+
+
+class FilterModule(object):
+    """Log-parsing filters of fleetcrypto.sftp."""
+
+    def filters(self):
+        return {'parse_kex_log': parse_kex_log}

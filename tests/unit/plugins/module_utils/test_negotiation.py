@@ -1,0 +1,221 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests of the negotiation engine, the proposal forms and the log parser.
+
+The engine's exactness against real software is proven in tests/live/test_differential.py; these tests pin
+the individual rules, each with the implementation behaviour it encodes.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kex_log import parse_kex_log
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import negotiate
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError, normalize_proposal
+
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'fixtures')
+OPENSSH = {'product': 'OpenSSH', 'version': '9.2p1'}
+PARAMIKO = {'product': 'paramiko', 'version': '5.1.0'}
+
+
+def profile(software=None, **lists):
+    base = {'kex': ['curve25519-sha256'], 'host_key': ['ssh-ed25519'], 'ciphers': ['aes256-ctr'],
+            'macs': ['hmac-sha2-256'], 'compression': ['none']}
+    base.update(lists)
+    if software:
+        base['software'] = software
+    return base
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return handle.read()
+
+
+def test_plain_agreement_uses_the_clients_preference():
+    server = profile(ciphers=['aes128-ctr', 'aes256-ctr'], macs='hmac-sha1,hmac-sha2-256')
+    client = profile(ciphers=['aes256-ctr', 'aes128-ctr'], macs=['hmac-sha2-256', 'hmac-sha1'])
+    result = negotiate(server, client)
+    assert result['compatible'] and not result['failures']
+    assert result['negotiated'] == {'kex': 'curve25519-sha256', 'host_key': 'ssh-ed25519', 'cipher_c2s': 'aes256-ctr',
+                                    'cipher_s2c': 'aes256-ctr', 'mac_c2s': 'hmac-sha2-256', 'mac_s2c': 'hmac-sha2-256',
+                                    'compression_c2s': 'none', 'compression_s2c': 'none'}
+
+
+def test_cerberus_reference_log_reports_both_cipher_directions():
+    proposals = parse_kex_log(fixture('cerberus-kex-debug.log'))
+    client = [p for p in proposals if p['role'] == 'client'][0]
+    server = [p for p in proposals if p['role'] == 'server'][0]
+    assert server['software']['product'] == 'Cerberus FTP Server'
+    assert server['mac_algorithms_client_to_server'][-2:] == ['hmac-ripemd160', 'hmac-md5']
+    assert server['empty_entries']['mac_algorithms_client_to_server'] == 7
+    assert client['compression_algorithms_client_to_server'] == ['none']
+    result = negotiate(server, client)
+    assert not result['compatible']
+    assert [(f['category'], f['direction']) for f in result['failures']] == [('cipher', 'c2s'), ('cipher', 's2c')]
+    for failure in result['failures']:
+        assert failure['server'] == ['aes256-ctr', 'aes256-cbc']
+        assert failure['client'] == ['aes128-ctr', 'aes128-cbc', '3des-ctr', '3des-cbc', 'blowfish-cbc']
+    assert result['negotiated']['kex'] == 'ecdh-sha2-nistp256' and result['negotiated']['mac_c2s'] == 'hmac-md5'
+    # Had the client been OpenSSH, it would print exactly this.
+    as_openssh = negotiate(server, dict(client, software=OPENSSH))
+    assert as_openssh['failures'][0]['message'] == 'no matching cipher found. Their offer: aes256-ctr,aes256-cbc'
+
+
+def test_openssh_client_stops_at_an_empty_entry_of_the_server_list():
+    server = profile(macs=['hmac-sha1', 'hmac-ripemd160', 'hmac-md5'])
+    server['empty_entries'] = {'mac_algorithms_client_to_server': 2, 'mac_algorithms_server_to_client': 2}
+    generic = negotiate(server, profile(macs=['hmac-md5']))
+    assert generic['compatible'] and generic['negotiated']['mac_c2s'] == 'hmac-md5'
+    openssh = negotiate(server, profile(OPENSSH, macs=['hmac-md5']))
+    assert not openssh['compatible']
+    assert openssh['failures'][0]['category'] == 'mac' and openssh['failures'][0]['direction'] == 's2c'
+
+
+def test_openssh_reads_only_40_names_of_the_server_list():
+    ciphers = ['x%02d-ctr@example.com' % i for i in range(44)] + ['aes256-ctr']
+    server = profile(ciphers=ciphers)
+    assert negotiate(server, profile(ciphers=['aes256-ctr']))['compatible']
+    assert not negotiate(server, profile(OPENSSH, ciphers=['aes256-ctr']))['compatible']
+
+
+def test_aead_mac_is_implicit_for_openssh_but_paramiko_server_requires_a_common_mac():
+    client = profile(OPENSSH, ciphers=['aes256-gcm@openssh.com'], macs=['umac-64-etm@openssh.com'])
+    openssh_server = negotiate(profile(OPENSSH, ciphers=['aes256-gcm@openssh.com']), client)
+    assert openssh_server['compatible'] and openssh_server['negotiated']['mac_c2s'] is None
+    paramiko_server = negotiate(profile(PARAMIKO, ciphers=['aes256-gcm@openssh.com']), client)
+    assert not paramiko_server['compatible']
+    failure = paramiko_server['failures'][0]
+    assert failure['category'] == 'mac' and failure['detected_by'] == 'server'
+    assert 'no acceptable macs' in failure['message']
+
+
+def test_paramiko_server_never_agrees_to_group_exchange_it_advertises():
+    server = profile(PARAMIKO, kex=['diffie-hellman-group-exchange-sha256', 'ecdh-sha2-nistp256'])
+    only_gex = negotiate(server, profile(OPENSSH, kex=['diffie-hellman-group-exchange-sha256']))
+    assert not only_gex['compatible'] and only_gex['failures'][0]['detected_by'] == 'server'
+    both = negotiate(server, profile(OPENSSH, kex=['diffie-hellman-group-exchange-sha256', 'ecdh-sha2-nistp256']))
+    assert not both['compatible'] and both['failures'][0]['detected_by'] == 'disagreement'
+
+
+def test_pseudo_algorithms_are_never_negotiated():
+    guess = 'kexguess2@matt.ucc.asn.au'
+    result = negotiate(profile(kex=['ecdh-sha2-nistp256', guess, 'kex-strict-s-v00@openssh.com']),
+                       profile(kex=['curve25519-sha256', guess, 'ext-info-c']))
+    assert not result['compatible'] and result['failures'][0]['category'] == 'kex'
+
+
+def test_rsa_kex_needs_an_encryption_capable_host_key():
+    server = profile(kex=['rsa2048-sha256', 'diffie-hellman-group14-sha256'], host_key=['ssh-ed25519', 'ssh-rsa'])
+    chosen = negotiate(server, profile(kex=['rsa2048-sha256', 'diffie-hellman-group14-sha256'], host_key=['ssh-ed25519']))
+    assert chosen['negotiated']['kex'] == 'diffie-hellman-group14-sha256'
+    with_rsa = negotiate(server, profile(kex=['rsa2048-sha256'], host_key=['ssh-rsa']))
+    assert with_rsa['negotiated']['kex'] == 'rsa2048-sha256'
+
+
+def test_every_failing_category_is_listed_in_the_clients_order():
+    server = profile(kex=['a-kex'], host_key=['a-key'], ciphers=['a-cipher'], macs=['a-mac'], compression=['zlib'])
+    result = negotiate(server, profile(OPENSSH))
+    assert [(f['category'], f['direction']) for f in result['failures']] == [
+        ('kex', None), ('host_key', None), ('cipher', 's2c'), ('mac', 's2c'), ('compression', 's2c'),
+        ('cipher', 'c2s'), ('mac', 'c2s'), ('compression', 'c2s')]
+    assert result['failures'][0]['message'] == 'no matching key exchange method found. Their offer: a-kex'
+    assert result['negotiated'] is None
+
+
+@pytest.mark.parametrize('cipher,mac,strict,exposed', [
+    ('chacha20-poly1305@openssh.com', 'hmac-sha2-256', False, True),
+    ('chacha20-poly1305@openssh.com', 'hmac-sha2-256', True, False),
+    ('aes256-cbc', 'hmac-sha2-256-etm@openssh.com', False, True),
+    ('aes256-cbc', 'hmac-sha2-256', False, False),
+    ('aes256-ctr', 'hmac-sha2-256-etm@openssh.com', False, False),
+])
+def test_terrapin_exposure(cipher, mac, strict, exposed):
+    server_kex = ['curve25519-sha256'] + (['kex-strict-s-v00@openssh.com'] if strict else [])
+    client_kex = ['curve25519-sha256'] + (['kex-strict-c-v00@openssh.com'] if strict else [])
+    result = negotiate(profile(kex=server_kex, ciphers=[cipher], macs=[mac]),
+                       profile(kex=client_kex, ciphers=[cipher], macs=[mac]))
+    assert result['compatible'] and result['strict_kex'] is strict and result['terrapin_exposed'] is exposed
+
+
+def test_algorithms_info_result_and_software_from_banner():
+    server = {'host': 'h', 'port': 22, 'failed': False, 'banner': 'SSH-2.0-paramiko_3.4.0',
+              'offer': {'kex_algorithms': ['curve25519-sha256'], 'server_host_key_algorithms': ['ssh-ed25519'],
+                        'encryption_algorithms_client_to_server': ['aes256-ctr'],
+                        'encryption_algorithms_server_to_client': ['aes256-ctr'],
+                        'mac_algorithms_client_to_server': ['hmac-sha2-256'],
+                        'mac_algorithms_server_to_client': ['hmac-sha2-256'],
+                        'compression_algorithms_client_to_server': ['none'],
+                        'compression_algorithms_server_to_client': ['none'],
+                        'languages_client_to_server': [], 'languages_server_to_client': [],
+                        'first_kex_packet_follows': False}}
+    result = negotiate(server, profile(banner='SSH-2.0-OpenSSH_7.4'))
+    assert result['compatible'] and result['server_software'] == 'paramiko' and result['client_software'] == 'OpenSSH'
+
+
+@pytest.mark.parametrize('bad', [
+    {'ciphers': ['aes128-ctr\nPermitRootLogin yes']},
+    {'ciphers': ['aes 128']},
+    {'ciphers': ['a' * 65]},
+    {'ciphers': ['a@b@c']},
+    {'ciphers': 42},
+    {},
+])
+def test_invalid_proposals_are_refused_clearly(bad):
+    with pytest.raises(ProposalError):
+        normalize_proposal(bad, 'client')
+
+
+def test_failed_probe_is_not_a_proposal():
+    with pytest.raises(ProposalError) as err:
+        normalize_proposal({'failed': True, 'reason': 'refused', 'msg': 'nothing listens'}, 'server')
+    assert 'refused' in str(err.value)
+
+
+def test_openssh_client_debug_log_gives_both_full_proposals():
+    proposals = parse_kex_log(fixture('openssh-9.2-client-no-matching-cipher.log'))
+    blocks = [p for p in proposals if p['source'] == 'openssh-debug']
+    assert [p['role'] for p in blocks] == ['client', 'server']
+    client, server = blocks
+    assert not client['partial'] and client['encryption_algorithms_client_to_server'] == ['aes128-ctr', 'aes128-cbc']
+    assert server['software'] == {'product': 'OpenSSH', 'version': '9.2p1'}
+    unable = [p for p in proposals if p['source'] == 'openssh-unable-to-negotiate'][0]
+    assert unable['role'] == 'server' and unable['partial']
+    assert unable['encryption_algorithms_server_to_client'] == ['aes256-ctr', 'aes256-cbc']
+    result = negotiate(server, dict(client, software=OPENSSH))
+    assert result['failures'][0]['message'] == 'no matching cipher found. Their offer: aes256-ctr,aes256-cbc'
+
+
+def test_sshd_log_lines_describe_the_client():
+    proposals = parse_kex_log(fixture('openssh-9.2-sshd-unable-to-negotiate.log'))
+    assert [p['role'] for p in proposals] == ['client', 'client']
+    assert proposals[1]['kex_algorithms'] == ['diffie-hellman-group1-sha1', 'ext-info-c', 'kex-strict-c-v00@openssh.com']
+
+
+def test_partial_proposal_from_a_log_line_leaves_other_categories_unknown():
+    server = parse_kex_log('Unable to negotiate with 192.0.2.1 port 22: no matching cipher found. '
+                           'Their offer: aes256-ctr,aes256-cbc')[0]
+    result = negotiate(server, profile(OPENSSH, ciphers=['aes128-ctr']))
+    assert result['partial'] and not result['compatible']
+    assert [f['category'] for f in result['failures']] == ['cipher', 'cipher']
+    assert result['negotiated'] is None
+
+
+def test_putty_event_log():
+    line = "2026-11-24 10:00:01 Couldn't agree a client-to-server cipher (available: aes256-ctr,aes256-cbc)"
+    proposal = parse_kex_log(line)[0]
+    assert proposal['role'] == 'server' and proposal['source'] == 'putty-event-log'
+    assert proposal['encryption_algorithms_client_to_server'] == ['aes256-ctr', 'aes256-cbc']
+
+
+def test_log_with_a_malformed_name_names_the_line():
+    with pytest.raises(ProposalError) as err:
+        parse_kex_log('x\nServer Proposed: Kex: (a b) Host Key: (ssh-rsa) C2S : (c), (m), (none) S2C : (c), (m), (none)')
+    assert 'line 2' in str(err.value)
