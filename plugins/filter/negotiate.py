@@ -36,12 +36,13 @@ options:
     required: true
   client:
     description:
-      - The client's proposal, in the same forms, or a hand-written profile with the shorthands C(kex),
+      - The client's proposal, in the same forms, or the name of a built-in client profile (see
+        P(fleetcrypto.sftp.client_profile#lookup)), or a hand-written profile with the shorthands C(kex),
         C(host_key), C(ciphers), C(macs), C(compression) (applied to both directions), with optional
         C(banner) or C(software) (C({product, version})) to select the implementation's rules.
       - Lists may be YAML lists or comma-separated strings. Missing language lists mean empty; a missing
         algorithm category (for example from a log line) is treated as unknown and neither agreed nor failed.
-    type: dict
+    type: raw
     required: true
 '''
 

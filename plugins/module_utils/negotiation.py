@@ -38,6 +38,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from .profiles import resolve
 from .proposal import normalize_proposal
 
 PSEUDO_ALGORITHMS = frozenset((
@@ -235,8 +236,8 @@ def _choose_kex(client_names, server_names, host_key_lists):
 
 def negotiate(server, client):
     """Predict the negotiation of ``client`` connecting to ``server``; see the ``negotiate`` filter docs."""
-    server = normalize_proposal(server, 'server')
-    client = normalize_proposal(client, 'client')
+    server = normalize_proposal(resolve(server), 'server')
+    client = normalize_proposal(resolve(client), 'client')
     client_impl = implementation_for(client['software'])
     server_impl = implementation_for(server['software'])
     client_chosen, client_failed = _side_outcome(client, server, client_impl, 'client')

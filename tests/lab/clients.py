@@ -190,3 +190,139 @@ def openssh_supported():
 
 
 ENVIRONMENT_OK = os.path.exists('/usr/bin/ssh')
+
+
+# --- clients with their default settings, for capturing profiles ---------------------------------------
+
+JSCH_PROBE_JAVA = '''
+import com.jcraft.jsch.JSch;
+import com.jcraft.jsch.JSchException;
+import com.jcraft.jsch.Session;
+
+/** Connects with JSch's defaults to 127.0.0.1:port, so its KEXINIT can be captured. */
+public class JschProbe {
+    public static void main(String[] args) throws Exception {
+        Session session = new JSch().getSession("probe", "127.0.0.1", Integer.parseInt(args[0]));
+        session.setConfig("StrictHostKeyChecking", "no");
+        try {
+            session.connect(5000);
+        } catch (JSchException e) {
+            System.out.println(e.getMessage());
+        }
+        session.disconnect();
+    }
+}
+'''
+JSCH_JAR = '/usr/share/java/jsch.jar'
+
+
+def _quiet(cmd, timeout=20):
+    subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+
+
+def default_openssh(port, workdir):
+    _quiet(['ssh', '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
+            '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=5', '-p', str(port), 'probe@' + LOOPBACK, 'true'])
+
+
+def default_paramiko(port, workdir):
+    import paramiko  # pylint: disable=import-outside-toplevel
+    transport = paramiko.Transport(socket.create_connection((LOOPBACK, port), timeout=5))
+    try:
+        transport.start_client(timeout=5)
+    except Exception:  # pylint: disable=broad-except
+        pass
+    finally:
+        transport.close()
+
+
+def default_asyncssh(port, workdir):
+    import asyncssh  # pylint: disable=import-outside-toplevel
+
+    async def attempt():
+        try:
+            await asyncio.wait_for(asyncssh.connect(LOOPBACK, port, known_hosts=None, username='probe',
+                                                    client_keys=None, agent_path=None, config=None), 10)
+        except (OSError, asyncssh.Error, asyncio.TimeoutError):
+            pass
+    asyncio.run(attempt())
+
+
+def default_dropbear(port, workdir):
+    _quiet(['dbclient', '-y', '-y', '-p', str(port), 'probe@' + LOOPBACK, 'true'])
+
+
+def default_putty(port, workdir):
+    _quiet(['plink', '-batch', '-ssh', '-P', str(port), 'probe@' + LOOPBACK, 'true'])
+
+
+def default_libssh2_curl(port, workdir):
+    _quiet(['curl', '--silent', '--max-time', '10', '--insecure', '--user', 'probe:',
+            'sftp://%s:%d/' % (LOOPBACK, port)])
+
+
+def default_jsch(port, workdir, java_options=()):
+    classes = os.path.join(workdir, 'jsch-probe')
+    if not os.path.exists(os.path.join(classes, 'JschProbe.class')):
+        os.makedirs(classes, exist_ok=True)
+        source = os.path.join(classes, 'JschProbe.java')
+        with open(source, 'w') as handle:
+            handle.write(JSCH_PROBE_JAVA)
+        subprocess.run(['javac', '-cp', JSCH_JAR, '-d', classes, source], check=True, capture_output=True, timeout=120)
+    _quiet(['java'] + list(java_options) + ['-cp', classes + os.pathsep + JSCH_JAR, 'JschProbe', str(port)], timeout=60)
+
+
+def default_jsch_restricted_jce(port, workdir):
+    """JSch on a JVM limited to 128-bit AES (the old export-strength JCE policy, still selectable through the
+    crypto.policy security property): JSch's Session.checkCiphers drops the ciphers the JVM cannot run."""
+    policy = os.path.join(workdir, 'limited-crypto.security')
+    with open(policy, 'w') as handle:
+        handle.write('crypto.policy=limited\n')
+    default_jsch(port, workdir, ['-Djava.security.properties=' + policy])
+
+
+def _pip_version(name):
+    try:
+        from importlib.metadata import version  # pylint: disable=import-outside-toplevel
+        return version(name)
+    except Exception:  # pylint: disable=broad-except
+        return None
+
+
+def _deb_version(name):
+    proc = subprocess.run(['dpkg-query', '-W', '-f=${Version}', name], capture_output=True, text=True, check=False)
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+# kind -> (launcher, how the installed software is named in a profile's source)
+DEFAULT_CLIENTS = {
+    'openssh': (default_openssh, lambda: 'Debian package openssh-client %s' % _deb_version('openssh-client')),
+    'paramiko': (default_paramiko, lambda: 'PyPI paramiko %s' % _pip_version('paramiko')),
+    'asyncssh': (default_asyncssh, lambda: 'PyPI asyncssh %s' % _pip_version('asyncssh')),
+    'dropbear': (default_dropbear, lambda: 'Debian package dropbear-bin %s (dbclient)' % _deb_version('dropbear-bin')),
+    'putty': (default_putty, lambda: 'Debian package putty-tools %s (plink)' % _deb_version('putty-tools')),
+    'libssh2': (default_libssh2_curl, lambda: 'Debian package libssh2-1 %s, through curl %s (libcurl sets no '
+                'algorithm preferences without known_hosts)' % (_deb_version('libssh2-1'), _deb_version('curl'))),
+    'jsch': (default_jsch, lambda: 'Debian package libjsch-java %s (its jar is JSch 0.1.54)'
+             % _deb_version('libjsch-java')),
+    'jsch-restricted-jce': (default_jsch_restricted_jce, lambda: 'Debian package libjsch-java %s (JSch 0.1.54) on '
+                            'OpenJDK %s with crypto.policy=limited (restricted-strength JCE: 128-bit AES at most)'
+                            % (_deb_version('libjsch-java'), _deb_version('openjdk-17-jre-headless'))),
+}
+
+
+def available_default_clients():
+    """Kinds whose software is installed here."""
+    needs = {'openssh': 'ssh', 'dropbear': 'dbclient', 'putty': 'plink', 'libssh2': 'curl'}
+    found = []
+    for kind in DEFAULT_CLIENTS:
+        if kind in needs and not any(os.access(os.path.join(d, needs[kind]), os.X_OK)
+                                     for d in os.environ.get('PATH', '').split(os.pathsep)):
+            continue
+        if kind.startswith('jsch') and not (os.path.exists(JSCH_JAR) and any(
+                os.access(os.path.join(d, 'javac'), os.X_OK) for d in os.environ.get('PATH', '').split(os.pathsep))):
+            continue
+        if kind in ('paramiko', 'asyncssh') and _pip_version(kind) is None:
+            continue
+        found.append(kind)
+    return found

@@ -29,7 +29,12 @@ from lab.peers import ParamikoServer
 from lab.relay import Relay
 from lab.servers import Sshd, keygen
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import AEAD_CIPHERS, negotiate
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import parse_software
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import (
+    AEAD_CIPHERS,
+    implementation_for,
+    negotiate,
+)
 
 SEED = int(os.environ.get('FLEETCRYPTO_DIFF_SEED', '4253'))
 TRIALS = int(os.environ.get('FLEETCRYPTO_DIFF_TRIALS', '24'))
@@ -173,7 +178,11 @@ def _check(ledger, client_name, server_name, relay, outcome, server_failure=None
     prediction = negotiate(server_hello.as_dict(), client_hello.as_dict())
     problems = compare(prediction, outcome)
     if not outcome['ok'] and outcome['reported_by'] == 'server' and server_failure:
-        server_seen = [f['category'] for f in prediction['failures'] if f['detected_by'] in ('server', 'both')]
+        # What the server logs first follows the server's own check order (sshd: kex, host key, c2s, s2c).
+        order = implementation_for(parse_software(server_hello.banner)).check_order('server')
+        server_seen = sorted(((f['category'], f['direction']) for f in prediction['failures']
+                              if f['detected_by'] in ('server', 'both')), key=order.index)
+        server_seen = [category for category, _direction in server_seen]
         if server_failure not in server_seen[:1]:
             problems.append('server logged %s, predicted %s' % (server_failure, server_seen))
     ledger.add(client=client_name, server=server_name, ok=outcome['ok'], matched=not problems,
