@@ -59,6 +59,19 @@ def capture_default(kind, workdir, timeout=60.0):
     return clients[0] if clients else None
 
 
+class _IndentedDumper(yaml.SafeDumper):
+    """Indents list items under their key, as yamllint (and ansible-lint) expect."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super(_IndentedDumper, self).increase_indent(flow, False)
+
+
+def write_profile(path, document):
+    with open(path, 'w') as handle:
+        handle.write('---\n')
+        yaml.dump(document, handle, Dumper=_IndentedDumper, sort_keys=False, width=120)
+
+
 def as_profile_document(kind, record):
     profile = record['profile']
     document = {
@@ -86,9 +99,7 @@ def main(kinds):
             continue
         document = as_profile_document(kind, record)
         path = os.path.join(PROFILE_DIR, document['name'] + '.yml')
-        with open(path, 'w') as handle:
-            handle.write('---\n')
-            yaml.safe_dump(document, handle, sort_keys=False, width=120)
+        write_profile(path, document)
         print('%-10s %s -> %s' % (kind, record['banner'], os.path.relpath(path, ROOT)))
 
 

@@ -42,7 +42,8 @@ def load_profile(name):
         path = os.path.join(PROFILE_DIR, name + '.yml')
         if not os.path.exists(path):
             raise ProposalError('no built-in client profile %r; known profiles: %s' % (name, ', '.join(profile_names())))
-        import yaml  # pylint: disable=import-outside-toplevel  (only the controller reads profiles)
+        # Imported here: only the controller reads profiles; modules never load this file's YAML.
+        import yaml  # pylint: disable=import-outside-toplevel
         with open(path) as handle:
             data = yaml.safe_load(handle)
         if not isinstance(data, dict) or data.get('name') != name or not data.get('source'):

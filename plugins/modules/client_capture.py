@@ -157,8 +157,8 @@ def main():
         module.fail_json(msg='cannot listen on %s port %d: %s' % (params['listen_address'], params['port'],
                                                                   exc.strerror or exc))
     if result['timed_out'] and params['fail_on_timeout']:
-        module.fail_json(msg='only %d of %d clients connected within %g s' % (len(result['clients']), params['count'],
-                                                                             params['timeout']), **result)
+        module.fail_json(msg='only %d of %d clients connected within %g s'
+                         % (len(result['clients']), params['count'], params['timeout']), **result)
     module.exit_json(changed=False, **result)
 
 

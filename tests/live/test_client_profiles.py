@@ -10,9 +10,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import subprocess
 import sys
-import tempfile
 
 import pytest
 import yaml
