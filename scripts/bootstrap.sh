@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(openssh-server openssh-client proftpd-core proftpd-mod-crypto dropbear-bin python3-venv git shellcheck "$@")
+APT_PACKAGES=(openssh-server openssh-client proftpd-core proftpd-mod-crypto dropbear-bin putty-tools curl
+              libjsch-java default-jdk-headless python3-venv git shellcheck "$@")
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
