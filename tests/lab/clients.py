@@ -252,8 +252,22 @@ def default_dropbear(port, workdir):
     _quiet(['dbclient', '-y', '-y', '-p', str(port), 'probe@' + LOOPBACK, 'true'])
 
 
-def default_putty(port, workdir):
-    _quiet(['plink', '-batch', '-ssh', '-P', str(port), 'probe@' + LOOPBACK, 'true'])
+def default_putty(port, workdir, accept_fingerprints=()):
+    """plink with its defaults; ``-batch`` refuses unknown host keys before NEWKEYS, so the lab's key
+    fingerprints are given with ``-hostkey`` (as an operator pins keys)."""
+    pins = [arg for fingerprint in accept_fingerprints for arg in ('-hostkey', fingerprint)]
+    _quiet(['plink', '-batch', '-ssh'] + pins + ['-P', str(port), 'probe@' + LOOPBACK, 'true'])
+
+
+def key_fingerprints(directory):
+    """SHA256 fingerprints of the ``*.pub`` host keys in ``directory`` (ssh-keygen -l)."""
+    found = []
+    for name in sorted(os.listdir(directory)):
+        if name.endswith('.pub'):
+            out = subprocess.run(['ssh-keygen', '-l', '-E', 'sha256', '-f', os.path.join(directory, name)],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            found.append(out[1])
+    return found
 
 
 def default_libssh2_curl(port, workdir):
@@ -326,3 +340,44 @@ def available_default_clients():
             continue
         found.append(kind)
     return found
+
+
+_SSHD_KEX = re.compile(r'debug1: kex: algorithm: (\S+)')
+_SSHD_HOSTKEY = re.compile(r'debug1: kex: host key algorithm: (\S+)')
+
+
+def sshd_view(log_text):
+    """What sshd (LogLevel DEBUG1) says happened in one connection: an outcome dict as the clients give.
+
+    Used for clients whose own output says little: sshd logs the algorithms it chose and whether the key
+    exchange finished, or which category it could not agree on. When the client hung up by itself after
+    the KEXINITs, the failure was detected by the client (category unknown from here).
+    """
+    outcome = _outcome()
+    negotiated = outcome['negotiated']
+    match = _SSHD_KEX.search(log_text)
+    if match and match.group(1) != '(no':
+        negotiated['kex'] = match.group(1)
+    match = _SSHD_HOSTKEY.search(log_text)
+    if match and match.group(1) != '(no':
+        negotiated['host_key'] = match.group(1)
+    for direction, cipher, mac, compression in _SSH_DIR.findall(log_text):
+        suffix = 'c2s' if direction == 'client->server' else 's2c'
+        negotiated['cipher_' + suffix] = cipher
+        negotiated['mac_' + suffix] = None if mac == '<implicit>' else mac
+        negotiated['compression_' + suffix] = compression
+    failed = _SSH_FAIL.search(log_text)
+    if 'SSH2_MSG_NEWKEYS received' in log_text:
+        outcome['ok'] = True
+    elif failed:
+        outcome['reported_by'] = 'server'
+        outcome['server_failure'] = _OPENSSH_WORDS[failed.group(1)]
+    else:
+        outcome['reported_by'] = 'client'
+    return outcome
+
+
+def sshd_connection_finished(log_text):
+    """sshd has logged the end of the (single) connection in ``log_text``."""
+    return any(marker in log_text for marker in ('Connection closed by', 'Disconnected from', 'Connection reset by',
+                                                 'Unable to negotiate', 'SSH2_MSG_NEWKEYS received'))

@@ -24,12 +24,25 @@ import time
 
 import pytest
 
-from lab.clients import run_asyncssh_client, run_openssh_client, run_paramiko_client, sshd_negotiation_failure
+from lab.clients import (
+    DEFAULT_CLIENTS,
+    available_default_clients,
+    default_putty,
+    key_fingerprints,
+    run_asyncssh_client,
+    run_openssh_client,
+    run_paramiko_client,
+    sshd_connection_finished,
+    sshd_negotiation_failure,
+    sshd_view,
+)
 from lab.peers import ParamikoServer
 from lab.relay import Relay
 from lab.servers import Sshd, keygen
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import parse_software
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.profiles import load_profile
+
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NAME_LIST_KEYS, parse_software
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import (
     AEAD_CIPHERS,
     implementation_for,
@@ -124,6 +137,7 @@ class Ledger:
                 cat = row['category'] or 'refused by server'
                 entry['failed_by_category'][cat] = entry['failed_by_category'].get(cat, 0) + 1
         return {'seed': SEED, 'handshakes': len(self.rows), 'matched': sum(r['matched'] for r in self.rows),
+                'client_kexinit_from_profile': sum(1 for r in self.rows if r['client_kexinit_from'] == 'profile'),
                 'pairs': by}
 
 
@@ -159,6 +173,11 @@ def compare(prediction, outcome):
         elif client_seen[0]['category'] != category or (direction and client_seen[0]['direction'] != direction):
             problems.append('client reported %s/%s first, predicted %s/%s' % (
                 category, direction, client_seen[0]['category'], client_seen[0]['direction']))
+    elif outcome['reported_by'] == 'client-unspecified':
+        # Only the server's log was read: the client hung up without sshd detecting anything.
+        if not [f for f in prediction['failures'] if f['detected_by'] in ('client', 'both', 'disagreement')]:
+            problems.append('the client hung up, but the prediction says the client detects nothing: %s'
+                            % [(f['category'], f['detected_by']) for f in prediction['failures']])
     elif not [f for f in prediction['failures'] if f['detected_by'] in ('server', 'both', 'disagreement')]:
         # The server hung up first. That is right only if the server detects a failure too; when both sides
         # detect one, which of them speaks first is a race (AsyncSSH processes KEXINIT asynchronously).
@@ -167,15 +186,24 @@ def compare(prediction, outcome):
     return problems
 
 
-def _check(ledger, client_name, server_name, relay, outcome, server_failure=None):
+def _check(ledger, client_name, server_name, relay, outcome, server_failure=None, fallback_client=None):
     deadline = time.monotonic() + 10
     while not relay.recordings and time.monotonic() < deadline:
         time.sleep(0.02)  # the relay's accept thread registers the connection asynchronously
     recording = relay.recordings[-1]
     recording.done.wait(10)
     client_hello, server_hello = recording.client_hello(), recording.server_hello()
-    assert client_hello is not None and server_hello is not None, 'no KEXINIT captured'
-    prediction = negotiate(server_hello.as_dict(), client_hello.as_dict())
+    client_proposal = client_hello.as_dict() if client_hello is not None else None
+    if client_proposal is None and fallback_client is not None and recording.from_client.startswith(b'SSH-'):
+        # PuTTY aborts as soon as the server's KEXINIT leaves nothing to agree on, before its own queued
+        # KEXINIT is flushed; its default proposal is then its built-in profile (proven equal to its wire
+        # KEXINIT by test_client_profiles.py).
+        client_proposal = dict(fallback_client, used_profile=True)
+    assert client_proposal is not None and server_hello is not None, (
+        '%s -> %s: no KEXINIT captured (client sent %r..., server sent %r...; %s)'
+        % (client_name, server_name, bytes(recording.from_client[:120]), bytes(recording.from_server[:120]),
+           outcome['text'][-300:]))
+    prediction = negotiate(server_hello.as_dict(), client_proposal)
     problems = compare(prediction, outcome)
     if not outcome['ok'] and outcome['reported_by'] == 'server' and server_failure:
         # What the server logs first follows the server's own check order (sshd: kex, host key, c2s, s2c).
@@ -187,7 +215,9 @@ def _check(ledger, client_name, server_name, relay, outcome, server_failure=None
             problems.append('server logged %s, predicted %s' % (server_failure, server_seen))
     ledger.add(client=client_name, server=server_name, ok=outcome['ok'], matched=not problems,
                category=(outcome['failure'] or (None,))[0], problems=problems,
-               client_offer=client_hello.offer, server_offer=server_hello.offer, outcome=outcome['negotiated'])
+               client_offer={key: client_proposal.get('offer', client_proposal).get(key) for key in NAME_LIST_KEYS},
+               server_offer=server_hello.offer, outcome=outcome['negotiated'],
+               client_kexinit_from='profile' if client_hello is None else 'wire')
     return problems
 
 
@@ -209,6 +239,46 @@ def test_random_sshd_against_real_clients(ledger):
                     logged = sshd_negotiation_failure(server.log()[len(before):])
                 for problem in _check(ledger, client_name, 'openssh', relay, outcome, logged):
                     problems.append('trial %d %s->sshd %s: %s' % (trial, client_name, settings, problem))
+    assert not problems, '\n'.join(problems[:20])
+
+
+DEFAULT_KINDS = [kind for kind in ('putty', 'dropbear', 'jsch', 'jsch-restricted-jce', 'libssh2')
+                 if kind in available_default_clients()]
+PROFILE_OF_KIND = {'putty': 'putty-0.78', 'dropbear': 'dropbear-2022.83', 'jsch': 'jsch-0.1.54',
+                   'jsch-restricted-jce': 'jsch-0.1.54-restricted-jce', 'libssh2': 'libssh2-1.10'}
+
+
+def test_random_sshd_against_clients_with_default_settings(ledger, tmp_path):
+    """PuTTY, dropbear, JSch and libssh2 with their defaults; sshd (LogLevel DEBUG1) says what happened."""
+    if not DEFAULT_KINDS:
+        pytest.skip('none of plink, dbclient, JSch, curl/libssh2 is installed')
+    rng = random.Random(SEED + 2)
+    problems = []
+    for trial in range(max(1, TRIALS // 2)):
+        settings = {'Ciphers': draw(rng, OPENSSH['cipher'], 1, 5), 'MACs': draw(rng, OPENSSH['mac'], 1, 5),
+                    'KexAlgorithms': draw(rng, OPENSSH['kex'], 1, 5),
+                    'HostKeyAlgorithms': draw(rng, OPENSSH['host_key'], 1, 4),
+                    'Compression': rng.choice(['yes', 'no']), 'LogLevel': 'DEBUG1'}
+        with Sshd(settings) as server, Relay(server.port) as relay:
+            for kind in DEFAULT_KINDS:
+                before = len(server.log())
+                connections = len(relay.recordings)
+                if kind == 'putty':
+                    default_putty(relay.port, str(tmp_path), key_fingerprints(server.dir))
+                else:
+                    DEFAULT_CLIENTS[kind][0](relay.port, str(tmp_path))
+                if len(relay.recordings) == connections:
+                    problems.append('trial %d: %s did not connect' % (trial, kind))
+                    continue
+                deadline = time.monotonic() + 10
+                while not sshd_connection_finished(server.log()[before:]) and time.monotonic() < deadline:
+                    time.sleep(0.02)  # sshd's child writes its log as the connection ends
+                outcome = sshd_view(server.log()[before:])
+                if outcome['reported_by'] == 'client':
+                    outcome['reported_by'] = 'client-unspecified'
+                for problem in _check(ledger, kind, 'openssh', relay, outcome, outcome.get('server_failure'),
+                                      load_profile(PROFILE_OF_KIND[kind])):
+                    problems.append('trial %d %s->sshd %s: %s' % (trial, kind, settings, problem))
     assert not problems, '\n'.join(problems[:20])
 
 
