@@ -134,7 +134,7 @@ class Ledger:
             if row['ok']:
                 entry['succeeded'] += 1
             else:
-                cat = row['category'] or 'refused by server'
+                cat = row['category'] or 'not reported by the client'
                 entry['failed_by_category'][cat] = entry['failed_by_category'].get(cat, 0) + 1
         return {'seed': SEED, 'handshakes': len(self.rows), 'matched': sum(r['matched'] for r in self.rows),
                 'client_kexinit_from_profile': sum(1 for r in self.rows if r['client_kexinit_from'] == 'profile'),
@@ -214,7 +214,9 @@ def _check(ledger, client_name, server_name, relay, outcome, server_failure=None
         if server_failure not in server_seen[:1]:
             problems.append('server logged %s, predicted %s' % (server_failure, server_seen))
     ledger.add(client=client_name, server=server_name, ok=outcome['ok'], matched=not problems,
-               category=(outcome['failure'] or (None,))[0], problems=problems,
+               category=(outcome['failure'] or (None,))[0] or (
+                   'server: %s' % outcome['server_failure'] if outcome.get('server_failure') else
+                   'client hung up' if outcome['reported_by'] == 'client-unspecified' else None), problems=problems,
                client_offer={key: client_proposal.get('offer', client_proposal).get(key) for key in NAME_LIST_KEYS},
                server_offer=server_hello.offer, outcome=outcome['negotiated'],
                client_kexinit_from='profile' if client_hello is None else 'wire')
