@@ -36,6 +36,23 @@ def _outcome():
     return {'ok': False, 'negotiated': {}, 'failure': None, 'reported_by': None, 'text': ''}
 
 
+def _openssh_choices(log_text):
+    """The algorithms OpenSSH's kex.c reports at debug level, on either side ("kex: algorithm: ...")."""
+    negotiated = {}
+    match = _SSH_KEX.search(log_text)
+    if match and match.group(1) != '(no':
+        negotiated['kex'] = match.group(1)
+    match = _SSH_HOSTKEY.search(log_text)
+    if match and match.group(1) != '(no':
+        negotiated['host_key'] = match.group(1)
+    for direction, cipher, mac, compression in _SSH_DIR.findall(log_text):
+        suffix = 'c2s' if direction == 'client->server' else 's2c'
+        negotiated['cipher_' + suffix] = cipher
+        negotiated['mac_' + suffix] = None if mac == '<implicit>' else mac
+        negotiated['compression_' + suffix] = compression
+    return negotiated
+
+
 def run_openssh_client(port, options, timeout=15):
     """``ssh -vv`` with ``options`` (ssh_config keyword -> comma list); parses its debug output."""
     cmd = ['ssh', '-vv', '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
@@ -48,18 +65,7 @@ def run_openssh_client(port, options, timeout=15):
     log = proc.stderr
     outcome = _outcome()
     outcome['text'] = log[-2000:]
-    negotiated = outcome['negotiated']
-    match = _SSH_KEX.search(log)
-    if match and match.group(1) != '(no':
-        negotiated['kex'] = match.group(1)
-    match = _SSH_HOSTKEY.search(log)
-    if match and match.group(1) != '(no':
-        negotiated['host_key'] = match.group(1)
-    for direction, cipher, mac, compression in _SSH_DIR.findall(log):
-        suffix = 'c2s' if direction == 'client->server' else 's2c'
-        negotiated['cipher_' + suffix] = cipher
-        negotiated['mac_' + suffix] = None if mac == '<implicit>' else mac
-        negotiated['compression_' + suffix] = compression
+    negotiated = outcome['negotiated'] = _openssh_choices(log)
     failed = _SSH_FAIL.search(log)
     if failed:
         category = _OPENSSH_WORDS[failed.group(1)]
@@ -342,10 +348,6 @@ def available_default_clients():
     return found
 
 
-_SSHD_KEX = re.compile(r'debug1: kex: algorithm: (\S+)')
-_SSHD_HOSTKEY = re.compile(r'debug1: kex: host key algorithm: (\S+)')
-
-
 def sshd_view(log_text):
     """What sshd (LogLevel DEBUG1) says happened in one connection: an outcome dict as the clients give.
 
@@ -354,18 +356,7 @@ def sshd_view(log_text):
     the KEXINITs, the failure was detected by the client (category unknown from here).
     """
     outcome = _outcome()
-    negotiated = outcome['negotiated']
-    match = _SSHD_KEX.search(log_text)
-    if match and match.group(1) != '(no':
-        negotiated['kex'] = match.group(1)
-    match = _SSHD_HOSTKEY.search(log_text)
-    if match and match.group(1) != '(no':
-        negotiated['host_key'] = match.group(1)
-    for direction, cipher, mac, compression in _SSH_DIR.findall(log_text):
-        suffix = 'c2s' if direction == 'client->server' else 's2c'
-        negotiated['cipher_' + suffix] = cipher
-        negotiated['mac_' + suffix] = None if mac == '<implicit>' else mac
-        negotiated['compression_' + suffix] = compression
+    outcome['negotiated'] = _openssh_choices(log_text)
     failed = _SSH_FAIL.search(log_text)
     if 'SSH2_MSG_NEWKEYS received' in log_text:
         outcome['ok'] = True

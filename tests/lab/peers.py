@@ -20,6 +20,8 @@ import threading
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import build_kexinit, build_packet
 
+from .servers import Service
+
 LOOPBACK = '127.0.0.1'
 BANNER = b'SSH-2.0-HostilePeer_1.0\r\n'
 OFFER = {
@@ -155,7 +157,7 @@ SCENARIOS = {
 }
 
 
-class HostilePeer:
+class HostilePeer(Service):
     """One listening socket per scenario, all served by threads; ``stop()`` closes everything."""
 
     def __init__(self, scenarios=None, address=LOOPBACK):
@@ -230,14 +232,8 @@ class HostilePeer:
         for thread in self._threads:
             thread.join(2)
 
-    def __enter__(self):
-        return self.start()
 
-    def __exit__(self, *exc):
-        self.stop()
-
-
-class ParamikoServer:
+class ParamikoServer(Service):
     """A real paramiko SSH server (``Transport.start_server``) that completes key exchange, then hangs up.
 
     ``preferences`` sets its SecurityOptions (field -> ordered tuple); ``key_paths`` are OpenSSH private key
@@ -302,9 +298,3 @@ class ParamikoServer:
             self._sock.close()
         if self._thread is not None:
             self._thread.join(2)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()

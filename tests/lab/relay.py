@@ -14,6 +14,8 @@ import threading
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import ProbeError, ServerHelloParser
 
+from .servers import Service
+
 LOOPBACK = '127.0.0.1'
 RECORD_BYTES = 256 * 1024
 
@@ -42,7 +44,7 @@ class Recording:
         return self._hello(self.from_server)
 
 
-class Relay:
+class Relay(Service):
     """Relay to ``upstream_port``; ``recordings`` holds one :class:`Recording` per accepted connection."""
 
     def __init__(self, upstream_port):
@@ -127,9 +129,3 @@ class Relay:
                     pass
         for thread in self._threads:
             thread.join(2)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()

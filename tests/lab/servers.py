@@ -70,7 +70,23 @@ def keygen(path, key_type='ed25519', bits=None, pem=False):
     return path
 
 
-class _Server:
+class Service:
+    """``with`` support for everything the lab starts: ``start()`` on entry, ``stop()`` on exit."""
+
+    def start(self):
+        raise NotImplementedError
+
+    def stop(self):
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class _Server(Service):
     """Common life cycle: write config, start the process, wait for the banner, stop."""
 
     name = 'server'
@@ -130,12 +146,6 @@ class _Server:
         self._kill()
         if self._own_dir:
             shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     @property
     def target(self):
