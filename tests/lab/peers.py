@@ -298,3 +298,52 @@ class ParamikoServer(Service):
             self._sock.close()
         if self._thread is not None:
             self._thread.join(2)
+
+
+class AsyncsshServer(Service):
+    """A real AsyncSSH server on 127.0.0.1 with the given algorithm lists (connect() keyword -> list), run in
+    its own thread and event loop; it completes key exchange and then refuses every authentication."""
+
+    def __init__(self, key_paths, algorithms):
+        self.key_paths = list(key_paths)
+        self.algorithms = dict(algorithms)
+        self.port = None
+        self._loop = None
+        self._thread = None
+        self._server = None
+        self._ready = threading.Event()
+        self._error = None
+
+    def _run(self):
+        import asyncio  # pylint: disable=import-outside-toplevel
+        import asyncssh  # pylint: disable=import-outside-toplevel
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+
+        async def listen():
+            return await asyncssh.listen(LOOPBACK, 0, server_host_keys=self.key_paths, config=None,
+                                         **self.algorithms)
+        try:
+            self._server = self._loop.run_until_complete(listen())
+            self.port = self._server.sockets[0].getsockname()[1]
+        except Exception as exc:  # pylint: disable=broad-except
+            self._error = exc
+        self._ready.set()
+        if self._error is None:
+            self._loop.run_forever()
+            self._server.close()
+            self._loop.run_until_complete(self._server.wait_closed())
+        self._loop.close()
+
+    def start(self):
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10) or self._error is not None:
+            raise RuntimeError('AsyncSSH server did not start: %s' % self._error)
+        return self
+
+    def stop(self):
+        if self._loop is not None and self._thread is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)

@@ -125,7 +125,7 @@ class Lab:
             for name, settings in SSHD_CONFIGS.items():
                 self.sshd[name] = self._track(Sshd(settings).start())
             self.proftpd = self._track(ProftpdSftp(PROFTPD_SETTINGS).start())
-            self.dropbear = self._track(Dropbear().start())
+            self.dropbear = self._track(Dropbear(key_types=('ed25519',)).start())
             self.paramiko = self._track(ParamikoServer().start())
             self.hostile = self._track(HostilePeer().start())
         except Exception:

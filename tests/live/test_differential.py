@@ -36,9 +36,9 @@ from lab.clients import (
     sshd_negotiation_failure,
     sshd_view,
 )
-from lab.peers import ParamikoServer
+from lab.peers import AsyncsshServer, ParamikoServer
 from lab.relay import Relay
-from lab.servers import Sshd, keygen
+from lab.servers import Dropbear, ProftpdSftp, Sshd, keygen
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.profiles import load_profile
 
@@ -296,6 +296,78 @@ def test_random_paramiko_server_against_real_clients(ledger, tmp_path):
                 outcome = run(relay.port, make_settings(rng))
                 for problem in _check(ledger, client_name, 'paramiko', relay, outcome):
                     problems.append('trial %d %s->paramiko %s: %s' % (trial, client_name, preferences, problem))
+    assert not problems, '\n'.join(problems[:20])
+
+
+PROFTPD = {
+    # ProFTPD 1.3.8 (Debian 12) refuses chacha20-poly1305@openssh.com in SFTPCiphers at start-up.
+    'cipher': ['aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com',
+               'aes256-cbc', '3des-cbc'],
+    'mac': ['hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1', 'hmac-sha2-256-etm@openssh.com',
+            'hmac-sha2-512-etm@openssh.com', 'umac-64@openssh.com', 'hmac-md5'],
+    'kex': ['curve25519-sha256', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'diffie-hellman-group14-sha256',
+            'diffie-hellman-group16-sha512', 'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha1'],
+}
+ASYNCSSH_SERVER = {'cipher': ASYNCSSH['cipher'], 'mac': ASYNCSSH['mac'], 'kex': ASYNCSSH['kex']}
+
+
+def _client_trials(ledger, rng, server_name, port_factory, trials, label):
+    problems = []
+    for trial in range(trials):
+        with port_factory(trial) as (server_port, description):
+            with Relay(server_port) as relay:
+                for client_name, make_settings, run in CLIENTS:
+                    outcome = run(relay.port, make_settings(rng))
+                    for problem in _check(ledger, client_name, server_name, relay, outcome):
+                        problems.append('trial %d %s->%s %s: %s' % (trial, client_name, label, description, problem))
+    return problems
+
+
+class _Started:
+    """``with`` wrapper yielding (port, description) for a started lab service."""
+
+    def __init__(self, service, description):
+        self.service = service
+        self.description = description
+
+    def __enter__(self):
+        self.service.start()
+        return self.service.port, self.description
+
+    def __exit__(self, *exc):
+        self.service.stop()
+
+
+def test_random_proftpd_mod_sftp_against_real_clients(ledger):
+    rng = random.Random(SEED + 3)
+
+    def proftpd(trial):
+        settings = {'SFTPCiphers': draw(rng, PROFTPD['cipher'], 2, 6), 'SFTPDigests': draw(rng, PROFTPD['mac'], 2, 5),
+                    'SFTPKeyExchanges': draw(rng, PROFTPD['kex'], 2, 5)}
+        return _Started(ProftpdSftp(settings), settings)
+    problems = _client_trials(ledger, rng, 'proftpd', proftpd, max(1, TRIALS // 3), 'proftpd')
+    assert not problems, '\n'.join(problems[:20])
+
+
+def test_dropbear_server_against_real_clients(ledger):
+    rng = random.Random(SEED + 4)
+    problems = _client_trials(ledger, rng, 'dropbear', lambda trial: _Started(Dropbear(), 'defaults'),
+                              max(1, TRIALS // 3), 'dropbear')
+    assert not problems, '\n'.join(problems[:20])
+
+
+def test_random_asyncssh_server_against_real_clients(ledger, tmp_path):
+    rng = random.Random(SEED + 5)
+    keys = [keygen(str(tmp_path / ('host_' + kind)), kind) for kind in ('ed25519', 'ecdsa', 'rsa')]
+
+    def asyncssh_server(trial):
+        algorithms = {'encryption_algs': draw(rng, ASYNCSSH_SERVER['cipher'], 2, 5),
+                      'mac_algs': draw(rng, ASYNCSSH_SERVER['mac'], 2, 4),
+                      'kex_algs': draw(rng, ASYNCSSH_SERVER['kex'], 2, 4)}
+        # An AsyncSSH server offers the algorithms of the keys it holds: vary the keys.
+        held = draw(rng, keys, 1, 3)
+        return _Started(AsyncsshServer(held, algorithms), dict(algorithms, keys=[os.path.basename(k) for k in held]))
+    problems = _client_trials(ledger, rng, 'asyncssh', asyncssh_server, max(1, TRIALS // 3), 'asyncssh')
     assert not problems, '\n'.join(problems[:20])
 
 
