@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(openssh-server openssh-client proftpd-core proftpd-mod-crypto dropbear-bin putty-tools curl
+APT_PACKAGES=(openssh-server openssh-client proftpd-core proftpd-mod-crypto dropbear-bin putty-tools curl libssh-dev
               libjsch-java default-jdk-headless python3-venv git shellcheck "$@")
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -36,6 +36,21 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -r tests/requirements.txt
+# Older client releases whose default proposals the profile library records (tests/lab/legacy/*.txt), each
+# in a directory of its own that a test puts first on PYTHONPATH of a child process.
+mkdir -p .venv/legacy
+for pins in tests/lab/legacy/*.txt; do
+  target=.venv/legacy/$(basename "$pins" .txt)
+  if [ ! -d "$target" ]; then
+    rm -rf "$target.tmp"
+    # pip warns that these pins conflict with the main venv's packages: they are not meant to share it.
+    if ! .venv/bin/python -m pip install -q --disable-pip-version-check --target "$target.tmp" -r "$pins" \
+        >"$target.log" 2>&1; then
+      cat "$target.log" >&2; exit 1
+    fi
+    mv "$target.tmp" "$target"
+  fi
+done
 
 # ansible-test bootstraps pip into its sanity-test virtual environments with a script it downloads from a
 # host outside the package registries. Give it an equivalent that uses ensurepip and PyPI instead.

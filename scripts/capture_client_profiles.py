@@ -5,6 +5,7 @@
 """Capture the default KEXINIT of every SSH client installed here and write it as a client profile.
 
     .venv/bin/python scripts/capture_client_profiles.py [kind ...]
+    .venv/bin/python scripts/capture_client_profiles.py --run 'COMMAND ... {port} ...' --source 'WHAT RAN' [--suffix S]
 
 Each client connects with its default settings to fleetcrypto.sftp's capture listener on 127.0.0.1;
 the profile lands in data/client_profiles/<product>-<version>.yml with a ``source:`` naming the
@@ -16,6 +17,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import shlex
+import subprocess
 import sys
 import tempfile
 import threading
@@ -37,9 +40,10 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NA
 PROFILE_DIR = os.path.join(ROOT, 'data', 'client_profiles')
 
 
-def capture_default(kind, workdir, timeout=60.0):
-    """Run the ``kind`` client against a capture listener; return the capture record or None."""
-    launcher = DEFAULT_CLIENTS[kind][0]
+def capture_default(kind, workdir, timeout=60.0, launcher=None):
+    """Run the ``kind`` client (or ``launcher(port, workdir)``) against a capture listener; return the
+    capture record or None."""
+    launcher = launcher or DEFAULT_CLIENTS[kind][0]
     ready = threading.Event()
     port = []
     result = {}
@@ -72,24 +76,59 @@ def write_profile(path, document):
         yaml.dump(document, handle, Dumper=_IndentedDumper, sort_keys=False, width=120)
 
 
-def as_profile_document(kind, record):
+# Software whose banner names another release than the one installed: upstream JSch 0.1.55 never raised
+# JSch.VERSION from "0.1.54" (JSch.java line 39 in the 0.1.55 sources that github.com/mwiede/jsch imported
+# as its first commit, 635c0bcf), so Debian's libjsch-java 0.1.55 says SSH-2.0-JSCH-0.1.54 on the wire.
+RELEASE_OVERRIDES = {'jsch': '0.1.55', 'jsch-restricted-jce': '0.1.55'}
+
+
+def as_profile_document(kind, record, described=None, suffix=''):
+    """A profile document; ``kind`` None means a one-off ``--run`` capture that CI cannot repeat."""
     profile = record['profile']
+    version = RELEASE_OVERRIDES.get(kind, profile['software']['version'])
+    name = '%s-%s' % (profile['name'].rsplit('-', 1)[0], version)
     document = {
-        'name': profile['name'] + ('-restricted-jce' if kind == 'jsch-restricted-jce' else ''),
+        # The restricted-JCE variant keeps the name the issue tracker gave it (the banner's release).
+        'name': (profile['name'] + '-restricted-jce') if kind == 'jsch-restricted-jce' else name + suffix,
         'product': profile['software']['product'],
-        'version': profile['software']['version'],
+        'version': version,
         'banner': profile['banner'],
         'source': 'Captured on the wire on %s from %s with its default settings, by fleetcrypto.sftp.client_capture '
-                  '(scripts/capture_client_profiles.py %s).' % (time.strftime('%Y-%m-%d'), DEFAULT_CLIENTS[kind][1](),
-                                                                kind),
-        'captured_with': kind,
+                  '(scripts/capture_client_profiles.py %s).' % (
+                      time.strftime('%Y-%m-%d'), described or DEFAULT_CLIENTS[kind][1](),
+                      kind or '--run'),
     }
+    if kind:
+        document['captured_with'] = kind
     for key in NAME_LIST_KEYS:
         document[key] = profile[key]
     return document
 
 
+def capture_command(command, described, suffix=''):
+    """One-off capture of software built or installed outside the lab (e.g. an older release built from its
+    source tag): ``command`` is an argv template with ``{port}``; ``described`` goes into ``source:``."""
+    workdir = tempfile.mkdtemp(prefix='fleetcrypto-capture-')
+
+    def launcher(port, _workdir):
+        argv = [part.replace('{port}', str(port)) for part in shlex.split(command)]
+        subprocess.run(argv, capture_output=True, timeout=60, stdin=subprocess.DEVNULL, check=False, cwd=workdir)
+    record = capture_default(None, workdir, launcher=launcher)
+    if record is None:
+        sys.exit('no KEXINIT captured from: %s' % command)
+    document = as_profile_document(None, record, described, suffix)
+    path = os.path.join(PROFILE_DIR, document['name'] + '.yml')
+    write_profile(path, document)
+    print('%s -> %s' % (record['banner'], os.path.relpath(path, ROOT)))
+
+
 def main(kinds):
+    if kinds and kinds[0] == '--run':
+        options = dict(zip(kinds[::2], kinds[1::2]))
+        if '--source' not in options:
+            sys.exit('--run needs --source (what ran, for the profile\'s source:)')
+        capture_command(options['--run'], options['--source'], options.get('--suffix', ''))
+        return
     os.makedirs(PROFILE_DIR, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix='fleetcrypto-capture-')
     for kind in kinds or available_default_clients():

@@ -141,7 +141,7 @@ _PRODUCTS = (
     (re.compile(r'^WinSCP_release_([\w.]+)', re.I), 'WinSCP'),
     (re.compile(r'^libssh2_([\w.]+)', re.I), 'libssh2'),
     (re.compile(r'^libssh[_-]([\w.]+)', re.I), 'libssh'),
-    (re.compile(r'^JSCH-([\w.]+)', re.I), 'JSch'),
+    (re.compile(r'^JSCH[-_]([\w.]+)', re.I), 'JSch'),
     (re.compile(r'^APACHE-SSHD-([\w.]+)', re.I), 'Apache MINA SSHD'),
     (re.compile(r'^Go$'), 'Go x/crypto/ssh'),
     (re.compile(r'^CerberusFTPServer_([\w.]+)', re.I), 'Cerberus FTP Server'),

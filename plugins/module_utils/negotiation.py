@@ -27,6 +27,19 @@ only when both sides succeed. The differences encoded here, each from the implem
   cipher does not need one (encryption.py encryption_needs_mac: chacha20-poly1305, aes-gcm); a client checks
   kex, ciphers, MACs, compressions and the host key last (in the kex reply); a server checks the host key
   right after kex; "No matching <type> algorithm found, sent <ours> and received <theirs>".
+* JSch (KeyExchange.guess; 0.1.55 = github.com/mwiede/jsch commit 635c0bcf, 0.2.x = tag jsch-0.2.26): checks the
+  ten lists in wire order (kex, host key, cipher c2s, s2c, MAC c2s, s2c, compression c2s, s2c) and needs a
+  common entry in each, the MAC too: 0.2.x only marks the MAC "<implicit>" after the guess, so an AEAD cipher
+  without a common MAC still fails. For each of its own names it scans the server's list and gives up at the
+  first empty entry there ("if (m == l) throw"), so an empty entry (Cerberus's "hmac-ripemd160,,hmac-md5")
+  fails the category unless JSch's first name that the server lists comes before it. 0.1.x says "Algorithm
+  negotiation fail"; 0.2.x JSchAlgoNegoFailException names the list and both proposals.
+* PuTTY and WinSCP, which embeds PuTTY's SSH code (ssh/transport2.c ssh2_scan_kexinits, 0.81): kex and host
+  key, then per direction cipher, MAC, compression (client-to-server first); a cipher with a required_mac
+  (chacha20-poly1305, aes-gcm) takes its MAC without negotiating; "Couldn't agree a client-to-server cipher
+  (available: ...)".
+* libssh2 (src/kex.c kex_agree_methods, 1.11.1): kex (with a host key that suits it), host key, both ciphers,
+  both MACs (skipped for ciphers with their own MAC, _libssh2_mac_override), both compressions.
 * Anything else: RFC 4253 section 7.1 with OpenSSH's PROTOCOL rule for the @openssh.com AEAD ciphers (no
   MAC needed), which is what every implementation that supports those ciphers follows.
 
@@ -88,6 +101,8 @@ class Implementation:
     name = 'RFC 4253'
     aead_needs_common_mac = False
     stops_at_empty_entry = False
+    # JSch: an empty entry in the peer's list ends the search for the name being looked up, with a failure.
+    empty_entry_aborts = False
     max_server_names = None
     # Names this implementation advertises as a server but cannot agree to.
     server_advertised_not_negotiable = frozenset()
@@ -155,8 +170,45 @@ class AsyncSSH(Implementation):
             words[category], ','.join(mine) or '<None>', ','.join(theirs) or '<None>')
 
 
+class JSch(Implementation):
+    name = 'JSch'
+    aead_needs_common_mac = True
+    empty_entry_aborts = True
+    _LIST_NAMES = {('kex', None): 'kex', ('host_key', None): 'server_host_key', ('cipher', 'c2s'): 'cipher.c2s',
+                   ('cipher', 's2c'): 'cipher.s2c', ('mac', 'c2s'): 'mac.c2s', ('mac', 's2c'): 'mac.s2c',
+                   ('compression', 'c2s'): 'compression.c2s', ('compression', 's2c'): 'compression.s2c'}
+
+    def check_order(self, role):
+        return (_KEX, _HK, _C2S[0], _S2C[0], _C2S[1], _S2C[1], _C2S[2], _S2C[2])
+
+    def message(self, role, category, direction, mine, theirs):
+        client, server = (mine, theirs) if role == 'client' else (theirs, mine)
+        return 'Algorithm negotiation fail: algorithmName="%s" jschProposal="%s" serverProposal="%s"' % (
+            self._LIST_NAMES[(category, direction)], ','.join(client), ','.join(server))
+
+
+class PuTTY(Implementation):
+    name = 'PuTTY'
+
+    def check_order(self, role):
+        return (_KEX, _HK) + _C2S + _S2C
+
+    def message(self, role, category, direction, mine, theirs):
+        words = {'kex': 'key exchange algorithm', 'host_key': 'host key algorithm', 'cipher': 'cipher',
+                 'mac': 'MAC', 'compression': 'compression algorithm'}
+        where = {'c2s': 'client-to-server ', 's2c': 'server-to-client ', None: ''}[direction]
+        return "Couldn't agree a %s%s (available: %s)" % (where, words[category], ','.join(theirs))
+
+
+class Libssh2(Implementation):
+    name = 'libssh2'
+
+    def check_order(self, role):
+        return (_KEX, _HK, _C2S[0], _S2C[0], _C2S[1], _S2C[1], _C2S[2], _S2C[2])
+
+
 IMPLEMENTATIONS = {'OpenSSH': OpenSSH(), 'OpenSSH for Windows': OpenSSH(), 'paramiko': Paramiko(),
-                   'AsyncSSH': AsyncSSH()}
+                   'AsyncSSH': AsyncSSH(), 'JSch': JSch(), 'PuTTY': PuTTY(), 'WinSCP': PuTTY(), 'libssh2': Libssh2()}
 GENERIC = Implementation()
 
 
@@ -210,7 +262,10 @@ def _side_outcome(client, server, impl, role):
             if cipher in AEAD_CIPHERS and not impl.aead_needs_common_mac:
                 chosen[slot] = None
                 continue
-        if category == 'kex':
+        if impl.empty_entry_aborts:
+            name = _choose_until_empty_entry(client_names, server_names,
+                                             server.get('empty_entries', {}).get(LIST_KEY[slot]))
+        elif category == 'kex':
             name = _choose_kex(client_names, server_names, lists[_HK])
         else:
             name = _choose(client_names, server_names)
@@ -218,6 +273,20 @@ def _side_outcome(client, server, impl, role):
         if name is None:
             failed.append(slot)
     return chosen, failed
+
+
+def _choose_until_empty_entry(client_names, server_names, empty_at):
+    """JSch's search: for each of the client's names in turn, read the server's list up to its first empty entry;
+    reaching that entry without a match fails the category (KeyExchange.guess throws). A single empty entry at the
+    very end ("a,b,") is never read as one: the scan stops at the end of the list first."""
+    if empty_at is None or empty_at >= len(server_names):
+        return _choose(client_names, server_names)
+    before = set(server_names[:empty_at])
+    for name in client_names:
+        if name in before:
+            return name
+        return None
+    return None
 
 
 def _choose_kex(client_names, server_names, host_key_lists):

@@ -5,7 +5,8 @@
 """The built-in client-profile library: real clients' default proposals, one YAML file each.
 
 Profiles live in ``data/client_profiles/<name>.yml`` at the collection root, named ``<product>-<version>``
-in lower case. Each has a ``source:`` saying where its lists come from (a capture of the real software, or
+in lower case. A file with ``alias_of:`` names a release line (``jsch-0.2.x``) and points at the profile of
+one release in it. Each has a ``source:`` saying where its lists come from (a capture of the real software, or
 the file and release in its source code). This module only reads them (on the controller); it is plain
 Python with PyYAML, no Ansible imports.
 """
@@ -34,7 +35,7 @@ def profile_names():
         return []
 
 
-def load_profile(name):
+def load_profile(name, _seen=()):
     """Return the built-in profile ``name`` as a proposal dict (ten lists, banner, software, name, source)."""
     if not isinstance(name, str) or not _NAME.match(name):
         raise ProposalError('%r is not a client profile name (lower-case <product>-<version>)' % (name,))
@@ -48,6 +49,12 @@ def load_profile(name):
             data = yaml.safe_load(handle)
         if not isinstance(data, dict) or data.get('name') != name or not data.get('source'):
             raise ProposalError('client profile file %s must be a mapping with name %r and a source' % (path, name))
+        if data.get('alias_of'):
+            if data['alias_of'] in _seen or len(_seen) > 4:
+                raise ProposalError('client profile alias loop: %s' % ' -> '.join(_seen + (name,)))
+            profile = load_profile(data['alias_of'], _seen + (name,))
+            profile['alias'] = name
+            return profile
         normalize_proposal(data, 'client profile %s' % name)  # validates every algorithm name
         profile = {key: list(data[key]) for key in NAME_LIST_KEYS if key in data}
         for key in ('name', 'banner', 'source', 'empty_entries'):

@@ -20,6 +20,7 @@ import os
 import re
 import socket
 import subprocess
+import sys
 
 LOOPBACK = '127.0.0.1'
 
@@ -242,6 +243,36 @@ def default_paramiko(port, workdir):
         transport.close()
 
 
+LEGACY_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), '.venv',
+                          'legacy')
+_LEGACY_PARAMIKO_CLIENT = (
+    'import socket, sys, paramiko\n'
+    'transport = paramiko.Transport(socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5))\n'
+    'try:\n    transport.start_client(timeout=5)\nexcept Exception:\n    pass\nfinally:\n    transport.close()\n')
+
+
+def legacy_paramiko(release):
+    """A launcher for an older paramiko installed by scripts/bootstrap.sh in .venv/legacy/paramiko-<release>,
+    run in a child process with that directory first on its path (it brings its own cryptography)."""
+    def launch(port, workdir):
+        env = dict(os.environ, PYTHONPATH=os.path.join(LEGACY_DIR, 'paramiko-' + release))
+        subprocess.run([sys.executable, '-c', _LEGACY_PARAMIKO_CLIENT, LOOPBACK, str(port)], env=env,
+                       capture_output=True, timeout=30, stdin=subprocess.DEVNULL, check=False)
+    return launch
+
+
+def _legacy_version(release, package):
+    directory = os.path.join(LEGACY_DIR, 'paramiko-' + release)
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return None
+    for name in names:
+        if name.lower().startswith(package + '-') and name.endswith('.dist-info'):
+            return name[len(package) + 1:-len('.dist-info')]
+    return None
+
+
 def default_asyncssh(port, workdir):
     import asyncssh  # pylint: disable=import-outside-toplevel
 
@@ -292,6 +323,44 @@ def default_jsch(port, workdir, java_options=()):
     _quiet(['java'] + list(java_options) + ['-cp', classes + os.pathsep + JSCH_JAR, 'JschProbe', str(port)], timeout=60)
 
 
+LIBSSH_PROBE_C = r'''
+/* Connects with libssh's default algorithm preferences; the key exchange is all the lab needs. */
+#include <libssh/libssh.h>
+#include <stdlib.h>
+
+int main(int argc, char **argv)
+{
+    ssh_session session = ssh_new();
+    long timeout = 10;
+    unsigned int port = (unsigned int) atoi(argv[2]);
+    int strict = SSH_LOG_NOLOG;
+    if (session == NULL) return 2;
+    ssh_options_set(session, SSH_OPTIONS_HOST, argv[1]);
+    ssh_options_set(session, SSH_OPTIONS_PORT, &port);
+    ssh_options_set(session, SSH_OPTIONS_USER, "probe");
+    ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &timeout);
+    ssh_options_set(session, SSH_OPTIONS_LOG_VERBOSITY, &strict);
+    /* No ~/.ssh/config: the library's defaults, not the machine's. */
+    ssh_options_set(session, SSH_OPTIONS_PROCESS_CONFIG, &(int){0});
+    int rc = ssh_connect(session);
+    ssh_disconnect(session);
+    ssh_free(session);
+    return rc == SSH_OK ? 0 : 1;
+}
+'''
+
+
+def default_libssh(port, workdir):
+    """A C program against Debian's libssh (0.10) with the library's defaults, compiled at first use."""
+    binary = os.path.join(workdir, 'libssh-probe')
+    if not os.path.exists(binary):
+        source = binary + '.c'
+        with open(source, 'w') as handle:
+            handle.write(LIBSSH_PROBE_C)
+        subprocess.run(['cc', '-o', binary, source, '-lssh'], check=True, capture_output=True, timeout=120)
+    _quiet([binary, LOOPBACK, str(port)])
+
+
 def default_jsch_restricted_jce(port, workdir):
     """JSch on a JVM limited to 128-bit AES (the old export-strength JCE policy, still selectable through the
     crypto.policy security property): JSch's Session.checkCiphers drops the ciphers the JVM cannot run."""
@@ -318,14 +387,20 @@ def _deb_version(name):
 DEFAULT_CLIENTS = {
     'openssh': (default_openssh, lambda: 'Debian package openssh-client %s' % _deb_version('openssh-client')),
     'paramiko': (default_paramiko, lambda: 'PyPI paramiko %s' % _pip_version('paramiko')),
+    'paramiko-2.12': (legacy_paramiko('2.12'), lambda: 'PyPI paramiko %s with cryptography %s (tests/lab/legacy/'
+                      'paramiko-2.12.txt)' % (_legacy_version('2.12', 'paramiko'), _legacy_version('2.12', 'cryptography'))),
+    'paramiko-3.4': (legacy_paramiko('3.4'), lambda: 'PyPI paramiko %s with cryptography %s (tests/lab/legacy/'
+                     'paramiko-3.4.txt)' % (_legacy_version('3.4', 'paramiko'), _legacy_version('3.4', 'cryptography'))),
     'asyncssh': (default_asyncssh, lambda: 'PyPI asyncssh %s' % _pip_version('asyncssh')),
     'dropbear': (default_dropbear, lambda: 'Debian package dropbear-bin %s (dbclient)' % _deb_version('dropbear-bin')),
     'putty': (default_putty, lambda: 'Debian package putty-tools %s (plink)' % _deb_version('putty-tools')),
     'libssh2': (default_libssh2_curl, lambda: 'Debian package libssh2-1 %s, through curl %s (libcurl sets no '
                 'algorithm preferences without known_hosts)' % (_deb_version('libssh2-1'), _deb_version('curl'))),
-    'jsch': (default_jsch, lambda: 'Debian package libjsch-java %s (its jar is JSch 0.1.54)'
-             % _deb_version('libjsch-java')),
-    'jsch-restricted-jce': (default_jsch_restricted_jce, lambda: 'Debian package libjsch-java %s (JSch 0.1.54) on '
+    'libssh': (default_libssh, lambda: 'Debian package libssh-4 %s (libssh-dev; a C client with the library defaults '
+               'and no ssh_config)' % _deb_version('libssh-4')),
+    'jsch': (default_jsch, lambda: 'Debian package libjsch-java %s (upstream JSch 0.1.55, which still calls itself '
+             '0.1.54: JSch.VERSION was not raised)' % _deb_version('libjsch-java')),
+    'jsch-restricted-jce': (default_jsch_restricted_jce, lambda: 'Debian package libjsch-java %s (JSch 0.1.55) on '
                             'OpenJDK %s with crypto.policy=limited (restricted-strength JCE: 128-bit AES at most)'
                             % (_deb_version('libjsch-java'), _deb_version('openjdk-17-jre-headless'))),
 }
@@ -343,6 +418,10 @@ def available_default_clients():
                 os.access(os.path.join(d, 'javac'), os.X_OK) for d in os.environ.get('PATH', '').split(os.pathsep))):
             continue
         if kind in ('paramiko', 'asyncssh') and _pip_version(kind) is None:
+            continue
+        if kind == 'libssh' and not os.path.exists('/usr/include/libssh/libssh.h'):
+            continue
+        if kind.startswith('paramiko-') and _legacy_version(kind.split('-', 1)[1], 'paramiko') is None:
             continue
         found.append(kind)
     return found

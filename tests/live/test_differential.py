@@ -244,14 +244,17 @@ def test_random_sshd_against_real_clients(ledger):
     assert not problems, '\n'.join(problems[:20])
 
 
-DEFAULT_KINDS = [kind for kind in ('putty', 'dropbear', 'jsch', 'jsch-restricted-jce', 'libssh2')
+DEFAULT_KINDS = [kind for kind in ('putty', 'dropbear', 'jsch', 'jsch-restricted-jce', 'libssh2', 'libssh',
+                                   'paramiko-2.12', 'paramiko-3.4')
                  if kind in available_default_clients()]
-PROFILE_OF_KIND = {'putty': 'putty-0.78', 'dropbear': 'dropbear-2022.83', 'jsch': 'jsch-0.1.54',
-                   'jsch-restricted-jce': 'jsch-0.1.54-restricted-jce', 'libssh2': 'libssh2-1.10'}
+PROFILE_OF_KIND = {'putty': 'putty-0.78', 'dropbear': 'dropbear-2022.83', 'jsch': 'jsch-0.1.55',
+                   'jsch-restricted-jce': 'jsch-0.1.54-restricted-jce', 'libssh2': 'libssh2-1.10',
+                   'libssh': 'libssh-0.10.6', 'paramiko-2.12': 'paramiko-2.12', 'paramiko-3.4': 'paramiko-3.4'}
 
 
 def test_random_sshd_against_clients_with_default_settings(ledger, tmp_path):
-    """PuTTY, dropbear, JSch and libssh2 with their defaults; sshd (LogLevel DEBUG1) says what happened."""
+    """PuTTY, dropbear, JSch, libssh2, libssh and older paramiko releases with their defaults; sshd (LogLevel
+    DEBUG1) says what happened."""
     if not DEFAULT_KINDS:
         pytest.skip('none of plink, dbclient, JSch, curl/libssh2 is installed')
     rng = random.Random(SEED + 2)

@@ -219,3 +219,50 @@ def test_log_with_a_malformed_name_names_the_line():
     with pytest.raises(ProposalError) as err:
         parse_kex_log('x\nServer Proposed: Kex: (a b) Host Key: (ssh-rsa) C2S : (c), (m), (none) S2C : (c), (m), (none)')
     assert 'line 2' in str(err.value)
+
+
+def _server(**lists):
+    base = {'software': {'product': 'OpenSSH', 'version': '9.6p1'}, 'kex': ['curve25519-sha256'],
+            'host_key': ['ssh-ed25519'], 'ciphers': ['aes128-gcm@openssh.com'], 'macs': ['hmac-sha2-256'],
+            'compression': ['none']}
+    base.update(lists)
+    return base
+
+
+def test_jsch_needs_a_common_mac_even_for_an_aead_cipher():
+    """KeyExchange.guess (mwiede jsch-0.2.26) matches every list before it marks the MAC implicit."""
+    server = _server(macs=['umac-128-etm@openssh.com'])
+    jsch = negotiate(server, 'jsch-0.2.26')
+    assert not jsch['compatible']
+    assert [(f['category'], f['direction']) for f in jsch['failures']] == [('mac', 'c2s'), ('mac', 's2c')]
+    assert jsch['failures'][0]['detected_by'] == 'client'
+    assert 'algorithmName="mac.c2s"' in jsch['failures'][0]['message']
+    # OpenSSH and libssh2 take the MAC from the AEAD cipher, PuTTY and WinSCP too.
+    for name in ('openssh-9.6', 'libssh2-1.11', 'winscp-6.3'):
+        client = dict(negotiate(server, name))
+        assert client['compatible'], (name, client['failures'])
+
+
+def test_jsch_gives_up_at_an_empty_entry_in_the_server_list():
+    """Cerberus FTP Server sends lists such as "hmac-ripemd160,,hmac-md5"; JSch scans up to the empty entry."""
+    jsch = {'software': {'product': 'JSch', 'version': '0.1.55'}, 'kex': ['diffie-hellman-group14-sha1'],
+            'host_key': ['ssh-rsa'], 'ciphers': ['aes128-ctr'], 'macs': ['hmac-md5', 'hmac-sha1'],
+            'compression': ['none']}
+    server = {'software': {'product': 'Cerberus FTP Server', 'version': '12'}, 'kex': ['diffie-hellman-group14-sha1'],
+              'host_key': ['ssh-rsa'], 'ciphers': ['aes128-ctr'], 'macs': ['hmac-ripemd160', 'hmac-sha1', 'hmac-md5'],
+              'compression': ['none'],
+              'empty_entries': {'mac_algorithms_client_to_server': 2, 'mac_algorithms_server_to_client': 2}}
+    result = negotiate(server, jsch)
+    # JSch looks for hmac-md5 first: the scan reaches the empty entry before it, and that fails the MAC.
+    assert [f['category'] for f in result['failures']] == ['mac', 'mac']
+    # With hmac-sha1 first, the match comes before the empty entry.
+    assert negotiate(server, dict(jsch, macs=['hmac-sha1', 'hmac-md5']))['negotiated']['mac_c2s'] == 'hmac-sha1'
+    # A generic client simply skips the empty entry.
+    generic = dict(jsch, software={'product': 'SomeClient', 'version': '1'})
+    assert negotiate(server, generic)['negotiated']['mac_c2s'] == 'hmac-md5'
+
+
+def test_putty_message_names_the_direction_and_the_server_list():
+    result = negotiate(_server(ciphers=['twofish256-ctr']), 'putty-0.81')
+    assert result['failures'][0]['message'] == "Couldn't agree a client-to-server cipher (available: twofish256-ctr)"
+    assert result['client_software'] == 'PuTTY'

@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import profile_name
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NAME_LIST_KEYS
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import negotiate
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import parse_software
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.profiles import load_profile, profile_names
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
 
@@ -27,7 +28,7 @@ def test_required_profiles_exist():
 @pytest.mark.parametrize('name', profile_names())
 def test_every_profile_is_complete_sourced_and_valid(name):
     profile = load_profile(name)
-    assert profile['name'] == name
+    assert profile['name'] == name or profile['alias'] == name
     assert len(profile['source']) > 20
     assert profile['software']['product'] and profile['banner'].startswith('SSH-2.0-')
     for key in NAME_LIST_KEYS:
@@ -49,7 +50,8 @@ def test_negotiate_accepts_profile_names_and_predicts_the_classic_failure():
     restricted = negotiate(server, 'jsch-0.1.54-restricted-jce')
     assert not restricted['compatible']
     assert [f['category'] for f in restricted['failures']] == ['cipher', 'cipher']
-    assert restricted['client_software'] == 'RFC 4253'
+    assert restricted['client_software'] == 'JSch'
+    assert restricted['failures'][0]['message'].startswith('Algorithm negotiation fail: algorithmName="cipher.c2s"')
     # Without ssh-rsa on the server, JSch 0.1.54 (no rsa-sha2-*) fails on the host key as well.
     no_sha1_rsa = dict(server, host_key=['rsa-sha2-512', 'rsa-sha2-256'])
     assert [f['category'] for f in negotiate(no_sha1_rsa, 'jsch-0.1.54')['failures']] == ['host_key']
@@ -66,3 +68,31 @@ def test_negotiate_accepts_profile_names_and_predicts_the_classic_failure():
 ])
 def test_profile_names(software, name):
     assert profile_name(software) == name
+
+
+ISSUE_PROFILE_NAMES = (
+    'openssh-7.4', 'openssh-8.0', 'openssh-8.4', 'openssh-8.8', 'openssh-9.2', 'openssh-9.6', 'openssh-9.9',
+    'putty-0.70', 'putty-0.76', 'putty-0.78', 'putty-0.81', 'winscp-5.17', 'winscp-6.3',
+    'jsch-0.1.54', 'jsch-0.1.55', 'jsch-0.1.54-restricted-jce', 'jsch-0.2.x',
+    'libssh2-1.8', 'libssh2-1.10', 'libssh2-1.11', 'libssh-0.10',
+    'paramiko-2.12', 'paramiko-3.4', 'paramiko-5.1', 'asyncssh-2.24', 'dropbear-2022.83',
+)
+
+
+@pytest.mark.parametrize('name', ISSUE_PROFILE_NAMES)
+def test_the_names_users_ask_for_exist(name):
+    assert load_profile(name)['kex_algorithms']
+
+
+def test_an_alias_is_the_release_it_names():
+    alias = load_profile('jsch-0.2.x')
+    assert alias['alias'] == 'jsch-0.2.x' and alias['name'] == 'jsch-0.2.26'
+    assert alias['kex_algorithms'] == load_profile('jsch-0.2.26')['kex_algorithms']
+
+
+@pytest.mark.parametrize('name', profile_names())
+def test_a_profile_banner_names_its_product(name):
+    """The negotiation rules are picked from the banner when a proposal has no software: the banner of every
+    profile must lead to the profile's own product."""
+    profile = load_profile(name)
+    assert parse_software(profile['banner'])['product'] == profile['software']['product']
