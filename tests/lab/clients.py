@@ -243,8 +243,9 @@ def default_paramiko(port, workdir):
         transport.close()
 
 
-LEGACY_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), '.venv',
-                          'legacy')
+# scripts/bootstrap.sh installs them beside the virtual environment the tests run in (.venv/legacy); the
+# tests may run from a staged copy of the collection, so the interpreter's prefix finds them, not this path.
+LEGACY_DIR = os.path.join(sys.prefix, 'legacy')
 _LEGACY_PARAMIKO_CLIENT = (
     'import socket, sys, paramiko\n'
     'transport = paramiko.Transport(socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5))\n'
