@@ -34,6 +34,7 @@ from lab.clients import DEFAULT_CLIENTS, available_default_clients  # noqa: E402
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import (  # noqa: E402  pylint: disable=wrong-import-position
     capture_clients,
+    profile_name,
 )
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NAME_LIST_KEYS  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -85,8 +86,9 @@ RELEASE_OVERRIDES = {'jsch': '0.1.55', 'jsch-restricted-jce': '0.1.55'}
 def as_profile_document(kind, record, described=None, suffix=''):
     """A profile document; ``kind`` None means a one-off ``--run`` capture that CI cannot repeat."""
     profile = record['profile']
-    version = RELEASE_OVERRIDES.get(kind, profile['software']['version'])
-    name = '%s-%s' % (profile['name'].rsplit('-', 1)[0], version)
+    software = dict(profile['software'], version=RELEASE_OVERRIDES.get(kind, profile['software']['version']))
+    version = software['version']
+    name = profile_name(software)
     document = {
         # The restricted-JCE variant keeps the name the issue tracker gave it (the banner's release).
         'name': (profile['name'] + '-restricted-jce') if kind == 'jsch-restricted-jce' else name + suffix,

@@ -29,7 +29,7 @@ __metaclass__ = type
 import re
 
 from .kexinit import NAME_LIST_KEYS, parse_software
-from .proposal import ProposalError, validate_name
+from .proposal import SHORTHANDS, ProposalError, validate_name
 
 MAX_LOG_BYTES = 4 * 1024 * 1024
 
@@ -47,12 +47,13 @@ _CERBERUS_KEYS = (('kex', 'kex_algorithms'), ('hk', 'server_host_key_algorithms'
 _OPENSSH_UNABLE = re.compile(r'Unable to negotiate with (?P<peer>\S+(?: port \d+)?): no matching '
                              r'(?P<what>key exchange method|host key type|cipher|MAC|compression method) found\. '
                              r'Their offer: (?P<list>\S*)')
+# OpenSSH's word for a category -> the name-lists it covers (the same lists as the profile shorthands).
 _OPENSSH_WHAT = {
-    'key exchange method': ('kex_algorithms',),
-    'host key type': ('server_host_key_algorithms',),
-    'cipher': ('encryption_algorithms_client_to_server', 'encryption_algorithms_server_to_client'),
-    'MAC': ('mac_algorithms_client_to_server', 'mac_algorithms_server_to_client'),
-    'compression method': ('compression_algorithms_client_to_server', 'compression_algorithms_server_to_client'),
+    'key exchange method': SHORTHANDS['kex'],
+    'host key type': SHORTHANDS['host_key'],
+    'cipher': SHORTHANDS['ciphers'],
+    'MAC': SHORTHANDS['macs'],
+    'compression method': SHORTHANDS['compression'],
 }
 
 _OPENSSH_BLOCK = re.compile(r'(?P<who>local|peer) (?P<role>client|server) KEXINIT proposal')

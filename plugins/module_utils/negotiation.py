@@ -93,6 +93,10 @@ NEGOTIATED_KEY = {
 _KEX, _HK = ('kex', None), ('host_key', None)
 _C2S = (('cipher', 'c2s'), ('mac', 'c2s'), ('compression', 'c2s'))
 _S2C = (('cipher', 's2c'), ('mac', 's2c'), ('compression', 's2c'))
+# The order of the lists in SSH_MSG_KEXINIT (RFC 4253 section 7.1), which several implementations check in.
+_WIRE_ORDER = (_KEX, _HK, _C2S[0], _S2C[0], _C2S[1], _S2C[1], _C2S[2], _S2C[2])
+_PLAIN_WORDS = {'kex': 'key exchange algorithm', 'host_key': 'host key algorithm', 'cipher': 'cipher', 'mac': 'MAC',
+                'compression': 'compression algorithm'}
 
 
 class Implementation:
@@ -112,10 +116,8 @@ class Implementation:
         return (_KEX, _HK) + _C2S + _S2C
 
     def message(self, role, category, direction, mine, theirs):
-        words = {'kex': 'key exchange algorithm', 'host_key': 'host key algorithm', 'cipher': 'cipher',
-                 'mac': 'MAC', 'compression': 'compression algorithm'}
         return 'no common %s%s (client offers %s; server offers %s)' % (
-            words[category], ' ' + direction if direction else '',
+            _PLAIN_WORDS[category], ' ' + direction if direction else '',
             ','.join(mine if role == 'client' else theirs) or '<none>',
             ','.join(theirs if role == 'client' else mine) or '<none>')
 
@@ -142,7 +144,7 @@ class Paramiko(Implementation):
                                                   'diffie-hellman-group-exchange-sha256'))
 
     def check_order(self, role):
-        return (_KEX, _HK, _C2S[0], _S2C[0], _C2S[1], _S2C[1], _C2S[2], _S2C[2])
+        return _WIRE_ORDER
 
     def message(self, role, category, direction, mine, theirs):
         return {
@@ -158,8 +160,8 @@ class AsyncSSH(Implementation):
     name = 'AsyncSSH'
 
     def check_order(self, role):
-        rest = (_C2S[0], _S2C[0], _C2S[1], _S2C[1], _C2S[2], _S2C[2])
-        return ((_KEX,) + rest + (_HK,)) if role == 'client' else ((_KEX, _HK) + rest)
+        # A client checks the host key last (in the kex reply); a server in wire order.
+        return ((_KEX,) + _WIRE_ORDER[2:] + (_HK,)) if role == 'client' else _WIRE_ORDER
 
     def message(self, role, category, direction, mine, theirs):
         if category == 'host_key' and role == 'server':
@@ -179,7 +181,7 @@ class JSch(Implementation):
                    ('compression', 'c2s'): 'compression.c2s', ('compression', 's2c'): 'compression.s2c'}
 
     def check_order(self, role):
-        return (_KEX, _HK, _C2S[0], _S2C[0], _C2S[1], _S2C[1], _C2S[2], _S2C[2])
+        return _WIRE_ORDER
 
     def message(self, role, category, direction, mine, theirs):
         client, server = (mine, theirs) if role == 'client' else (theirs, mine)
@@ -188,23 +190,19 @@ class JSch(Implementation):
 
 
 class PuTTY(Implementation):
+    """Checks in the base order (kex, host key, then client-to-server before server-to-client)."""
     name = 'PuTTY'
 
-    def check_order(self, role):
-        return (_KEX, _HK) + _C2S + _S2C
-
     def message(self, role, category, direction, mine, theirs):
-        words = {'kex': 'key exchange algorithm', 'host_key': 'host key algorithm', 'cipher': 'cipher',
-                 'mac': 'MAC', 'compression': 'compression algorithm'}
         where = {'c2s': 'client-to-server ', 's2c': 'server-to-client ', None: ''}[direction]
-        return "Couldn't agree a %s%s (available: %s)" % (where, words[category], ','.join(theirs))
+        return "Couldn't agree a %s%s (available: %s)" % (where, _PLAIN_WORDS[category], ','.join(theirs))
 
 
 class Libssh2(Implementation):
     name = 'libssh2'
 
     def check_order(self, role):
-        return (_KEX, _HK, _C2S[0], _S2C[0], _C2S[1], _S2C[1], _C2S[2], _S2C[2])
+        return _WIRE_ORDER
 
 
 IMPLEMENTATIONS = {'OpenSSH': OpenSSH(), 'OpenSSH for Windows': OpenSSH(), 'paramiko': Paramiko(),
@@ -281,11 +279,10 @@ def _choose_until_empty_entry(client_names, server_names, empty_at):
     very end ("a,b,") is never read as one: the scan stops at the end of the list first."""
     if empty_at is None or empty_at >= len(server_names):
         return _choose(client_names, server_names)
-    before = set(server_names[:empty_at])
-    for name in client_names:
-        if name in before:
-            return name
-        return None
+    # The scan for the client's first name either finds it before the empty entry or throws there, so no
+    # later name of the client is ever looked up.
+    if client_names and client_names[0] in server_names[:empty_at]:
+        return client_names[0]
     return None
 
 

@@ -253,13 +253,18 @@ _LEGACY_PARAMIKO_CLIENT = (
 
 
 def legacy_paramiko(release):
-    """A launcher for an older paramiko installed by scripts/bootstrap.sh in .venv/legacy/paramiko-<release>,
-    run in a child process with that directory first on its path (it brings its own cryptography)."""
+    """A ``DEFAULT_CLIENTS`` entry for an older paramiko installed by scripts/bootstrap.sh in
+    .venv/legacy/paramiko-<release>, run in a child process with that directory first on its path (it brings
+    its own cryptography)."""
     def launch(port, workdir):
         env = dict(os.environ, PYTHONPATH=os.path.join(LEGACY_DIR, 'paramiko-' + release))
         subprocess.run([sys.executable, '-c', _LEGACY_PARAMIKO_CLIENT, LOOPBACK, str(port)], env=env,
                        capture_output=True, timeout=30, stdin=subprocess.DEVNULL, check=False)
-    return launch
+
+    def described():
+        return 'PyPI paramiko %s with cryptography %s (tests/lab/legacy/paramiko-%s.txt)' % (
+            _legacy_version(release, 'paramiko'), _legacy_version(release, 'cryptography'), release)
+    return launch, described
 
 
 def _legacy_version(release, package):
@@ -388,10 +393,8 @@ def _deb_version(name):
 DEFAULT_CLIENTS = {
     'openssh': (default_openssh, lambda: 'Debian package openssh-client %s' % _deb_version('openssh-client')),
     'paramiko': (default_paramiko, lambda: 'PyPI paramiko %s' % _pip_version('paramiko')),
-    'paramiko-2.12': (legacy_paramiko('2.12'), lambda: 'PyPI paramiko %s with cryptography %s (tests/lab/legacy/'
-                      'paramiko-2.12.txt)' % (_legacy_version('2.12', 'paramiko'), _legacy_version('2.12', 'cryptography'))),
-    'paramiko-3.4': (legacy_paramiko('3.4'), lambda: 'PyPI paramiko %s with cryptography %s (tests/lab/legacy/'
-                     'paramiko-3.4.txt)' % (_legacy_version('3.4', 'paramiko'), _legacy_version('3.4', 'cryptography'))),
+    'paramiko-2.12': legacy_paramiko('2.12'),
+    'paramiko-3.4': legacy_paramiko('3.4'),
     'asyncssh': (default_asyncssh, lambda: 'PyPI asyncssh %s' % _pip_version('asyncssh')),
     'dropbear': (default_dropbear, lambda: 'Debian package dropbear-bin %s (dbclient)' % _deb_version('dropbear-bin')),
     'putty': (default_putty, lambda: 'Debian package putty-tools %s (plink)' % _deb_version('putty-tools')),

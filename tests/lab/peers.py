@@ -20,9 +20,8 @@ import threading
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import build_kexinit, build_packet
 
-from .servers import Service
+from .servers import LOOPBACK, Service, accept_until, loopback_listener
 
-LOOPBACK = '127.0.0.1'
 BANNER = b'SSH-2.0-HostilePeer_1.0\r\n'
 OFFER = {
     'kex_algorithms': ['curve25519-sha256', 'diffie-hellman-group14-sha256', 'kex-strict-s-v00@openssh.com'],
@@ -179,20 +178,15 @@ class HostilePeer(Service):
             sock.settimeout(0.2)
             self._sockets.append(sock)
             self.ports[name] = sock.getsockname()[1]
-            thread = threading.Thread(target=self._accept_loop, args=(sock,) + SCENARIOS[name][:2], daemon=True)
+            thread = threading.Thread(target=accept_until, args=(sock, self._stopping, self._server_for(name)),
+                                      daemon=True)
             thread.start()
             self._threads.append(thread)
         return self
 
-    def _accept_loop(self, sock, behaviour, expect):
-        while not self._stopping.is_set():
-            try:
-                conn, _addr = sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn, behaviour, expect), daemon=True).start()
+    def _server_for(self, name):
+        behaviour, expect = SCENARIOS[name][:2]
+        return lambda conn: threading.Thread(target=self._serve, args=(conn, behaviour, expect), daemon=True).start()
 
     def _serve(self, conn, behaviour, expect):
         with self._lock:
@@ -258,24 +252,15 @@ class ParamikoServer(Service):
             self._keys.append(paramiko.PKey.from_path(path))
         if not self._keys:
             self._keys.append(paramiko.ECDSAKey.generate())
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.bind((LOOPBACK, 0))
-        self._sock.listen(16)
-        self._sock.settimeout(0.2)
+        self._sock = loopback_listener()
         self.port = self._sock.getsockname()[1]
-        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread = threading.Thread(target=accept_until, args=(self._sock, self._stopping, self._serve_in_thread),
+                                        daemon=True)
         self._thread.start()
         return self
 
-    def _loop(self):
-        while not self._stopping.is_set():
-            try:
-                conn, _addr = self._sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+    def _serve_in_thread(self, conn):
+        threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):
         transport = self._paramiko.Transport(conn)

@@ -14,9 +14,8 @@ import threading
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import ProbeError, ServerHelloParser
 
-from .servers import Service
+from .servers import LOOPBACK, Service, accept_until, loopback_listener
 
-LOOPBACK = '127.0.0.1'
 RECORD_BYTES = 256 * 1024
 
 
@@ -58,39 +57,29 @@ class Relay(Service):
         self.port = None
 
     def start(self):
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.bind((LOOPBACK, 0))
-        self._sock.listen(16)
-        self._sock.settimeout(0.2)
+        self._sock = loopback_listener()
         self.port = self._sock.getsockname()[1]
-        thread = threading.Thread(target=self._accept_loop, daemon=True)
+        thread = threading.Thread(target=accept_until, args=(self._sock, self._stopping, self._relay), daemon=True)
         thread.start()
         self._threads.append(thread)
         return self
 
-    def _accept_loop(self):
-        while not self._stopping.is_set():
-            try:
-                client, _addr = self._sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            try:
-                server = socket.create_connection((LOOPBACK, self.upstream_port), timeout=5)
-            except OSError:
-                client.close()
-                continue
-            server.settimeout(None)
-            recording = Recording()
-            with self._lock:
-                self.recordings.append(recording)
-                self._conns += [client, server]
-            pumps = [threading.Thread(target=self._pump, args=(client, server, recording.from_client), daemon=True),
-                     threading.Thread(target=self._pump, args=(server, client, recording.from_server), daemon=True)]
-            for pump in pumps:
-                pump.start()
-            threading.Thread(target=self._finish, args=(pumps, recording), daemon=True).start()
+    def _relay(self, client):
+        try:
+            server = socket.create_connection((LOOPBACK, self.upstream_port), timeout=5)
+        except OSError:
+            client.close()
+            return
+        server.settimeout(None)
+        recording = Recording()
+        with self._lock:
+            self.recordings.append(recording)
+            self._conns += [client, server]
+        pumps = [threading.Thread(target=self._pump, args=(client, server, recording.from_client), daemon=True),
+                 threading.Thread(target=self._pump, args=(server, client, recording.from_server), daemon=True)]
+        for pump in pumps:
+            pump.start()
+        threading.Thread(target=self._finish, args=(pumps, recording), daemon=True).start()
 
     @staticmethod
     def _finish(pumps, recording):

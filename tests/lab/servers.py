@@ -70,6 +70,29 @@ def keygen(path, key_type='ed25519', bits=None, pem=False):
     return path
 
 
+def loopback_listener(backlog=16):
+    """A listening TCP socket on a free port of 127.0.0.1, with a short accept timeout so that
+    :func:`accept_until` notices ``stop()`` quickly."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind((LOOPBACK, 0))
+    sock.listen(backlog)
+    sock.settimeout(0.2)
+    return sock
+
+
+def accept_until(sock, stopping, on_connection):
+    """Hand every connection accepted on ``sock`` to ``on_connection`` until ``stopping`` is set or the socket
+    is closed (the lab's in-process peers and the relay all serve this way)."""
+    while not stopping.is_set():
+        try:
+            conn, _addr = sock.accept()
+        except socket.timeout:
+            continue
+        except OSError:
+            return
+        on_connection(conn)
+
+
 class Service:
     """``with`` support for everything the lab starts: ``start()`` on entry, ``stop()`` on exit."""
 

@@ -249,7 +249,7 @@ DEFAULT_KINDS = [kind for kind in ('putty', 'dropbear', 'jsch', 'jsch-restricted
                  if kind in available_default_clients()]
 PROFILE_OF_KIND = {'putty': 'putty-0.78', 'dropbear': 'dropbear-2022.83', 'jsch': 'jsch-0.1.55',
                    'jsch-restricted-jce': 'jsch-0.1.54-restricted-jce', 'libssh2': 'libssh2-1.10',
-                   'libssh': 'libssh-0.10.6', 'paramiko-2.12': 'paramiko-2.12', 'paramiko-3.4': 'paramiko-3.4'}
+                   'libssh': 'libssh-0.10', 'paramiko-2.12': 'paramiko-2.12', 'paramiko-3.4': 'paramiko-3.4'}
 
 
 def test_random_sshd_against_clients_with_default_settings(ledger, tmp_path):
