@@ -237,8 +237,12 @@ def test_random_sshd_against_real_clients(ledger):
                 outcome = run(relay.port, make_settings(rng))
                 logged = None
                 if not outcome['ok'] and outcome['reported_by'] == 'server':
-                    time.sleep(0.05)  # sshd writes its log line as it exits the connection
+                    # sshd writes its log line as it exits the connection: poll for it, bounded.
+                    deadline = time.monotonic() + 5
                     logged = sshd_negotiation_failure(server.log()[len(before):])
+                    while logged is None and time.monotonic() < deadline:
+                        time.sleep(0.02)
+                        logged = sshd_negotiation_failure(server.log()[len(before):])
                 for problem in _check(ledger, client_name, 'openssh', relay, outcome, logged):
                     problems.append('trial %d %s->sshd %s: %s' % (trial, client_name, settings, problem))
     assert not problems, '\n'.join(problems[:20])
