@@ -38,6 +38,20 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def hold_closed_port(port=0):
+    """Bind 127.0.0.1:``port`` (0: any free port) without listening and return the socket, or None when the
+    port is taken. While the socket is open nothing else can listen there, and a SYN to it is answered with a
+    reset, so a probe of it is deterministically 'refused' (``free_port`` alone can be reused by another
+    server the tests start in the meantime)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((LOOPBACK, port))
+    except OSError:
+        sock.close()
+        return None
+    return sock
+
+
 def wait_for_banner(port, timeout=15.0, process=None):
     """Wait until 127.0.0.1:port sends an SSH identification line; bounded by ``timeout``."""
     deadline = time.monotonic() + timeout

@@ -21,7 +21,7 @@ import time
 import pytest
 
 from lab.peers import SCENARIOS, HostilePeer
-from lab.servers import Sshd, free_port
+from lab.servers import Sshd, hold_closed_port
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NAME_LIST_KEYS
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import probe, probe_many
@@ -59,12 +59,14 @@ def played(lab, tmp_path_factory):
     tasks.append(('dropbear', {'host': '127.0.0.1', 'port': lab.dropbear.port, 'host_keys': True}, None))
     tasks.append(('paramiko', {'host': 'localhost', 'port': lab.paramiko.port, 'address_family': 'ipv4'}, None))
     tasks.append(('sshd_host_keys', {'host': '127.0.0.1', 'port': lab.sshd['modern'].port, 'host_keys': True}, None))
-    tasks.append(('refused', {'host': '127.0.0.1', 'port': free_port(), 'timeout': 3}, None))
+    closed = hold_closed_port()  # held through the run, so no server started meanwhile can take the port
+    tasks.append(('refused', {'host': '127.0.0.1', 'port': closed.getsockname()[1], 'timeout': 3}, None))
     tasks.append(('http_single', {'host': '127.0.0.1', 'port': lab.hostile.ports['http'], 'timeout': 3}, None))
     batch = [{'host': '127.0.0.1', 'port': port} for port in lab.hostile.ports.values()]
     batch += [{'host': '127.0.0.1', 'port': server.port} for server in lab.sshd.values()]
     tasks.append(('batch', {'targets': batch, 'timeout': HOSTILE_TIMEOUT, 'concurrency': 16}, None))
-    results, _stdout = run_tasks(str(tmp_path_factory.mktemp('play')), tasks)
+    with closed:
+        results, _stdout = run_tasks(str(tmp_path_factory.mktemp('play')), tasks)
     return results
 
 
@@ -254,14 +256,22 @@ def test_unresolvable_name_is_a_dns_error():
 
 
 def test_ipv6_loopback_and_address_families():
-    with HostilePeer(['plain'], address='::1') as peer:
-        port = peer.ports['plain']
-        result = probe('::1', port, timeout=3, address_family='ipv6')
-        assert not result['failed'] and result['address'] == '::1', result
-        wrong_family = probe('::1', port, timeout=3, address_family='ipv4')
-        assert wrong_family['reason'] == 'invalid_input'
-        # 'localhost' resolves to 127.0.0.1 here, where this peer does not listen.
-        assert probe('localhost', port, timeout=3, address_family='ipv4')['reason'] == 'refused'
+    for _attempt in range(5):  # bounded: another server may hold the same port number on 127.0.0.1
+        with HostilePeer(['plain'], address='::1') as peer:
+            port = peer.ports['plain']
+            blocker = hold_closed_port(port)
+            if blocker is None:
+                continue
+            with blocker:
+                result = probe('::1', port, timeout=3, address_family='ipv6')
+                assert not result['failed'] and result['address'] == '::1', result
+                wrong_family = probe('::1', port, timeout=3, address_family='ipv4')
+                assert wrong_family['reason'] == 'invalid_input'
+                # 'localhost' resolves to 127.0.0.1 here, where the port is held but nothing listens.
+                refused = probe('localhost', port, timeout=3, address_family='ipv4')
+                assert refused['reason'] == 'refused' and refused['address'] == '127.0.0.1', refused
+            return
+    pytest.fail('no port free on both ::1 and 127.0.0.1 in 5 attempts')
 
 
 def test_host_keys_in_batch_mode(lab):
