@@ -78,7 +78,7 @@ def _as_profile(hello, peer):
         'offer': hello.offer,
         'strict_kex': STRICT_KEX_CLIENT in hello.offer['kex_algorithms'],
         'ext_info': EXT_INFO_CLIENT in hello.offer['kex_algorithms'],
-        'warnings': list(hello.warnings),
+        'protocol_warnings': list(hello.warnings),
     }
     profile = {'name': profile_name(software), 'banner': hello.banner,
                'software': {'product': software['product'], 'version': software['version']},

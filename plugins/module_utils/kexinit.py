@@ -311,7 +311,7 @@ class ServerHello:
             'strict_kex': self.strict_kex,
             'ext_info': self.ext_info,
             'pre_banner_lines': list(self.pre_banner),
-            'warnings': list(self.warnings),
+            'protocol_warnings': list(self.warnings),
         }
         if self.empty_entries:
             result['empty_entries'] = dict(self.empty_entries)

@@ -109,7 +109,7 @@ notes:
   - The offer is what the server sends to a client with O(client_banner). It can differ from C(sshd -T)
     when the daemon adapts to the client (for example OpenSSH's compatibility flags for old clients).
   - Empty entries in a server's name-list (Cerberus FTP Server sends C(hmac-ripemd160,,hmac-md5)) are
-    dropped and reported in RV(warnings).
+    dropped and reported in RV(protocol_warnings) (and shown as warnings in single mode).
   - Names in the offer are checked to be printable US-ASCII without spaces; a server that sends anything
     else is reported as RV(reason=protocol_error), so nothing unsafe can flow from a probe into a
     configuration file.
@@ -293,7 +293,7 @@ pre_banner_lines:
   type: list
   elements: str
   sample: []
-warnings:
+protocol_warnings:
   description: Deviations from the RFC that were tolerated, such as empty entries in a name-list.
   returned: success
   type: list
@@ -450,6 +450,8 @@ def main():
     result = probe(params['host'], params['port'], **options)
     if result.pop('failed'):
         module.fail_json(**result)
+    for warning in result.get('protocol_warnings') or ():
+        module.warn(warning)
     module.exit_json(changed=False, **result)
 
 

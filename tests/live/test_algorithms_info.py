@@ -177,7 +177,7 @@ def test_specific_hostile_details(lab):
     ports = lab.hostile.ports
     cerberus = probe('127.0.0.1', ports['empty_entries'], timeout=HOSTILE_TIMEOUT)
     assert cerberus['offer']['mac_algorithms_client_to_server'] == ['hmac-sha1', 'hmac-ripemd160', 'hmac-md5']
-    assert cerberus['software']['product'] == 'Cerberus FTP Server' and cerberus['warnings']
+    assert cerberus['software']['product'] == 'Cerberus FTP Server' and cerberus['protocol_warnings']
     pre = probe('127.0.0.1', ports['pre_banner_lines'], timeout=HOSTILE_TIMEOUT)
     assert pre['pre_banner_lines'] == ['Welcome to the SFTP gateway', 'Authorised use only', '']
     long_lists = probe('127.0.0.1', ports['very_long_lists'], timeout=HOSTILE_TIMEOUT)

@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+name: evaluate
+short_description: Check a server's SSH offer against a cipher baseline
+version_added: 1.0.0
+description:
+  - Lists every algorithm the server offers (key exchange, host key, ciphers and MACs in both directions) that
+    the baseline does not allow, each with its rating (V(fail) or V(warn)), the reason and the source of that
+    rating, and says whether the server passes.
+  - Built-in baselines are V(modern), V(intermediate), V(fips-140-3) and V(bsi-tr-02102-4); their files in the
+    collection's C(data/baselines/) give a source for every allowed algorithm and every rating.
+  - Pseudo-algorithms (C(ext-info-s), C(kex-strict-s-v00@openssh.com), C(kexguess2@matt.ucc.asn.au)) are
+    never violations.
+author:
+  - fleetcrypto.sftp contributors (@fleetcrypto)
+options:
+  _input:
+    description:
+      - The server's proposal, as for P(fleetcrypto.sftp.negotiate#filter); the whole per-host result of
+        M(fleetcrypto.sftp.algorithms_info) is accepted.
+    type: dict
+    required: true
+  baseline:
+    description:
+      - A built-in baseline name, or a baseline dict of the same shape as the built-in files, C(name),
+        C(allowed) (a dict with the lists C(kex), C(host_key), C(ciphers) and C(macs), in preference order;
+        entries are names or C({name, source})), and optionally C(version), C(source) and C(rejected)
+        (algorithm -> C({rating, reason, source})).
+    type: raw
+    required: true
+  exceptions:
+    description:
+      - Documented exceptions, each C({client, algorithm, reason, expires}) with C(expires) as C(YYYY-MM-DD).
+        An offered algorithm covered by an active exception is listed under RV(_value.excepted) instead of
+        failing; an expired exception counts as absent and is listed under RV(_value.expired_exceptions).
+    type: list
+    elements: dict
+  today:
+    description: The date to judge expiry against (C(YYYY-MM-DD)); today by default.
+    type: str
+'''
+
+EXAMPLES = r'''
+- name: Fail when a server offers anything the intermediate baseline rejects
+  ansible.builtin.assert:
+    that: check.passed
+    fail_msg: "{{ check.violations | map(attribute='algorithm') | join(', ') }}"
+  vars:
+    check: "{{ sftp_probe | fleetcrypto.sftp.evaluate('intermediate') }}"
+'''
+
+RETURN = r'''
+_value:
+  description: The evaluation.
+  type: dict
+  contains:
+    passed:
+      description: No offered algorithm violates the baseline (excepted ones do not count).
+      type: bool
+    baseline:
+      description: The baseline's name.
+      type: str
+    baseline_version:
+      description: The baseline's version.
+      type: str
+    violations:
+      description: One entry per offered algorithm the baseline does not allow.
+      type: list
+      elements: dict
+      contains:
+        category:
+          description: C(kex), C(host_key), C(ciphers) or C(macs).
+          type: str
+        algorithm:
+          description: The algorithm name.
+          type: str
+        rating:
+          description: C(fail) (broken or deprecated by the cited standard) or C(warn) (weaker than wanted).
+          type: str
+        reason:
+          description: Why it is rejected.
+          type: str
+        source:
+          description: Where the rating comes from (RFC, NIST or BSI document, release notes).
+          type: str
+        lists:
+          description: The offer's name-lists the algorithm appears in.
+          type: list
+          elements: str
+    excepted:
+      description: Violations covered by an active exception, with the C(exceptions) that cover them.
+      type: list
+      elements: dict
+    expired_exceptions:
+      description: Exceptions past their expiry date, which count as absent.
+      type: list
+      elements: dict
+    counts:
+      description: Numbers of C(fail) and C(warn) violations and of C(excepted) algorithms.
+      type: dict
+'''
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.baselines import evaluate as _evaluate
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
+
+
+def evaluate(server, baseline, exceptions=None, today=None):
+    """Check ``server``'s offer against ``baseline``."""
+    try:
+        return _evaluate(server, baseline, exceptions, today)
+    except ProposalError as exc:
+        raise AnsibleFilterError('evaluate: %s' % exc)
+
+
+class FilterModule(object):
+    """Baseline evaluation filter of fleetcrypto.sftp."""
+
+    def filters(self):
+        return {'evaluate': evaluate}

@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+name: remediate
+short_description: Compute the SSH algorithm lists a server should be configured with
+version_added: 1.0.0
+description:
+  - Starts from everything the baseline allows that the server supports, in the baseline's order.
+  - Negotiates every required client against that target with the real implementations' rules (see
+    P(fleetcrypto.sftp.negotiate#filter)). Where a client fails a category, adds the smallest fix, one
+    algorithm, the client's most preferred one that the server supports and that the baseline, or an active
+    exception naming that client, allows. Additions are appended, so the server's preference stays the baseline's.
+  - When no allowed algorithm would work, returns a conflict that names the client, the category and the
+    algorithms that would be needed, and RV(_value.ok) is false. It never weakens silently.
+  - The final lists are checked again with P(fleetcrypto.sftp.negotiate#filter) for every client and with
+    P(fleetcrypto.sftp.evaluate#filter) (with the exceptions); both results are returned.
+author:
+  - fleetcrypto.sftp contributors (@fleetcrypto)
+options:
+  _input:
+    description:
+      - The server's current proposal (an M(fleetcrypto.sftp.algorithms_info) result or a proposal dict). Its
+        software decides the server-side negotiation rules, and its lists are the capabilities of any category
+        that O(supported) leaves out.
+    type: dict
+    required: true
+  baseline:
+    description: A built-in baseline name or a baseline dict; see P(fleetcrypto.sftp.evaluate#filter).
+    type: raw
+    required: true
+  clients:
+    description: Required clients, as built-in profile names or proposal dicts (a dict's C(name) labels it).
+    type: list
+    elements: raw
+    required: true
+  supported:
+    description:
+      - What the daemon can do, per category (C(kex), C(host_key), C(ciphers), C(macs)), for example from
+        C(ssh -Q) or the role's daemon detection. For host keys, list only algorithms of keys the server has.
+      - A category left out falls back to the server's current offer (listed in
+        RV(_value.capabilities_assumed_from_offer)).
+    type: dict
+  exceptions:
+    description: Documented exceptions; see P(fleetcrypto.sftp.evaluate#filter).
+    type: list
+    elements: dict
+  today:
+    description: The date to judge expiry against (C(YYYY-MM-DD)); today by default.
+    type: str
+'''
+
+EXAMPLES = r'''
+- name: Lists for this server that keep a partner's old JSch working
+  ansible.builtin.set_fact:
+    plan: "{{ sftp_probe | fleetcrypto.sftp.remediate('intermediate', ['jsch-0.1.54-restricted-jce', 'openssh-7.4']) }}"
+
+- name: Stop on a conflict, naming what is missing
+  ansible.builtin.fail:
+    msg: "{{ plan.conflicts | map(attribute='message') | join('; ') }}"
+  when: not plan.ok
+'''
+
+RETURN = r'''
+_value:
+  description: The remediation plan.
+  type: dict
+  contains:
+    ok:
+      description: No conflict, every client negotiates with the target, and the target passes the baseline.
+      type: bool
+    target:
+      description: The lists to configure, C(kex), C(host_key), C(ciphers), C(macs), in order.
+      type: dict
+    additions:
+      description:
+        - Algorithms added beyond the baseline's order for a client, each with C(client), C(category),
+          C(algorithm), C(allowed_by) (C(baseline) or C(exception)) and the C(exception) used.
+      type: list
+      elements: dict
+    conflicts:
+      description:
+        - Why the plan cannot satisfy everyone, each with C(client) (null when the server itself lacks every
+          allowed algorithm of a category), C(category), C(needed) (the algorithms that would work) and C(message).
+      type: list
+      elements: dict
+    predictions:
+      description: Client name -> C(compatible), C(negotiated), C(failures), C(terrapin_exposed) against the target.
+      type: dict
+    evaluation:
+      description: P(fleetcrypto.sftp.evaluate#filter) of the target, with the exceptions.
+      type: dict
+    expired_exceptions:
+      description: Exceptions past their expiry date; they were not used.
+      type: list
+      elements: dict
+    capabilities_assumed_from_offer:
+      description: Categories whose capabilities were taken from the current offer because O(supported) lacked them.
+      type: list
+      elements: str
+'''
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.remediation import remediate as _remediate
+
+
+def remediate(server, baseline, clients, supported=None, exceptions=None, today=None):
+    """Compute the algorithm lists to configure on ``server``."""
+    try:
+        return _remediate(server, baseline, clients, supported, exceptions, today)
+    except ProposalError as exc:
+        raise AnsibleFilterError('remediate: %s' % exc)
+
+
+class FilterModule(object):
+    """Remediation filter of fleetcrypto.sftp."""
+
+    def filters(self):
+        return {'remediate': remediate}

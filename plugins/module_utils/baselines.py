@@ -1,0 +1,250 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Cipher baselines, exceptions and the evaluation of a server's offer against them.
+
+A baseline lists, per category (``kex``, ``host_key``, ``ciphers``, ``macs``), the allowed algorithms in
+preference order, and rates what it rejects (``rejected:``, falling back to the shared ratings in
+``data/baselines/_ratings.yml``, then to "not allowed by this baseline"). Built-in baselines live in
+``data/baselines/<name>.yml``; users pass their own as a dict of the same shape. Exceptions let one named client
+keep one algorithm outside the baseline until an expiry date; an expired exception counts as absent.
+
+Plain Python with PyYAML (only for the built-in files); no Ansible imports.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import os
+import re
+
+from .negotiation import PSEUDO_ALGORITHMS
+from .proposal import ProposalError, normalize_proposal, validate_name
+
+BASELINE_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'data',
+                                             'baselines'))
+RATINGS_FILE = '_ratings'
+
+# Baseline category -> the offer lists it governs (ciphers and MACs in both directions).
+CATEGORY_KEYS = {
+    'kex': ('kex_algorithms',),
+    'host_key': ('server_host_key_algorithms',),
+    'ciphers': ('encryption_algorithms_client_to_server', 'encryption_algorithms_server_to_client'),
+    'macs': ('mac_algorithms_client_to_server', 'mac_algorithms_server_to_client'),
+}
+CATEGORIES = tuple(CATEGORY_KEYS)
+RATINGS = ('fail', 'warn')
+_NAME = re.compile(r'^[a-z0-9][a-z0-9._-]{0,63}$')
+_CACHE = {}
+
+
+class BaselineError(ProposalError):
+    """A baseline or exception handed in by a user or inventory is not usable; the message says why."""
+
+
+def _read_yaml(path):
+    import yaml  # pylint: disable=import-outside-toplevel  # only the controller reads the built-in files
+    with open(path) as handle:
+        return yaml.safe_load(handle)
+
+
+def baseline_names():
+    """Names of the built-in baselines, sorted."""
+    try:
+        return sorted(name[:-4] for name in os.listdir(BASELINE_DIR)
+                      if name.endswith('.yml') and not name.startswith('_'))
+    except OSError:
+        return []
+
+
+def shared_ratings():
+    """The ratings every built-in baseline shares (algorithm -> rating, reason, source)."""
+    if RATINGS_FILE not in _CACHE:
+        data = _read_yaml(os.path.join(BASELINE_DIR, RATINGS_FILE + '.yml'))
+        _CACHE[RATINGS_FILE] = _ratings(data.get('ratings') or {}, 'shared ratings')
+    return _CACHE[RATINGS_FILE]
+
+
+def _ratings(value, where):
+    if not isinstance(value, dict):
+        raise BaselineError('%s must map algorithm names to {rating, reason, source}' % where)
+    ratings = {}
+    for name, entry in value.items():
+        validate_name(name, 'in %s, the algorithm' % where)
+        if not isinstance(entry, dict) or entry.get('rating') not in RATINGS or not entry.get('reason') \
+                or not entry.get('source'):
+            raise BaselineError('%s entry %r needs rating (%s), reason and source' % (where, name, '/'.join(RATINGS)))
+        ratings[name] = {'rating': entry['rating'], 'reason': str(entry['reason']), 'source': str(entry['source'])}
+    return ratings
+
+
+def normalize_baseline(value, where='baseline'):
+    """Validate a baseline dict and return ``{name, version, description, source, allowed: {category: [names]},
+    sources: {name: source}, rejected: {name: rating}}``. Every algorithm name is checked against RFC 4251
+    section 6 before anything else uses it, so nothing malformed can reach a configuration file."""
+    if not isinstance(value, dict):
+        raise BaselineError('%s must be a built-in baseline name (%s) or a dict with allowed lists, got %s'
+                            % (where, ', '.join(baseline_names()), type(value).__name__))
+    name = value.get('name', 'custom')
+    if not isinstance(name, str) or not name:
+        raise BaselineError('%s name must be a non-empty string' % where)
+    allowed_in = value.get('allowed')
+    if not isinstance(allowed_in, dict) or not allowed_in:
+        raise BaselineError('%s %r needs allowed: a dict with lists for %s' % (where, name, ', '.join(CATEGORIES)))
+    unknown = sorted(set(allowed_in) - set(CATEGORIES))
+    if unknown:
+        raise BaselineError('%s %r has unknown categories %s (known: %s)' % (where, name, unknown, ', '.join(CATEGORIES)))
+    allowed, sources = {}, {}
+    for category in CATEGORIES:
+        entries = allowed_in.get(category)
+        if entries is None:
+            raise BaselineError('%s %r allows nothing for %s; every category needs a list' % (where, name, category))
+        if isinstance(entries, str):
+            entries = entries.split(',')
+        if not isinstance(entries, list) or not entries:
+            raise BaselineError('%s %r allowed.%s must be a non-empty list' % (where, name, category))
+        names = []
+        for entry in entries:
+            algorithm = entry.get('name') if isinstance(entry, dict) else entry
+            validate_name(algorithm, 'in %s %r allowed.%s, the algorithm' % (where, name, category))
+            if algorithm in PSEUDO_ALGORITHMS:
+                raise BaselineError('%s %r allowed.%s lists %r, a pseudo-algorithm the daemon adds by itself'
+                                    % (where, name, category, algorithm))
+            if algorithm not in names:
+                names.append(algorithm)
+            source = entry.get('source') if isinstance(entry, dict) else None
+            sources[algorithm] = source or value.get('source') or 'baseline %s' % name
+        allowed[category] = names
+    return {
+        'name': name,
+        'version': str(value.get('version', '')),
+        'description': str(value.get('description', '')),
+        'source': str(value.get('source') or 'user-defined baseline %s' % name),
+        'allowed': allowed,
+        'sources': sources,
+        'rejected': _ratings(value.get('rejected') or {}, '%s %r rejected' % (where, name)),
+    }
+
+
+def load_baseline(value):
+    """A built-in baseline by name, or a user's baseline dict, validated (see :func:`normalize_baseline`)."""
+    if isinstance(value, str):
+        if not _NAME.match(value) or value.startswith('_'):
+            raise BaselineError('%r is not a baseline name' % (value[:100],))
+        if value not in _CACHE:
+            path = os.path.join(BASELINE_DIR, value + '.yml')
+            if not os.path.exists(path):
+                raise BaselineError('no built-in baseline %r; known baselines: %s' % (value, ', '.join(baseline_names())))
+            data = _read_yaml(path)
+            if not isinstance(data, dict) or data.get('name') != value or not data.get('source'):
+                raise BaselineError('baseline file %s must be a mapping with name %r and a source' % (path, value))
+            _CACHE[value] = normalize_baseline(data, 'built-in baseline')
+        return _CACHE[value]
+    return normalize_baseline(value)
+
+
+def _as_date(value, where):
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.datetime.strptime(value, '%Y-%m-%d').date()
+        except ValueError:
+            pass
+    raise BaselineError('%s must be a date written YYYY-MM-DD, got %r' % (where, value))
+
+
+def normalize_exceptions(value, today=None):
+    """Validate ``exceptions`` (a list of ``{client, algorithm, reason, expires}``) and split them into
+    ``(active, expired)``. ``client`` names the client profile (or ``'*'`` for any required client)."""
+    today = _as_date(today, 'today') if today is not None else datetime.date.today()
+    if value is None:
+        return [], []
+    if not isinstance(value, list):
+        raise BaselineError('exceptions must be a list of {client, algorithm, reason, expires}')
+    active, expired = [], []
+    for index, entry in enumerate(value):
+        where = 'exceptions[%d]' % index
+        if not isinstance(entry, dict):
+            raise BaselineError('%s must be a dict with client, algorithm, reason and expires' % where)
+        missing = [key for key in ('client', 'algorithm', 'reason', 'expires') if not entry.get(key)]
+        if missing:
+            raise BaselineError('%s lacks %s: every exception names the client, the algorithm, a reason and an '
+                                'expiry date' % (where, ', '.join(missing)))
+        if not isinstance(entry['client'], str):
+            raise BaselineError('%s client must be a client profile name' % where)
+        exception = {
+            'client': entry['client'],
+            'algorithm': validate_name(entry['algorithm'], '%s algorithm' % where),
+            'reason': str(entry['reason']),
+            'expires': _as_date(entry['expires'], '%s expires' % where).isoformat(),
+        }
+        if entry.get('category') is not None:
+            if entry['category'] not in CATEGORIES:
+                raise BaselineError('%s category must be one of %s' % (where, ', '.join(CATEGORIES)))
+            exception['category'] = entry['category']
+        (active if exception['expires'] >= today.isoformat() else expired).append(exception)
+    return active, expired
+
+
+def rating_for(algorithm, baseline):
+    """Why ``baseline`` rejects ``algorithm``: its own rating, the shared one, or plain "not allowed"."""
+    if algorithm in baseline['rejected']:
+        return dict(baseline['rejected'][algorithm])
+    shared = shared_ratings()
+    if algorithm in shared:
+        return dict(shared[algorithm])
+    return {'rating': 'fail', 'reason': 'not allowed by baseline %s' % baseline['name'], 'source': baseline['source']}
+
+
+def category_lists(offer):
+    """The offer's names per baseline category, both directions merged in order, pseudo-algorithms dropped."""
+    lists = {}
+    for category, keys in CATEGORY_KEYS.items():
+        names = []
+        for key in keys:
+            for name in offer.get(key) or ():
+                if name not in names and name not in PSEUDO_ALGORITHMS:
+                    names.append(name)
+        lists[category] = names
+    return lists
+
+
+def evaluate(server, baseline, exceptions=None, today=None):
+    """Which algorithms ``server`` offers that ``baseline`` does not allow, each with its rating, reason and
+    source; an algorithm covered by an active exception is reported under ``excepted`` and does not fail."""
+    baseline = load_baseline(baseline)
+    proposal = normalize_proposal(server, 'server')
+    active, expired = normalize_exceptions(exceptions, today)
+    violations, excepted = [], []
+    offered = category_lists(proposal['offer'])
+    for category in CATEGORIES:
+        for algorithm in offered[category]:
+            if algorithm in baseline['allowed'][category]:
+                continue
+            directions = [key for key in CATEGORY_KEYS[category] if algorithm in (proposal['offer'].get(key) or ())]
+            finding = dict(rating_for(algorithm, baseline), category=category, algorithm=algorithm,
+                           lists=directions)
+            covering = [item for item in active if item['algorithm'] == algorithm
+                        and item.get('category', category) == category]
+            if covering:
+                finding['exceptions'] = covering
+                excepted.append(finding)
+            else:
+                violations.append(finding)
+    return {
+        'passed': not violations,
+        'baseline': baseline['name'],
+        'baseline_version': baseline['version'],
+        'violations': violations,
+        'excepted': excepted,
+        'expired_exceptions': expired,
+        'counts': {'fail': sum(1 for item in violations if item['rating'] == 'fail'),
+                   'warn': sum(1 for item in violations if item['rating'] == 'warn'),
+                   'excepted': len(excepted)},
+    }

@@ -1,0 +1,237 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Remediation: the algorithm lists to configure on a server, from its capabilities, a baseline, the clients
+that must keep working and documented exceptions.
+
+The target is everything the baseline allows that the server supports, in the baseline's order. Every required
+client is then negotiated against that target with the real implementations' rules (``negotiation``); where a
+client fails a category, the smallest fix is one algorithm: the client's most preferred name that the server
+supports and that the baseline or an active exception for that client allows. It is appended, so the server's
+own preference stays the baseline's. When nothing allowed would work, the result carries a conflict naming the
+client, the category and the algorithms that would be needed, and ``ok`` is false: never a silent weakening.
+
+Plain Python, no Ansible imports.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from .baselines import CATEGORIES, CATEGORY_KEYS, BaselineError, category_lists, evaluate, load_baseline, \
+    normalize_exceptions
+from .daemon import is_certificate, key_family
+from .negotiation import PSEUDO_ALGORITHMS, negotiate
+from .profiles import resolve
+from .proposal import normalize_proposal, validate_name
+
+# negotiate()'s failure categories -> the baseline category that fixes them.
+_FIX_CATEGORY = {'kex': 'kex', 'host_key': 'host_key', 'cipher': 'ciphers', 'mac': 'macs'}
+_MAX_ROUNDS = 8  # each round adds at least one name or stops; bounded anyway
+
+
+def _client_label(client, index):
+    if isinstance(client, str):
+        return client
+    if isinstance(client, dict) and isinstance(client.get('name'), str) and client['name']:
+        return client['name']
+    return 'clients[%d]' % index
+
+
+def _supported(supported, current):
+    """The daemon's capability lists per baseline category. Without a capability list for a category, only what
+    the server offers now is known to work, so that is used (the result says so)."""
+    lists, assumed = {}, []
+    if supported is not None and not isinstance(supported, dict):
+        raise BaselineError('supported must be a dict of category -> list of algorithm names (%s)' % ', '.join(CATEGORIES))
+    for category in CATEGORIES:
+        names = (supported or {}).get(category)
+        if names is None:
+            names = current[category]
+            assumed.append(category)
+        if isinstance(names, str):
+            names = names.split(',')
+        if not isinstance(names, list):
+            raise BaselineError('supported.%s must be a list of algorithm names' % category)
+        lists[category] = [validate_name(name, 'supported.%s entry' % category) for name in names]
+    # A daemon offers host-key algorithms only for keys it holds (sshd.c list_hostkey_types; mod_sftp keys.c),
+    # so a supported signature algorithm counts only when the server offers one of the same key type now, and a
+    # certificate algorithm only when it offers certificates of that type.
+    offered = current['host_key']
+    families = {key_family(name) for name in offered}
+    cert_families = {key_family(name) for name in offered if is_certificate(name)}
+    lists['host_key'] = [name for name in lists['host_key']
+                         if key_family(name) in (cert_families if is_certificate(name) else families)]
+    return lists, assumed
+
+
+def target_proposal(target, current):
+    """The server proposal the target lists make, with the server's own software and pseudo-algorithms
+    (``ext-info-s``, strict kex), which the daemon adds by itself."""
+    offer = dict(current['offer'])
+    pseudo = [name for name in (offer.get('kex_algorithms') or ()) if name in PSEUDO_ALGORITHMS]
+    for category, keys in CATEGORY_KEYS.items():
+        for key in keys:
+            offer[key] = list(target[category]) + (pseudo if key == 'kex_algorithms' else [])
+    proposal = {'offer': offer, 'software': current['software'], 'banner': current['banner']}
+    return proposal
+
+
+def _allows(category, name, baseline, exceptions, label):
+    """Whether ``name`` may be configured for ``label``: the baseline allows it, or an active exception does
+    (returned, so the result can cite it)."""
+    if name in baseline['allowed'][category]:
+        return True, None
+    for exception in exceptions:
+        if exception['algorithm'] == name and exception['client'] in (label, '*') \
+                and exception.get('category', category) == category:
+            return True, exception
+    return False, None
+
+
+def remediate(server, baseline, clients, supported=None, exceptions=None, today=None):
+    """Compute the lists to configure; see the ``remediate`` filter documentation for the result."""
+    baseline = load_baseline(baseline)
+    current = normalize_proposal(server, 'server')
+    active, expired = normalize_exceptions(exceptions, today)
+    if clients is None:
+        clients = []
+    if not isinstance(clients, list):
+        raise BaselineError('clients must be a list of client profile names or proposals')
+    labels = [_client_label(client, index) for index, client in enumerate(clients)]
+    resolved = [resolve(client) for client in clients]
+    for label, client in zip(labels, resolved):
+        normalize_proposal(client, 'client %s' % label)  # fail early and by name on a bad client
+    capabilities, assumed = _supported(supported, category_lists(current['offer']))
+
+    target = {category: [name for name in baseline['allowed'][category] if name in capabilities[category]]
+              for category in CATEGORIES}
+    conflicts = []
+    for category in CATEGORIES:
+        if not target[category]:
+            conflicts.append({
+                'client': None, 'category': category, 'needed': list(baseline['allowed'][category]),
+                'message': 'the server supports none of the %s that baseline %s allows (%s)'
+                           % (category, baseline['name'], ', '.join(baseline['allowed'][category]))})
+    additions = []
+    for _round in range(_MAX_ROUNDS):
+        added = False
+        for label, client in zip(labels, resolved):
+            prediction = negotiate(target_proposal(target, current), client)
+            for failure in prediction['failures']:
+                category = _FIX_CATEGORY.get(failure['category'])
+                if category is None:
+                    _add_conflict(conflicts, label, failure['category'], failure['client'],
+                                  'the role does not configure %s; the client needs one of: %s'
+                                  % (failure['category'], ', '.join(failure['client'])))
+                    continue
+                if any(name in target[category] for name in failure['client'] or ()):
+                    continue  # fixed by an addition earlier in this round (the other direction)
+                choice = None
+                for name in failure['client'] or ():
+                    if name in PSEUDO_ALGORITHMS or name in target[category] or name not in capabilities[category]:
+                        continue
+                    allowed, exception = _allows(category, name, baseline, active, label)
+                    if allowed:
+                        choice = (name, exception)
+                        break
+                if choice is None:
+                    workable = [name for name in failure['client'] or ()
+                                if name in capabilities[category] and name not in PSEUDO_ALGORITHMS]
+                    _add_conflict(conflicts, label, category, workable, _conflict_message(
+                        label, category, workable, baseline, expired, failure['message']))
+                    continue
+                name, exception = choice
+                target[category].append(name)
+                additions.append({'client': label, 'category': category, 'algorithm': name,
+                                  'allowed_by': 'exception' if exception else 'baseline',
+                                  'exception': exception})
+                added = True
+        if not added:
+            break
+
+    final = target_proposal(target, current)
+    predictions = {}
+    for label, client in zip(labels, resolved):
+        result = negotiate(final, client)
+        predictions[label] = {'compatible': result['compatible'], 'negotiated': result['negotiated'],
+                              'failures': result['failures'], 'terrapin_exposed': result['terrapin_exposed']}
+    evaluation = evaluate(final, baseline, active, today)
+    ok = not conflicts and all(item['compatible'] for item in predictions.values()) and evaluation['passed']
+    return {
+        'ok': ok,
+        'baseline': baseline['name'],
+        'baseline_version': baseline['version'],
+        'target': target,
+        'target_proposal': final,
+        'additions': additions,
+        'conflicts': conflicts,
+        'predictions': predictions,
+        'evaluation': evaluation,
+        'expired_exceptions': expired,
+        'capabilities_assumed_from_offer': assumed,
+    }
+
+
+def _add_conflict(conflicts, label, category, needed, message):
+    for conflict in conflicts:
+        if conflict['client'] == label and conflict['category'] == category:
+            return
+    conflicts.append({'client': label, 'category': category, 'needed': list(needed), 'message': message})
+
+
+def _conflict_message(label, category, workable, baseline, expired, negotiation_message):
+    if not workable:
+        return ('client %s cannot negotiate %s with this server at all: the server supports none of the client\'s '
+                'algorithms (%s)' % (label, category, negotiation_message))
+    lapsed = [item for item in expired if item['client'] in (label, '*') and item['algorithm'] in workable]
+    text = ('client %s needs one of %s for %s, which baseline %s does not allow; add an exception for the client '
+            '(client, algorithm, reason, expires) or change the client' % (label, ', '.join(workable), category,
+                                                                           baseline['name']))
+    if lapsed:
+        text += '; the exception for %s expired on %s' % (lapsed[0]['algorithm'], lapsed[0]['expires'])
+    return text
+
+
+def candidate_names(baseline, clients=None, exceptions=None):
+    """Every algorithm name a remediation could configure, per category: the baseline's, the required clients'
+    and the exceptions'. The daemon is asked about exactly these when it cannot list what it supports."""
+    baseline = load_baseline(baseline)
+    names = {category: list(baseline['allowed'][category]) for category in CATEGORIES}
+    for index, client in enumerate(clients or []):
+        proposal = normalize_proposal(resolve(client), 'client %s' % _client_label(client, index))
+        for category, keys in CATEGORY_KEYS.items():
+            for key in keys:
+                for name in proposal['offer'].get(key) or ():
+                    if name not in names[category] and name not in PSEUDO_ALGORITHMS:
+                        names[category].append(name)
+    active, expired = normalize_exceptions(exceptions)
+    for exception in active + expired:
+        for category in ([exception['category']] if exception.get('category') else CATEGORIES):
+            if exception['algorithm'] not in names[category]:
+                names[category].append(exception['algorithm'])
+    return names
+
+
+def verify_offer(live, plan, clients=None):
+    """Compare a live probe of the server after the change with ``plan`` (a ``remediate`` result): the offered
+    lists must equal the target (host keys as a set: sshd orders them by its HostKey files, sshd.c
+    list_hostkey_types, not by HostKeyAlgorithms) and every client must negotiate. Returns
+    ``{'ok', 'mismatches': [{category, list, expected, offered}], 'client_failures': {client: [messages]}}``."""
+    proposal = normalize_proposal(live, 'live offer')
+    mismatches = []
+    for category, keys in CATEGORY_KEYS.items():
+        expected = list(plan['target'][category])
+        for key in keys:
+            offered = [name for name in proposal['offer'].get(key) or () if name not in PSEUDO_ALGORITHMS]
+            same = sorted(offered) == sorted(expected) if category == 'host_key' else offered == expected
+            if not same:
+                mismatches.append({'category': category, 'list': key, 'expected': expected, 'offered': offered})
+    failures = {}
+    for index, client in enumerate(clients or []):
+        label = _client_label(client, index)
+        result = negotiate(live, resolve(client))
+        if not result['compatible']:
+            failures[label] = [failure['message'] for failure in result['failures']]
+    return {'ok': not mismatches and not failures, 'mismatches': mismatches, 'client_failures': failures}
