@@ -33,6 +33,10 @@ options:
     description: Required clients, as built-in profile names or proposal dicts.
     type: list
     elements: raw
+  ordered:
+    description: Compare the order of the lists too (host keys are always compared as a set).
+    type: bool
+    default: true
 '''
 
 EXAMPLES = r'''
@@ -64,10 +68,10 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import P
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.remediation import verify_offer as _verify_offer
 
 
-def verify_offer(live, plan, clients=None):
+def verify_offer(live, plan, clients=None, ordered=True):
     """Compare ``live`` with ``plan``."""
     try:
-        return _verify_offer(live, plan, clients)
+        return _verify_offer(live, plan, clients, ordered)
     except (ProposalError, KeyError, TypeError) as exc:
         raise AnsibleFilterError('verify_offer: %s' % exc)
 

@@ -214,18 +214,19 @@ def candidate_names(baseline, clients=None, exceptions=None):
     return names
 
 
-def verify_offer(live, plan, clients=None):
+def verify_offer(live, plan, clients=None, ordered=True):
     """Compare a live probe of the server after the change with ``plan`` (a ``remediate`` result): the offered
     lists must equal the target (host keys as a set: sshd orders them by its HostKey files, sshd.c
     list_hostkey_types, not by HostKeyAlgorithms) and every client must negotiate. Returns
-    ``{'ok', 'mismatches': [{category, list, expected, offered}], 'client_failures': {client: [messages]}}``."""
+    ``{'ok', 'mismatches': [{category, list, expected, offered}], 'client_failures': {client: [messages]}}``.
+    ``ordered=False`` compares every list as a set (servers configured with check boxes, like Cerberus)."""
     proposal = normalize_proposal(live, 'live offer')
     mismatches = []
     for category, keys in CATEGORY_KEYS.items():
         expected = list(plan['target'][category])
         for key in keys:
             offered = [name for name in proposal['offer'].get(key) or () if name not in PSEUDO_ALGORITHMS]
-            same = sorted(offered) == sorted(expected) if category == 'host_key' else offered == expected
+            same = sorted(offered) == sorted(expected) if category == 'host_key' or not ordered else offered == expected
             if not same:
                 mismatches.append({'category': category, 'list': key, 'expected': expected, 'offered': offered})
     failures = {}

@@ -23,6 +23,7 @@ import pytest
 
 from conftest import ANSIBLE_BIN, ansible_env
 from lab.managed import ManagedProftpd, ManagedSshd
+from lab.peers import HostilePeer
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import PSEUDO_ALGORITHMS, negotiate
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import probe
@@ -254,3 +255,27 @@ def test_every_builtin_baseline_applies_to_sshd(tmp_path, baseline):
         assert code == 0, out[-5000:]
         _result, after = live_lists(server)
         assert after['ciphers'] and after['kex']
+
+
+def test_cerberus_is_reported_with_exact_settings_not_configured(tmp_path):
+    """A server the role cannot configure (recognised by its Cerberus banner): the role computes the lists and
+    fails with the settings to enable in the Advanced Security dialog and the service restart, touching nothing."""
+    with HostilePeer(['empty_entries']) as peer:
+        role_vars = {
+            'baseline_verify_port': peer.ports['empty_entries'], 'baseline_policy': 'intermediate',
+            'baseline_required_clients': ['jsch-0.1.54-restricted-jce'],
+            # What the Advanced Security dialog offers on this (simulated) server.
+            'baseline_supported': {'kex': ['ecdh-sha2-nistp256', 'diffie-hellman-group14-sha1'],
+                                   'host_key': ['ssh-rsa', 'rsa-sha2-256'],
+                                   'ciphers': ['aes128-ctr', 'aes256-ctr', 'aes256-cbc'],
+                                   'macs': ['hmac-sha2-256', 'hmac-sha1', 'hmac-md5']},
+            'baseline_exceptions': [{'client': 'jsch-0.1.54-restricted-jce', 'algorithm': 'ssh-rsa',
+                                     'reason': 'partner ACME', 'expires': '2099-12-31'}],
+        }
+        code, out, _counts = play(tmp_path, role_vars)
+        assert code != 0
+        assert 'Cerberus FTP Server 12.0 cannot be configured by this role' in out, out[-4000:]
+        assert 'Advanced Security dialog' in out and 'restart the Cerberus FTP Server Windows service' in out
+        assert 'Ciphers: aes256-ctr, aes128-ctr. MACs: hmac-sha2-256.' in out, out[-3000:]
+        assert 'Host key: rsa-sha2-256, ssh-rsa.' in out, out[-3000:]
+        assert 'Detect the daemon' not in out
