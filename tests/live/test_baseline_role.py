@@ -18,6 +18,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -41,16 +42,19 @@ JSCH_EXCEPTIONS = [  # what the restricted-JCE JSch needs beyond "modern", each 
 ]
 
 
-def play(tmp_path, role_vars, *extra):
-    """Run the role once; return (returncode, stdout, recap counts for localhost)."""
+def play(tmp_path, role_vars, *extra, inventory=None):
+    """Run the role once (on localhost through the local connection, or on the ``inventory`` file's host
+    ``target``); return (returncode, stdout, recap counts)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     playbook = tmp_path / 'site.yml'
-    playbook.write_text(json.dumps([{'hosts': 'localhost', 'gather_facts': False,
+    playbook.write_text(json.dumps([{'hosts': 'target' if inventory else 'localhost', 'gather_facts': False,
                                      'roles': [{'role': 'fleetcrypto.sftp.baseline', 'vars': role_vars}]}]))
-    proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-                           str(playbook)] + list(extra), env=ansible_env(str(tmp_path)), capture_output=True,
+    where = ['-i', str(inventory)] if inventory else ['-i', 'localhost,', '-c', 'local']
+    proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook')] + where + [str(playbook)] + list(extra),
+                          env=ansible_env(str(tmp_path)), capture_output=True,
                           text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
-    recap = re.search(r'localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', proc.stdout)
+    recap = re.search(r'(?:localhost|target)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)',
+                      proc.stdout)
     counts = dict(zip(('ok', 'changed', 'unreachable', 'failed'), map(int, recap.groups()))) if recap else {}
     return proc.returncode, proc.stdout + proc.stderr, counts
 
@@ -279,3 +283,58 @@ def test_cerberus_is_reported_with_exact_settings_not_configured(tmp_path):
         assert 'Ciphers: aes256-ctr, aes128-ctr. MACs: hmac-sha2-256.' in out, out[-3000:]
         assert 'Host key: rsa-sha2-256, ssh-rsa.' in out, out[-3000:]
         assert 'Detect the daemon' not in out
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='sshd logs in only the user it runs as; CI runs as root')
+def test_role_over_real_ssh_protects_its_own_connection(tmp_path):
+    """Ansible connects with ssh to the very sshd the role configures. With the connection limited to
+    aes128-cbc (which intermediate removes) the role refuses before writing; with the client's defaults it
+    applies, reloads sshd under its own connection and verifies."""
+    key = tmp_path / 'id_ed25519'
+    subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(key)], check=True,
+                   stdin=subprocess.DEVNULL)
+    authorized = tmp_path / 'authorized_keys'
+    authorized.write_text((tmp_path / 'id_ed25519.pub').read_text())
+    settings = ['Ciphers aes128-cbc,aes256-ctr', 'AuthorizedKeysFile %s' % authorized, 'PubkeyAuthentication yes',
+                'PermitRootLogin prohibit-password']
+    with ManagedSshd(main_settings=settings, include='top') as server:
+        files = digest(server.config, dropin_path(server))
+
+        def inventory(ciphers):
+            path = tmp_path / ('inventory-%s.ini' % (ciphers or 'default'))
+            args = '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null' + (
+                ' -o Ciphers=%s' % ciphers if ciphers else '')
+            path.write_text("target ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=%d ansible_user=root "
+                            "ansible_ssh_private_key_file=%s ansible_python_interpreter=%s "
+                            "ansible_ssh_common_args='%s'\n" % (server.port, key, sys.executable, args))
+            return path
+
+        role_vars = dict(server.role_vars(), baseline_policy='intermediate')
+        code, out, _counts = play(tmp_path / 'cbc', role_vars, inventory=inventory('aes128-cbc'))
+        assert code != 0
+        assert 'would cut off the Ansible control connection' in out, out[-4000:]
+        assert 'no matching cipher found' in out, out[-4000:]
+        assert digest(server.config, dropin_path(server)) == files
+
+        code, out, counts = play(tmp_path / 'defaults', role_vars, inventory=inventory(None))
+        assert code == 0, out[-5000:]
+        assert 'RUNNING HANDLER' in out and counts['unreachable'] == 0
+        assert 'aes128-cbc' not in live_lists(server)[1]['ciphers']
+
+
+def test_settings_sshd_would_not_use_are_undone_before_any_reload(tmp_path):
+    """sshd's own view of the merged configuration (sshd -T) disagrees with the target, here because the drop-in
+    name does not match the Include glob: the role restores sshd_config, removes its file, never reloads, and the
+    daemon keeps answering with its old offer."""
+    with ManagedSshd(main_settings=CLASSIC_FAILURE, include='bottom') as server:
+        files = digest(server.config)
+        _result, before = live_lists(server)
+        role_vars = dict(server.role_vars(), baseline_policy='intermediate',
+                         baseline_sshd_dropin_name='00-fleetcrypto-sftp.conf.disabled')
+        code, out, _counts = play(tmp_path, role_vars)
+        assert code != 0
+        assert 'sshd -T reports' in out and 'previous configuration is back in place' in out, out[-4000:]
+        assert 'RUNNING HANDLER' not in out
+        assert digest(server.config) == files
+        assert os.listdir(server.dropin_dir) == []
+        assert live_lists(server)[1] == before
