@@ -155,6 +155,7 @@ def bench_batch(instances, ports_per_instance, concurrency, timeout):
         rows.append(('algorithms_info probe_many (module_utils)', count, sum(1 for r in results if not r['failed']), wall))
 
         work = tempfile.mkdtemp(prefix='fleetcrypto-bench-')
+        audit_peak = None
         try:
             playbook = os.path.join(work, 'batch.yml')
             out = os.path.join(work, 'out.json')
@@ -167,6 +168,34 @@ def bench_batch(instances, ports_per_instance, concurrency, timeout):
                                env=collection_env())
             summary = json.load(open(out)) if proc.returncode == 0 else {'ok': 0}
             rows.append(('ansible-playbook, one algorithms_info task with targets', count, summary['ok'], wall))
+
+            # The whole audit: inventory of one host per endpoint, probe, evaluate, 3 client predictions per
+            # host, remediation for failing hosts, all five report formats.
+            inventory = os.path.join(work, 'inventory.json')
+            with open(inventory, 'w') as handle:
+                json.dump({'all': {'children': {'sftp_servers': {
+                    'hosts': {'ep%04d' % index: {'fleetcrypto_sftp_host': target['host'],
+                                                 'fleetcrypto_sftp_port': target['port']}
+                              for index, target in enumerate(targets)},
+                    'vars': {'baseline_policy': 'intermediate',
+                             'baseline_required_clients': ['openssh-9.2', 'putty-0.78', 'jsch-0.1.55']}}}}}, handle)
+            reports = os.path.join(work, 'reports')
+            children_before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            wall, proc = timed(run, [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, '-c', 'local',
+                                     os.path.join(ROOT, 'playbooks', 'audit.yml'),
+                                     '-e', 'fleetcrypto_output_dir=%s' % reports,
+                                     '-e', 'fleetcrypto_concurrency=%d' % concurrency,
+                                     '-e', 'fleetcrypto_timeout=%d' % int(timeout)], env=collection_env())
+            audit_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            try:
+                with open(os.path.join(reports, 'compliance.json')) as handle:
+                    report = json.load(handle)
+                answered = report['summary']['hosts'] - report['summary']['unreachable']
+            except (OSError, ValueError, KeyError):
+                answered = -1
+            rows.append(('ansible-playbook playbooks/audit.yml (probe, evaluate, 3 clients, 5 reports)', count,
+                         answered, wall))
+            audit_peak = audit_rss if audit_rss > children_before else None
 
             audit = ssh_audit()
             if audit:
@@ -187,7 +216,7 @@ def bench_batch(instances, ports_per_instance, concurrency, timeout):
                 rows.append(('nmap --script +ssh2-enum-algos', count, proc.stdout.count('kex_algorithms:'), wall))
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        return rows, bare, (rss_after, rss_before)
+        return rows, bare, (rss_after, rss_before, audit_peak)
     finally:
         for server in servers:
             server.stop()
@@ -196,7 +225,7 @@ def bench_batch(instances, ports_per_instance, concurrency, timeout):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--rounds', type=int, default=200, help='sequential probes per tool in the single part')
-    parser.add_argument('--instances', type=int, default=32, help='sshd instances in the batch part')
+    parser.add_argument('--instances', type=int, default=63, help='sshd instances in the batch part (63 x 16 = 1008)')
     parser.add_argument('--ports', type=int, default=16, help='ports per sshd instance (at most 16)')
     parser.add_argument('--concurrency', type=int, default=64)
     parser.add_argument('--timeout', type=float, default=10.0)
@@ -225,6 +254,8 @@ def main():
         print('| %s | %d | %d | %.2f | %.0f | %.2f |' % (name, count, ok, wall, count / wall, wall / bare_wall))
     print('\nPeak RSS of the benchmark process after probe_many: %.1f MiB (before: %.1f MiB)'
           % (rss[0] / 1024.0, rss[1] / 1024.0))
+    if rss[2]:
+        print('Peak RSS of the largest ansible-playbook process of the audit run: %.1f MiB' % (rss[2] / 1024.0))
 
 
 if __name__ == '__main__':

@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh nmap
 .venv/bin/python -m pip install -q --disable-pip-version-check -r bench/requirements.txt
+.venv/bin/python bench/report_bench.py
 exec .venv/bin/python bench/probe_bench.py "$@"

@@ -19,4 +19,6 @@ echo "=== ansible-test units"
 (cd "$COLL" && ansible-test units --requirements --python "$PYVER" --color no)
 
 echo "=== live tests (real servers on 127.0.0.1, module run through ansible-playbook)"
+# Artifacts (differential summary, report screenshot) go to the checkout, not the staged copy.
+export FLEETCRYPTO_ARTIFACTS=$PWD/tests/output
 (cd "$COLL" && "$PY" -m pytest -p no:cacheprovider -ra tests/live)

@@ -302,8 +302,13 @@ def _choose_kex(client_names, server_names, host_key_lists):
 
 def negotiate(server, client):
     """Predict the negotiation of ``client`` connecting to ``server``; see the ``negotiate`` filter docs."""
-    server = normalize_proposal(resolve(server), 'server')
-    client = normalize_proposal(resolve(client), 'client')
+    return negotiate_normalized(normalize_proposal(resolve(server), 'server'),
+                                normalize_proposal(resolve(client), 'client'))
+
+
+def negotiate_normalized(server, client):
+    """:func:`negotiate` for proposals already passed through ``normalize_proposal`` (fleet reports normalize each
+    server and each client once, then predict every pair)."""
     client_impl = implementation_for(client['software'])
     server_impl = implementation_for(server['software'])
     client_chosen, client_failed = _side_outcome(client, server, client_impl, 'client')

@@ -22,7 +22,7 @@ __metaclass__ = type
 from .baselines import CATEGORIES, CATEGORY_KEYS, BaselineError, category_lists, evaluate, load_baseline, \
     normalize_exceptions
 from .daemon import is_certificate, key_family
-from .negotiation import PSEUDO_ALGORITHMS, negotiate
+from .negotiation import PSEUDO_ALGORITHMS, negotiate, negotiate_normalized
 from .profiles import resolve
 from .proposal import normalize_proposal, validate_name
 
@@ -100,9 +100,9 @@ def remediate(server, baseline, clients, supported=None, exceptions=None, today=
     if not isinstance(clients, list):
         raise BaselineError('clients must be a list of client profile names or proposals')
     labels = [_client_label(client, index) for index, client in enumerate(clients)]
-    resolved = [resolve(client) for client in clients]
-    for label, client in zip(labels, resolved):
-        normalize_proposal(client, 'client %s' % label)  # fail early and by name on a bad client
+    # Each client is normalized once (which also fails early, by name, on a bad one); the target is
+    # normalized once per change. Fleet reports remediate thousands of hosts this way.
+    resolved = [normalize_proposal(resolve(client), 'client %s' % label) for label, client in zip(labels, clients)]
     capabilities, assumed = _supported(supported, category_lists(current['offer']))
 
     target = {category: [name for name in baseline['allowed'][category] if name in capabilities[category]]
@@ -117,8 +117,9 @@ def remediate(server, baseline, clients, supported=None, exceptions=None, today=
     additions = []
     for _round in range(_MAX_ROUNDS):
         added = False
+        server = normalize_proposal(target_proposal(target, current), 'target')
         for label, client in zip(labels, resolved):
-            prediction = negotiate(target_proposal(target, current), client)
+            prediction = negotiate_normalized(server, client)
             for failure in prediction['failures']:
                 category = _FIX_CATEGORY.get(failure['category'])
                 if category is None:
@@ -140,7 +141,7 @@ def remediate(server, baseline, clients, supported=None, exceptions=None, today=
                     workable = [name for name in failure['client'] or ()
                                 if name in capabilities[category] and name not in PSEUDO_ALGORITHMS]
                     _add_conflict(conflicts, label, category, workable, _conflict_message(
-                        label, category, workable, baseline, expired, failure['message']))
+                        label, category, workable, baseline, expired, failure['message'], category in assumed))
                     continue
                 name, exception = choice
                 target[category].append(name)
@@ -148,13 +149,15 @@ def remediate(server, baseline, clients, supported=None, exceptions=None, today=
                                   'allowed_by': 'exception' if exception else 'baseline',
                                   'exception': exception})
                 added = True
+                server = normalize_proposal(target_proposal(target, current), 'target')
         if not added:
             break
 
     final = target_proposal(target, current)
+    final_normalized = normalize_proposal(final, 'target')
     predictions = {}
     for label, client in zip(labels, resolved):
-        result = negotiate(final, client)
+        result = negotiate_normalized(final_normalized, client)
         predictions[label] = {'compatible': result['compatible'], 'negotiated': result['negotiated'],
                               'failures': result['failures'], 'terrapin_exposed': result['terrapin_exposed']}
     evaluation = evaluate(final, baseline, active, today)
@@ -181,7 +184,11 @@ def _add_conflict(conflicts, label, category, needed, message):
     conflicts.append({'client': label, 'category': category, 'needed': list(needed), 'message': message})
 
 
-def _conflict_message(label, category, workable, baseline, expired, negotiation_message):
+def _conflict_message(label, category, workable, baseline, expired, negotiation_message, assumed=False):
+    if not workable and assumed:
+        return ('client %s shares no %s with what the server offers now, and what else the server supports is not '
+                'known here (the role asks the daemon; or pass supported) (%s)' % (label, category,
+                                                                                   negotiation_message))
     if not workable:
         return ('client %s cannot negotiate %s with this server at all: the server supports none of the client\'s '
                 'algorithms (%s)' % (label, category, negotiation_message))

@@ -25,6 +25,10 @@ SSHD = shutil.which('sshd', path='/usr/sbin:/usr/local/sbin:' + os.environ.get('
 PROFTPD = shutil.which('proftpd', path='/usr/sbin:/usr/local/sbin:' + os.environ.get('PATH', '')) or '/usr/sbin/proftpd'
 DROPBEAR = shutil.which('dropbear', path='/usr/sbin:/usr/local/sbin:' + os.environ.get('PATH', '')) or '/usr/sbin/dropbear'
 LOOPBACK = '127.0.0.1'
+# Test artifacts (differential summary, report screenshot) outlive the staged copy the suite runs from:
+# scripts/test-all.sh points FLEETCRYPTO_ARTIFACTS at the checkout's tests/output.
+ARTIFACTS = os.environ.get('FLEETCRYPTO_ARTIFACTS') or os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), 'output')
 
 
 class ServerStartError(RuntimeError):

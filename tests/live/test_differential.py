@@ -38,7 +38,7 @@ from lab.clients import (
 )
 from lab.peers import AsyncsshServer, ParamikoServer
 from lab.relay import Relay
-from lab.servers import Dropbear, ProftpdSftp, Sshd, keygen
+from lab.servers import ARTIFACTS, Dropbear, ProftpdSftp, Sshd, keygen
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.profiles import load_profile
 
@@ -51,7 +51,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation impor
 
 SEED = int(os.environ.get('FLEETCRYPTO_DIFF_SEED', '4253'))
 TRIALS = int(os.environ.get('FLEETCRYPTO_DIFF_TRIALS', '24'))
-OUTPUT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'output')
+OUTPUT = ARTIFACTS
 
 # Pools: mostly names both sides implement, plus some only one side has, so random draws produce every
 # kind of outcome. Each list is what that software implements (ssh -Q on Debian 12's OpenSSH 9.2p1;

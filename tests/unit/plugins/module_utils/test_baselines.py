@@ -232,3 +232,20 @@ def test_verify_offer_compares_order_and_host_keys_as_a_set():
 def test_profiles_used_here_exist():
     for name in ('jsch-0.1.54-restricted-jce', 'openssh-7.4', 'putty-0.78', 'openssh-9.2'):
         load_profile(name)
+
+
+def test_example_inventory_settings_are_valid():
+    """examples/inventory: the custom baseline, partner profile and exceptions pass the same validation."""
+    import os
+    import yaml
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', '..', 'examples', 'inventory',
+                        'group_vars')
+    with open(os.path.join(root, 'partner_gateways.yml')) as handle:
+        partners = yaml.safe_load(handle)
+    with open(os.path.join(root, 'internal.yml')) as handle:
+        internal = yaml.safe_load(handle)
+    plan = remediate(CLASSIC_SERVER, 'intermediate', partners['baseline_required_clients'], OPENSSH_92_SUPPORTED,
+                     partners['baseline_exceptions'], TODAY)
+    assert plan['ok'], plan['conflicts']
+    assert {item['algorithm'] for item in plan['additions']} == {'ssh-rsa'}
+    assert load_baseline(internal['baseline_policy'])['name'] == 'corp-2026'

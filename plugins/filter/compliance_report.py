@@ -1,0 +1,125 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+name: compliance_report
+short_description: Build the fleet compliance report from per-host probe results
+version_added: 1.0.0
+description:
+  - For every host, evaluates its offer against the baseline (P(fleetcrypto.sftp.evaluate#filter)), predicts
+    every required client (P(fleetcrypto.sftp.negotiate#filter)) and, for a failing host, computes the
+    remediation (P(fleetcrypto.sftp.remediate#filter), capabilities taken from the current offer).
+  - A host whose probe failed is C(unreachable), never compliant, and the report does not pass.
+  - The model is versioned (C(schema_version)); C(docs/report-schema.md) in the collection describes it.
+    Render it with P(fleetcrypto.sftp.report_render#filter).
+author:
+  - fleetcrypto.sftp contributors (@fleetcrypto)
+options:
+  _input:
+    description:
+      - Either a dict of host name -> M(fleetcrypto.sftp.algorithms_info) result, or a list of
+        C({name, result, baseline, clients, exceptions}) where the last three override the defaults per host.
+    type: raw
+    required: true
+  baseline:
+    description: The default baseline (name or dict).
+    type: raw
+    default: intermediate
+  clients:
+    description: The default required clients (profile names or proposals).
+    type: list
+    elements: raw
+  exceptions:
+    description: The default exceptions.
+    type: list
+    elements: dict
+  today:
+    description: The date exceptions are judged against (C(YYYY-MM-DD)); today by default.
+    type: str
+  generated_at:
+    description: Timestamp to record (ISO 8601); now by default.
+    type: str
+  hostvars:
+    description:
+      - Ansible's C(hostvars). With the dict form of the input, each host's own C(baseline_policy),
+        C(baseline_required_clients) and C(baseline_exceptions) (the variables of the role
+        C(fleetcrypto.sftp.baseline)) override the defaults, so group_vars decide per server group.
+    type: raw
+'''
+
+EXAMPLES = r'''
+- name: One report for the whole group
+  ansible.builtin.set_fact:
+    report: "{{ dict(ansible_play_hosts_all | zip(probe.results)) | fleetcrypto.sftp.compliance_report('intermediate', ['openssh-7.4']) }}"
+'''
+
+RETURN = r'''
+_value:
+  description: The report model.
+  type: dict
+  contains:
+    schema:
+      description: C(fleetcrypto.sftp/compliance-report).
+      type: str
+    schema_version:
+      description: The model's version, C(1.0).
+      type: str
+    summary:
+      description:
+        - C(hosts), C(compliant), C(non_compliant), C(unreachable), C(baseline_failures), C(predictions),
+          C(client_failures), C(terrapin_exposed), and C(passed) (no non-compliant and no unreachable host).
+      type: dict
+    hosts:
+      description: One entry per host with its status, evaluation, per-client predictions and remediation.
+      type: list
+      elements: dict
+'''
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.report import build_report
+
+
+_HOST_SETTINGS = {'baseline': 'baseline_policy', 'clients': 'baseline_required_clients',
+                  'exceptions': 'baseline_exceptions'}
+
+
+def _per_host(names, hostvars):
+    """Each host's own role variables, where its inventory sets them."""
+    settings = {}
+    for name in names:
+        try:
+            variables = hostvars[name]
+        except KeyError:
+            continue
+        own = {}
+        for key, variable in _HOST_SETTINGS.items():
+            if variable in variables:
+                own[key] = variables[variable]
+        settings[name] = own
+    return settings
+
+
+def compliance_report(hosts, baseline='intermediate', clients=None, exceptions=None, today=None, generated_at=None,
+                      hostvars=None):
+    """Build the report model."""
+    try:
+        per_host = _per_host(list(hosts), hostvars) if hostvars is not None and isinstance(hosts, dict) else None
+        return build_report(hosts, baseline, clients, exceptions, today, generated_at, per_host=per_host)
+    except ProposalError as exc:
+        raise AnsibleFilterError('compliance_report: %s' % exc)
+
+
+class FilterModule(object):
+    """Compliance report filter of fleetcrypto.sftp."""
+
+    def filters(self):
+        return {'compliance_report': compliance_report}

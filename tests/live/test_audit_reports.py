@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""playbooks/audit.yml end to end against real servers on 127.0.0.1, and the HTML report in a real headless
+Chromium (Debian's package, driven by playwright; the screenshot is kept in tests/output/)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import ANSIBLE_BIN, ansible_env
+from lab.peers import HostilePeer
+from lab.servers import ARTIFACTS, Sshd, hold_closed_port
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUTPUT = ARTIFACTS
+CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
+CLIENTS = ['openssh-9.2', 'jsch-0.1.54-restricted-jce']
+
+
+@pytest.fixture(scope='module')
+def audited(tmp_path_factory):
+    """A small fleet: a modern sshd, the classic aes256-only sshd, a port nothing listens on and an HTTP server."""
+    tmp = tmp_path_factory.mktemp('audit')
+    closed = hold_closed_port()
+    modern = Sshd({'Ciphers': 'aes256-gcm@openssh.com,aes128-ctr', 'MACs': 'hmac-sha2-256-etm@openssh.com,hmac-sha2-256'})
+    classic = Sshd({'Ciphers': 'aes256-ctr,aes256-cbc'})
+    peer = HostilePeer(['http'])
+    with modern, classic, peer, closed:
+        hosts = {
+            'modern': modern.port, 'classic': classic.port, 'decommissioned': closed.getsockname()[1],
+            'web-not-ssh': peer.ports['http'],
+        }
+        inventory = {'all': {'children': {'sftp_servers': {
+            'hosts': {name: {'fleetcrypto_sftp_host': '127.0.0.1', 'fleetcrypto_sftp_port': port}
+                      for name, port in hosts.items()},
+            'vars': {'baseline_policy': 'intermediate', 'baseline_required_clients': CLIENTS,
+                     'fleetcrypto_timeout': 5}}}}}
+        inventory_path = tmp / 'inventory.json'
+        inventory_path.write_text(json.dumps(inventory))
+        out = tmp / 'reports'
+
+        def run(*extra):
+            return subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(inventory_path),
+                                   os.path.join(ROOT, 'playbooks', 'audit.yml'), '-c', 'local',
+                                   '-e', 'fleetcrypto_output_dir=%s' % out] + list(extra),
+                                  env=ansible_env(str(tmp)), capture_output=True, text=True, timeout=300,
+                                  stdin=subprocess.DEVNULL, check=False)
+        first = run()
+        gated = run('-e', 'fleetcrypto_fail_on_noncompliance=true', '-e', 'fleetcrypto_report_formats=json,csv')
+    return {'out': out, 'first': first, 'gated': gated}
+
+
+def test_audit_writes_every_format_and_reports_the_fleet(audited):
+    first = audited['first']
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+    out = audited['out']
+    assert sorted(os.listdir(out)) == ['compliance.csv', 'compliance.html', 'compliance.json', 'compliance.md',
+                                       'compliance.xml']
+    report = json.loads((out / 'compliance.json').read_text())
+    status = {host['name']: host['status'] for host in report['hosts']}
+    assert status == {'modern': 'compliant', 'classic': 'non_compliant', 'decommissioned': 'unreachable',
+                      'web-not-ssh': 'unreachable'}
+    reasons = {host['name']: host['reason'] for host in report['hosts'] if host['status'] == 'unreachable'}
+    assert reasons == {'decommissioned': 'refused', 'web-not-ssh': 'not_ssh'}
+    assert 'jsch-0.1.54-restricted-jce cannot connect: Algorithm negotiation fail' in first.stdout
+    rows = list(csv.DictReader((out / 'compliance.csv').open()))
+    assert len(rows) == 8
+    junit = ET.parse(str(out / 'compliance.xml')).getroot()
+    assert junit.get('errors') == '6' and junit.get('failures') == '2'  # 2 unreachable x 3 cases; classic x 2
+    assert '| classic (127.0.0.1:' in (out / 'compliance.md').read_text()
+
+
+def test_audit_gates_ci_on_noncompliance(audited):
+    gated = audited['gated']
+    assert gated.returncode != 0
+    assert 'Not every host is compliant and reachable' in gated.stdout
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason='Debian chromium is installed by scripts/bootstrap.sh')
+def test_html_report_in_headless_chromium(audited):
+    playwright = pytest.importorskip('playwright.sync_api')
+    out = audited['out']
+    report = json.loads((out / 'compliance.json').read_text())
+    os.makedirs(OUTPUT, exist_ok=True)
+    external = []
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox'])
+        try:
+            page = browser.new_page(viewport={'width': 1366, 'height': 900})  # a laptop screen
+            page.route('**/*', lambda route: (external.append(route.request.url) or route.abort())
+                       if not route.request.url.startswith('file://') else route.continue_())
+            page.goto('file://%s' % (out / 'compliance.html'))
+            assert page.inner_text('#verdict') == 'NOT PASSED'
+            assert page.inner_text('#card-unreachable b') == '2'
+            # The matrix equals the data: one row per host, one cell per client, coloured by the prediction.
+            for host in report['hosts']:
+                row = page.locator('tr[data-host="%s"]' % host['name'])
+                assert row.count() == 1, host['name']
+                for item in host['clients']:
+                    cell = row.locator('td.cell[data-client="%s"]' % item['client'])
+                    expected = 'unreachable' if item['compatible'] is None else ('ok' if item['compatible'] else 'fail')
+                    assert expected in cell.get_attribute('class').split(), (host['name'], item['client'])
+            failing = page.locator('tr[data-host="classic"] td.cell.fail')
+            assert failing.count() == 1
+            assert 'Algorithm negotiation fail' in failing.get_attribute('title')  # the reason on hover
+            failing.click()
+            assert page.locator('#detail').is_visible()
+            assert 'classic / jsch-0.1.54-restricted-jce: Algorithm negotiation fail' in page.inner_text('#detail')
+            assert page.locator('#violations td code', has_text='aes256-cbc').count() == 1
+            page.screenshot(path=os.path.join(OUTPUT, 'compliance-report.png'), full_page=True)
+            page.emulate_media(media='print')
+            assert not page.locator('#detail').is_visible()  # the click-through box is not printed
+            page.pdf(path=os.path.join(OUTPUT, 'compliance-report.pdf')) if hasattr(page, 'pdf') else None
+        finally:
+            browser.close()
+    assert external == []
+    assert os.path.getsize(os.path.join(OUTPUT, 'compliance-report.png')) > 10000
+    sys.stdout.write('screenshot: %s\n' % os.path.join(OUTPUT, 'compliance-report.png'))
