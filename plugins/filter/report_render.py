@@ -16,7 +16,9 @@ description:
   - V(json) is the model itself (versioned, see C(docs/report-schema.md)).
   - V(html) is one self-contained page (no external assets) with the fleet summary, a host x client matrix
     (reason on hover or click), baseline violations with ratings and sources, Terrapin exposure, unreachable
-    hosts and the remediation of each failing host; it prints.
+    hosts and the remediation of each failing host; it prints. For fleets of more than 1,000 hosts the page
+    lists 1,000, non-compliant and unreachable ones first, and says how many compliant hosts it leaves to the
+    other formats.
   - V(markdown) is for tickets and pull requests, V(csv) has one row per host x client, V(junit) one test case
     per host x client and per host baseline check (unreachable hosts are errors).
 author:

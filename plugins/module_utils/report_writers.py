@@ -217,10 +217,25 @@ def _e(value):
     return html.escape('' if value is None else str(value), quote=True)
 
 
-def to_html(report):
+# A browser stays usable up to a few thousand table rows; beyond that the page lists the hosts that need
+# attention first and says how many compliant ones it leaves to the other formats.
+HTML_MAX_HOSTS = 1000
+
+
+def _page_hosts(report, limit):
+    hosts = report['hosts']
+    if len(hosts) <= limit:
+        return hosts, 0
+    ranked = sorted(hosts, key=lambda host: host['status'] == 'compliant')  # stable: failing first, in order
+    return ranked[:limit], len(hosts) - limit
+
+
+def to_html(report, max_hosts=HTML_MAX_HOSTS):
     """A single page with no external assets: summary, host x client matrix (reason on hover or click),
-    baseline violations with ratings and sources, Terrapin exposure, unreachable hosts, remediation."""
+    baseline violations with ratings and sources, Terrapin exposure, unreachable hosts, remediation.
+    Fleets larger than ``max_hosts`` show that many hosts, non-compliant and unreachable ones first."""
     summary = report['summary']
+    hosts, omitted = _page_hosts(report, max_hosts)
     out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            '<title>SSH/SFTP compliance: %s</title>' % _e(report['baseline']), '<style>%s</style></head><body>' % _CSS,
@@ -237,11 +252,14 @@ def to_html(report):
     out.append('</div>')
 
     out.append('<h2>Who can connect</h2><p>Click a cell for the reason (also on hover).</p>')
+    if omitted:
+        out.append('<p id="omitted">%d compliant hosts are not listed on this page; compliance.json, .csv and .xml '
+                   'have every host.</p>' % omitted)
     out.append('<div id="detail" role="status" hidden></div><div class="matrix-wrap"><table id="matrix"><thead><tr>'
                '<th>host</th><th>status</th><th>baseline</th><th>Terrapin</th>')
     out.extend('<th>%s</th>' % _e(name) for name in report['clients'])
     out.append('</tr></thead><tbody>')
-    for host in report['hosts']:
+    for host in hosts:
         cells = {item['client']: item for item in host['clients']}
         evaluation = host['evaluation']
         baseline_cell = 'n/a' if evaluation is None else ('pass' if evaluation['passed'] else '%d fail, %d warn' % (
@@ -268,7 +286,7 @@ def to_html(report):
     out.append('</tbody></table></div>')
 
     out.append('<h2>Baseline violations</h2>')
-    violations = [(host, item) for host in report['hosts'] if host['evaluation']
+    violations = [(host, item) for host in hosts if host['evaluation']
                   for item in host['evaluation']['violations']]
     if violations:
         out.append('<table id="violations"><thead><tr><th>host</th><th>category</th><th>algorithm</th><th>rating</th>'
@@ -293,7 +311,7 @@ def to_html(report):
         out.append('<p>None.</p>')
 
     out.append('<h2>Remediation</h2>')
-    plans = [host for host in report['hosts'] if host.get('remediation')]
+    plans = [host for host in hosts if host.get('remediation')]
     if not plans:
         out.append('<p>Nothing to remediate.</p>')
     for host in plans:
@@ -307,7 +325,7 @@ def to_html(report):
                                                                       _e(addition['allowed_by'])))
         for conflict in plan['conflicts']:
             out.append('<p class="rating-fail">Conflict: %s</p>' % _e(conflict['message']))
-    data = json.dumps(report, sort_keys=True).replace('<', '\\u003c').replace('>', '\\u003e').replace('&', '\\u0026')
+    data = json.dumps(dict(report, hosts=hosts, hosts_omitted=omitted), sort_keys=True).replace('<', '\\u003c').replace('>', '\\u003e').replace('&', '\\u0026')
     out.append('<script type="application/json" id="report-data">%s</script>' % data)
     out.append('<script>%s</script></body></html>' % _JS)
     return '\n'.join(out) + '\n'

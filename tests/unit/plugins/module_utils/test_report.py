@@ -19,7 +19,7 @@ import pytest
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NAME_LIST_KEYS
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.profiles import load_profile
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.report import SCHEMA_VERSION, build_report
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.report_writers import FORMATS, render
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.report_writers import FORMATS, render, to_html
 
 CLIENTS = ['openssh-9.2', 'jsch-0.1.54-restricted-jce']
 
@@ -121,3 +121,16 @@ def test_every_format_renders_an_empty_fleet(fmt):
 def test_unknown_format():
     with pytest.raises(ValueError, match='known: json'):
         render(build_report({}, 'modern', []), 'pdf')
+
+
+def test_html_for_a_large_fleet_lists_failing_hosts_first():
+    hosts = dict(('ok%02d' % index, FLEET['good']) for index in range(5))
+    hosts.update(FLEET)
+    report = build_report(hosts, 'intermediate', CLIENTS)
+    page = to_html(report, max_hosts=3)
+    rows = re.findall(r'<tr data-host="([^"]+)"', page)
+    assert rows == ['classic', 'gone', 'ok00']
+    assert '5 compliant hosts are not listed' in page
+    data = json.loads(re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1))
+    assert data['hosts_omitted'] == 5 and data['summary']['hosts'] == 8
+
