@@ -133,4 +133,3 @@ def test_html_for_a_large_fleet_lists_failing_hosts_first():
     assert '5 compliant hosts are not listed' in page
     data = json.loads(re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1))
     assert data['hosts_omitted'] == 5 and data['summary']['hosts'] == 8
-
