@@ -22,6 +22,8 @@ description:
     never violations.
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
+extends_documentation_fragment:
+  - fleetcrypto.sftp.exceptions
 options:
   _input:
     description:
@@ -37,16 +39,6 @@ options:
         (algorithm -> C({rating, reason, source})).
     type: raw
     required: true
-  exceptions:
-    description:
-      - Documented exceptions, each C({client, algorithm, reason, expires}) with C(expires) as C(YYYY-MM-DD).
-        An offered algorithm covered by an active exception is listed under RV(_value.excepted) instead of
-        failing; an expired exception counts as absent and is listed under RV(_value.expired_exceptions).
-    type: list
-    elements: dict
-  today:
-    description: The date to judge expiry against (C(YYYY-MM-DD)); today by default.
-    type: str
 '''
 
 EXAMPLES = r'''

@@ -24,6 +24,8 @@ description:
     P(fleetcrypto.sftp.evaluate#filter) (with the exceptions); both results are returned.
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
+extends_documentation_fragment:
+  - fleetcrypto.sftp.exceptions
 options:
   _input:
     description:
@@ -48,13 +50,6 @@ options:
       - A category left out falls back to the server's current offer (listed in
         RV(_value.capabilities_assumed_from_offer)).
     type: dict
-  exceptions:
-    description: Documented exceptions; see P(fleetcrypto.sftp.evaluate#filter).
-    type: list
-    elements: dict
-  today:
-    description: The date to judge expiry against (C(YYYY-MM-DD)); today by default.
-    type: str
 '''
 
 EXAMPLES = r'''

@@ -33,13 +33,8 @@ requirements:
   - Python 3.8 or newer where the module runs.
   - C(cryptography) (a dependency of ansible-core) for curve25519 and ECDH key exchanges when
     O(host_keys=true); without it only Diffie-Hellman methods are used.
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is no diff.
+extends_documentation_fragment:
+  - fleetcrypto.sftp.attributes.READ_ONLY
 options:
   host:
     description:

@@ -26,13 +26,8 @@ description:
   - Reads only; never changes the node.
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is no diff.
+extends_documentation_fragment:
+  - fleetcrypto.sftp.attributes.READ_ONLY
 options:
   server_type:
     description:
