@@ -22,19 +22,15 @@ import os
 import re
 
 from .negotiation import PSEUDO_ALGORITHMS
-from .proposal import ProposalError, normalize_proposal, validate_name
+from .proposal import SHORTHANDS, ProposalError, normalize_proposal, validate_name
 
 BASELINE_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'data',
                                              'baselines'))
 RATINGS_FILE = '_ratings'
 
-# Baseline category -> the offer lists it governs (ciphers and MACs in both directions).
-CATEGORY_KEYS = {
-    'kex': ('kex_algorithms',),
-    'host_key': ('server_host_key_algorithms',),
-    'ciphers': ('encryption_algorithms_client_to_server', 'encryption_algorithms_server_to_client'),
-    'macs': ('mac_algorithms_client_to_server', 'mac_algorithms_server_to_client'),
-}
+# Baseline category -> the offer lists it governs (ciphers and MACs in both directions): the profile shorthands
+# of the same names, without compression, which baselines do not govern.
+CATEGORY_KEYS = {category: SHORTHANDS[category] for category in ('kex', 'host_key', 'ciphers', 'macs')}
 CATEGORIES = tuple(CATEGORY_KEYS)
 RATINGS = ('fail', 'warn')
 _NAME = re.compile(r'^[a-z0-9][a-z0-9._-]{0,63}$')
@@ -218,8 +214,13 @@ def category_lists(offer):
 def evaluate(server, baseline, exceptions=None, today=None):
     """Which algorithms ``server`` offers that ``baseline`` does not allow, each with its rating, reason and
     source; an algorithm covered by an active exception is reported under ``excepted`` and does not fail."""
+    return evaluate_normalized(normalize_proposal(server, 'server'), baseline, exceptions, today)
+
+
+def evaluate_normalized(proposal, baseline, exceptions=None, today=None):
+    """:func:`evaluate` for a proposal already passed through ``normalize_proposal`` (reports and remediation
+    have normalized the server for their predictions already)."""
     baseline = load_baseline(baseline)
-    proposal = normalize_proposal(server, 'server')
     active, expired = normalize_exceptions(exceptions, today)
     violations, excepted = [], []
     offered = category_lists(proposal['offer'])

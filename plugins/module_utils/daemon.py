@@ -20,8 +20,10 @@ __metaclass__ = type
 
 import re
 
-CATEGORIES = ('kex', 'host_key', 'ciphers', 'macs')
+# The baseline categories (baselines.CATEGORIES; not imported, so that modules on managed nodes carry only this
+# file) and the sshd keyword that sets each.
 OPENSSH_KEYWORDS = {'kex': 'KexAlgorithms', 'host_key': 'HostKeyAlgorithms', 'ciphers': 'Ciphers', 'macs': 'MACs'}
+CATEGORIES = tuple(OPENSSH_KEYWORDS)
 PROFTPD_DIRECTIVES = {'kex': 'SFTPKeyExchanges', 'host_key': 'SFTPHostKeys', 'ciphers': 'SFTPCiphers',
                       'macs': 'SFTPDigests'}
 # ssh -Q query per category (ssh(1): "key-sig" lists the signature algorithms usable as HostKeyAlgorithms).

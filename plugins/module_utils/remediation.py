@@ -19,8 +19,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from .baselines import CATEGORIES, CATEGORY_KEYS, BaselineError, category_lists, evaluate, load_baseline, \
-    normalize_exceptions
+from .baselines import CATEGORIES, CATEGORY_KEYS, BaselineError, category_lists, evaluate_normalized, \
+    load_baseline, normalize_exceptions
 from .daemon import is_certificate, key_family
 from .negotiation import PSEUDO_ALGORITHMS, negotiate, negotiate_normalized
 from .profiles import resolve
@@ -160,7 +160,7 @@ def remediate(server, baseline, clients, supported=None, exceptions=None, today=
         result = negotiate_normalized(final_normalized, client)
         predictions[label] = {'compatible': result['compatible'], 'negotiated': result['negotiated'],
                               'failures': result['failures'], 'terrapin_exposed': result['terrapin_exposed']}
-    evaluation = evaluate(final, baseline, active, today)
+    evaluation = evaluate_normalized(final_normalized, baseline, active, today)
     ok = not conflicts and all(item['compatible'] for item in predictions.values()) and evaluation['passed']
     return {
         'ok': ok,

@@ -19,7 +19,7 @@ __metaclass__ = type
 import datetime
 import json
 
-from .baselines import evaluate, load_baseline
+from .baselines import evaluate_normalized, load_baseline
 from .negotiation import STRICT_KEX_SERVER, negotiate_normalized
 from .profiles import resolve
 from .proposal import ProposalError, normalize_proposal
@@ -95,7 +95,7 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
         server = normalize_proposal(result, 'host %s' % name)
     except ProposalError as exc:
         raise ReportError(str(exc))
-    evaluation = evaluate(result, baseline, exceptions, today)
+    evaluation = evaluate_normalized(server, baseline, exceptions, today)
     predictions = []
     for label, client in labelled:
         prediction = negotiate_normalized(server, client)
