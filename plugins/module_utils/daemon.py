@@ -56,7 +56,8 @@ def proftpd_version(text):
 
 
 def parse_sshd_T(text):
-    """``sshd -T`` output -> ``{keyword: [value, ...]}`` (keywords that repeat, like ``hostkey``, keep all)."""
+    """``sshd -T`` output -> ``{keyword: [value, ...]}`` (keywords that repeat, like ``hostkey``, keep all).
+    ``ssh -G`` prints the same lower-case ``keyword value`` lines and is read the same way."""
     settings = {}
     for line in (text or '').splitlines():
         parts = line.strip().split(None, 1)

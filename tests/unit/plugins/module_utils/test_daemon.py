@@ -34,6 +34,12 @@ def test_sshd_T_lists():
                                          'ciphers': ['aes256-ctr', 'aes128-ctr'], 'macs': ['hmac-sha2-256']}
 
 
+def test_ssh_G_output_reads_the_same_way_and_missing_lines_are_empty():
+    text = 'user root\nciphers aes128-cbc\nmacs hmac-sha2-256,hmac-sha1\nhostname 127.0.0.1\n'
+    assert effective_lists(parse_sshd_T(text)) == {'kex': [], 'host_key': [], 'ciphers': ['aes128-cbc'],
+                                                   'macs': ['hmac-sha2-256', 'hmac-sha1']}
+
+
 @pytest.mark.parametrize('config, first', [
     ('Include /etc/ssh/sshd_config.d/*.conf\nCiphers aes256-ctr\n', True),                       # Debian 12
     ('Ciphers aes256-ctr\nInclude /etc/ssh/sshd_config.d/*.conf\n', False),                      # too late
