@@ -31,7 +31,8 @@ _FIX_CATEGORY = {'kex': 'kex', 'host_key': 'host_key', 'cipher': 'ciphers', 'mac
 _MAX_ROUNDS = 8  # each round adds at least one name or stops; bounded anyway
 
 
-def _client_label(client, index):
+def client_label(client, index):
+    """How results name a required client: its profile name, a proposal's ``name``, else its position."""
     if isinstance(client, str):
         return client
     if isinstance(client, dict) and isinstance(client.get('name'), str) and client['name']:
@@ -99,7 +100,7 @@ def remediate(server, baseline, clients, supported=None, exceptions=None, today=
         clients = []
     if not isinstance(clients, list):
         raise BaselineError('clients must be a list of client profile names or proposals')
-    labels = [_client_label(client, index) for index, client in enumerate(clients)]
+    labels = [client_label(client, index) for index, client in enumerate(clients)]
     # Each client is normalized once (which also fails early, by name, on a bad one); the target is
     # normalized once per change. Fleet reports remediate thousands of hosts this way.
     resolved = [normalize_proposal(resolve(client), 'client %s' % label) for label, client in zip(labels, clients)]
@@ -207,7 +208,7 @@ def candidate_names(baseline, clients=None, exceptions=None):
     baseline = load_baseline(baseline)
     names = {category: list(baseline['allowed'][category]) for category in CATEGORIES}
     for index, client in enumerate(clients or []):
-        proposal = normalize_proposal(resolve(client), 'client %s' % _client_label(client, index))
+        proposal = normalize_proposal(resolve(client), 'client %s' % client_label(client, index))
         for category, keys in CATEGORY_KEYS.items():
             for key in keys:
                 for name in proposal['offer'].get(key) or ():
@@ -238,7 +239,7 @@ def verify_offer(live, plan, clients=None, ordered=True):
                 mismatches.append({'category': category, 'list': key, 'expected': expected, 'offered': offered})
     failures = {}
     for index, client in enumerate(clients or []):
-        label = _client_label(client, index)
+        label = client_label(client, index)
         result = negotiate(live, resolve(client))
         if not result['compatible']:
             failures[label] = [failure['message'] for failure in result['failures']]

@@ -23,7 +23,7 @@ from .baselines import evaluate_normalized, load_baseline
 from .negotiation import STRICT_KEX_SERVER, negotiate_normalized
 from .profiles import resolve
 from .proposal import ProposalError, normalize_proposal
-from .remediation import _client_label, remediate
+from .remediation import client_label, remediate
 
 SCHEMA = 'fleetcrypto.sftp/compliance-report'
 SCHEMA_VERSION = '1.0'
@@ -63,7 +63,7 @@ class _Clients:
     def get(self, client, index):
         key = _client_key(client)
         if key not in self._cache:
-            label = _client_label(client, index)
+            label = client_label(client, index)
             self._cache[key] = (label, normalize_proposal(resolve(client), 'client %s' % label))
         return self._cache[key]
 
