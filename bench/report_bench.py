@@ -26,12 +26,12 @@ sys.path.insert(0, os.path.join(ROOT, 'tests'))
 
 import conftest  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NAME_LIST_KEYS  # noqa: E402
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import negotiate_normalized  # noqa: E402
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.profiles import load_profile, profile_names  # noqa: E402
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import normalize_proposal  # noqa: E402
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.report import build_report  # noqa: E402
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.report_writers import FORMATS, render  # noqa: E402
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS  # noqa: E402
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import negotiate  # noqa: E402
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile, profile_names  # noqa: E402
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import normalize_proposal  # noqa: E402
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report.model import build_report  # noqa: E402
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report.writers import FORMATS, render  # noqa: E402
 
 SERVER_BANNERS = ['SSH-2.0-OpenSSH_9.2p1', 'SSH-2.0-OpenSSH_7.4', 'SSH-2.0-mod_sftp', 'SSH-2.0-dropbear_2022.83']
 
@@ -79,7 +79,7 @@ def main():
         for result in hosts.values():
             server = normalize_proposal(result)
             for client in normalized:
-                negotiate_normalized(server, client)
+                negotiate(server, client)
                 count += 1
         return count
 

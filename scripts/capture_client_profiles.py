@@ -36,7 +36,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import ( 
     capture_clients,
     profile_name,
 )
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NAME_LIST_KEYS  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS  # noqa: E402  pylint: disable=wrong-import-position
 
 PROFILE_DIR = os.path.join(ROOT, 'data', 'client_profiles')
 

@@ -15,7 +15,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.report_writers import EXTENSIONS, FORMATS, render
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report.writers import EXTENSIONS, FORMATS, render
 
 
 class ActionModule(ActionBase):

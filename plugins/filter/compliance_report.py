@@ -84,8 +84,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.report import build_report
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report.model import build_report
 
 
 _HOST_SETTINGS = {'baseline': 'baseline_policy', 'clients': 'baseline_required_clients',

@@ -103,8 +103,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.baselines import evaluate as _evaluate
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import evaluate as _evaluate
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
 
 
 def evaluate(server, baseline, exceptions=None, today=None):

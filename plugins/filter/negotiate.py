@@ -126,14 +126,14 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import negotiate as _negotiate
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
 
 
 def negotiate(server, client):
     """Predict the negotiation of ``client`` connecting to ``server``."""
     try:
-        return _negotiate(server, client)
+        return predict(server, client)
     except ProposalError as exc:
         raise AnsibleFilterError('negotiate: %s' % exc)
 

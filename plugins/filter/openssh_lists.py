@@ -46,7 +46,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon import effective_lists, parse_sshd_T
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon.openssh import effective_lists, parse_sshd_T
 
 
 def openssh_lists(text):

@@ -53,8 +53,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kex_log import parse_kex_log as _parse_kex_log
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.kex_log import parse_kex_log as _parse_kex_log
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
 
 
 def parse_kex_log(text):

@@ -104,8 +104,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.remediation import remediate as _remediate
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.remediation import remediate as _remediate
 
 
 def remediate(server, baseline, clients, supported=None, exceptions=None, today=None):

@@ -50,8 +50,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.remediation import candidate_names
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.remediation import candidate_names
 
 
 def remediation_candidates(baseline, clients=None, exceptions=None):

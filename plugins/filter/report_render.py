@@ -51,7 +51,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.report_writers import render
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report.writers import render
 
 
 def report_render(report, fmt):

@@ -64,8 +64,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.remediation import verify_offer as _verify_offer
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.remediation import verify_offer as _verify_offer
 
 
 def verify_offer(live, plan, clients=None, ordered=True):

@@ -22,11 +22,11 @@ import asyncio
 import os
 import time
 
-from .kexinit import NAME_LIST_KEYS, ProbeError, ServerHelloParser, build_kexinit, build_packet
+from .catalog import NAME_LIST_KEYS
+from .hello import HelloParser
 from .probe import normalize_client_banner
+from .wire import PeerError, build_kexinit, build_packet
 
-STRICT_KEX_CLIENT = 'kex-strict-c-v00@openssh.com'
-EXT_INFO_CLIENT = 'ext-info-c'
 DEFAULT_SERVER_BANNER = 'SSH-2.0-OpenSSH_9.9'
 MAX_CLIENTS = 100
 
@@ -76,8 +76,8 @@ def _as_profile(hello, peer):
         'banner': hello.banner,
         'software': software,
         'offer': hello.offer,
-        'strict_kex': STRICT_KEX_CLIENT in hello.offer['kex_algorithms'],
-        'ext_info': EXT_INFO_CLIENT in hello.offer['kex_algorithms'],
+        'strict_kex': hello.strict_kex,
+        'ext_info': hello.ext_info,
         'protocol_warnings': list(hello.warnings),
     }
     profile = {'name': profile_name(software), 'banner': hello.banner,
@@ -91,7 +91,7 @@ def _as_profile(hello, peer):
 
 
 async def _read_client(reader, writer, greeting, per_client_timeout):
-    parser = ServerHelloParser()
+    parser = HelloParser('client')
     writer.write(greeting)
 
     async def read():
@@ -137,7 +137,7 @@ async def capture_clients_async(address='127.0.0.1', port=2222, count=1, timeout
                 clients.append(_as_profile(hello, peer))
                 if len(clients) >= count:
                     enough.set()
-        except ProbeError as exc:
+        except PeerError as exc:
             errors.append({'peer': '%s:%d' % peer[:2] if peer else None, 'reason': exc.reason, 'msg': exc.msg})
         except asyncio.TimeoutError:
             errors.append({'peer': '%s:%d' % peer[:2] if peer else None, 'reason': 'timeout',

@@ -27,16 +27,25 @@ import asyncio
 import base64
 import hashlib
 import os
-import struct
 
-from .kexinit import (
+from .catalog import NAME_LIST_KEYS, NEGOTIATED_LIST_KEYS
+from .hello import HelloParser
+from .wire import (
     MSG_DISCONNECT,
-    NAME_LIST_KEYS,
-    ProbeError,
-    ServerHelloParser,
+    MSG_KEX_DH_GEX_INIT,
+    MSG_KEX_DH_GEX_REPLY,
+    MSG_KEX_DH_GEX_REQUEST,
+    MSG_KEXDH_INIT,
+    MSG_KEXDH_REPLY,
+    PeerError,
+    Reader,
     build_kexinit,
     build_packet,
     disconnect_text,
+    encode_mpint,
+    encode_string,
+    encode_uint32,
+    message_type,
 )
 
 try:
@@ -45,12 +54,6 @@ try:
     HAS_CRYPTOGRAPHY = True
 except ImportError:  # pragma: no cover - depends on the environment
     HAS_CRYPTOGRAPHY = False
-
-MSG_KEXDH_INIT = 30          # also SSH_MSG_KEX_ECDH_INIT (RFC 5656)
-MSG_KEXDH_REPLY = 31         # also SSH_MSG_KEX_ECDH_REPLY and SSH_MSG_KEX_DH_GEX_GROUP (RFC 4419)
-MSG_KEX_DH_GEX_INIT = 32
-MSG_KEX_DH_GEX_REPLY = 33
-MSG_KEX_DH_GEX_REQUEST = 34
 
 # RFC 3526 section 1 / RFC 2409 section 6: the MODP primes are p = 2^n - 2^(n-64) - 1 + 2^64 * (floor(2^(n-130) pi) + k)
 # with generator 2. Deriving them from that formula avoids transcribing thousands of hex digits; the unit
@@ -112,48 +115,9 @@ def modp_prime(kex_name):
     return (1 << n) - (1 << (n - 64)) - 1 + (1 << 64) * (_pi_scaled(n - 130) + k)
 
 
-def encode_string(data):
-    return struct.pack('>I', len(data)) + data
-
-
-def encode_mpint(value):
-    """RFC 4251 section 5 mpint of a non-negative integer."""
-    if value == 0:
-        return struct.pack('>I', 0)
-    raw = value.to_bytes((value.bit_length() + 7) // 8, 'big')
-    if bytearray(raw[:1])[0] & 0x80:
-        raw = b'\x00' + raw  # keep the sign bit clear: the value is positive
-    return encode_string(raw)
-
-
-class _Reader:
-    """Bounds-checked reader of SSH wire types from one payload."""
-
-    def __init__(self, data, what):
-        self.data = data
-        self.pos = 0
-        self.what = what
-
-    def string(self):
-        if self.pos + 4 > len(self.data):
-            raise ProbeError('protocol_error', '%s ends early' % self.what)
-        (length,) = struct.unpack_from('>I', self.data, self.pos)
-        start = self.pos + 4
-        if length > len(self.data) - start:
-            raise ProbeError('protocol_error', '%s has a field of %d bytes past its end' % (self.what, length))
-        self.pos = start + length
-        return self.data[start:self.pos]
-
-    def mpint(self):
-        return int.from_bytes(self.string(), 'big', signed=True)
-
-    def text(self):
-        return self.string().decode('ascii', 'replace')
-
-
 def describe_key(blob):
     """Return ``(key_type, bits)`` for a public-key blob (RFC 4253 section 6.6, RFC 5656, RFC 8709, certs)."""
-    reader = _Reader(blob, 'host key blob')
+    reader = Reader(blob, 'host key blob')
     key_type = reader.text()
     base = key_type[:-len(_CERT_SUFFIX)] if key_type.endswith(_CERT_SUFFIX) else key_type
     if base != key_type:
@@ -194,7 +158,7 @@ class _Session:
     def __init__(self, reader, writer):
         self.reader = reader
         self.writer = writer
-        self.parser = ServerHelloParser()
+        self.parser = HelloParser('server')
         self.hello = None
 
     async def hello_and_kexinit(self):
@@ -209,16 +173,16 @@ class _Session:
         while True:
             payload = self.parser.next_payload()
             if payload is not None:
-                msg = bytearray(payload[:1])[0]
+                msg = message_type(payload)
                 if msg == MSG_DISCONNECT:
-                    raise ProbeError('disconnected', 'server disconnected during the key exchange: %s'
+                    raise PeerError('disconnected', 'server disconnected during the key exchange: %s'
                                      % disconnect_text(payload))
                 if msg != expected:
-                    raise ProbeError('protocol_error', 'expected key-exchange message %d, got %d' % (expected, msg))
+                    raise PeerError('protocol_error', 'expected key-exchange message %d, got %d' % (expected, msg))
                 return payload
             data = await self.reader.read(65536)
             if not data:
-                raise ProbeError('closed', 'server closed the connection during the key exchange (servers such as '
+                raise PeerError('closed', 'server closed the connection during the key exchange (servers such as '
                                  'dropbear 2022.83 offer host-key algorithms they hold no key for)')
             self.parser.push(data)
 
@@ -236,20 +200,19 @@ async def _exchange(address, port, algorithm, offer, banner_line, kex):
         if kex in MODP_GROUPS:
             group = (modp_prime(kex), 2)
         elif kex in GEX_METHODS:
-            writer.write(build_packet(struct.pack('>BIII', MSG_KEX_DH_GEX_REQUEST, GEX_MIN, GEX_PREFERRED, GEX_MAX)))
-            params = _Reader(await session.payload(MSG_KEXDH_REPLY), 'DH group-exchange group')
-            params.pos = 1
+            writer.write(build_packet(bytes(bytearray([MSG_KEX_DH_GEX_REQUEST])) + encode_uint32(GEX_MIN)
+                                      + encode_uint32(GEX_PREFERRED) + encode_uint32(GEX_MAX)))
+            params = Reader(await session.payload(MSG_KEXDH_REPLY), 'DH group-exchange group', pos=1)
             group = (params.mpint(), params.mpint())
             if group[0] < 3 or group[0].bit_length() > GEX_MAX or not 1 < group[1] < group[0]:
-                raise ProbeError('protocol_error', 'server sent an unusable DH group-exchange group')
+                raise PeerError('protocol_error', 'server sent an unusable DH group-exchange group')
         init_msg = MSG_KEX_DH_GEX_INIT if kex in GEX_METHODS else MSG_KEXDH_INIT
         writer.write(build_packet(bytes(bytearray([init_msg])) + _ephemeral(kex, group)))
-        reply = _Reader(await session.payload(MSG_KEX_DH_GEX_REPLY if kex in GEX_METHODS else MSG_KEXDH_REPLY),
-                        'key-exchange reply')
-        reply.pos = 1
+        reply = Reader(await session.payload(MSG_KEX_DH_GEX_REPLY if kex in GEX_METHODS else MSG_KEXDH_REPLY),
+                       'key-exchange reply', pos=1)
         blob = reply.string()
         reply.string()  # the server's ephemeral value (Q_S or f)
-        signature = _Reader(reply.string(), 'signature')
+        signature = Reader(reply.string(), 'signature')
         return blob, signature.text()
     finally:
         writer.transport.abort()
@@ -262,7 +225,7 @@ async def fetch_host_key_async(address, port, algorithm, offer, timeout, banner_
     if kex is None:
         return {'algorithm': algorithm, 'error': 'no key exchange method in common: the server offers %s; this '
                 'fetcher can start %s' % (','.join(offer['kex_algorithms']), ','.join(supported_kex()))}
-    missing = [key for key in NAME_LIST_KEYS[2:8] if not offer[key]]
+    missing = [key for key in NEGOTIATED_LIST_KEYS[2:] if not offer[key]]
     if missing:
         return {'algorithm': algorithm, 'error': 'the server offers no %s, so no key exchange can start' % missing[0]}
     try:
@@ -271,7 +234,7 @@ async def fetch_host_key_async(address, port, algorithm, offer, timeout, banner_
         key_type, bits = describe_key(blob)
     except asyncio.TimeoutError:
         return {'algorithm': algorithm, 'kex': kex, 'error': 'no key-exchange reply within %g s' % timeout}
-    except ProbeError as exc:
+    except PeerError as exc:
         return {'algorithm': algorithm, 'kex': kex, 'error': exc.msg}
     except (OSError, EOFError) as exc:
         return {'algorithm': algorithm, 'kex': kex, 'error': 'connection failed during the key exchange: %s'

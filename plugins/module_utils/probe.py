@@ -22,7 +22,8 @@ import socket
 import time
 
 from .host_keys import fetch_host_key_async
-from .kexinit import ProbeError, ServerHelloParser
+from .hello import HelloParser
+from .wire import PeerError
 
 DEFAULT_CLIENT_BANNER = 'SSH-2.0-fleetcrypto_sftp'
 DEFAULT_PORT = 22
@@ -32,6 +33,22 @@ MAX_CONCURRENCY = 1024
 # Key exchanges run against one server at the same time with host_keys=true. OpenSSH starts dropping
 # unauthenticated connections at 10 (MaxStartups 10:30:100), so stay well below that.
 HOST_KEY_EXCHANGES_PER_SERVER = 3
+
+# Stable failure reasons. Documented in the algorithms_info module's RETURN; the report layers key on them.
+REASONS = (
+    'dns',             # name did not resolve
+    'refused',         # TCP connection refused (nothing listening)
+    'unreachable',     # no route / network unreachable / other connect error
+    'timeout',         # the whole probe did not finish within the timeout
+    'reset',           # connection reset by the peer
+    'closed',          # peer closed the connection before its KEXINIT arrived
+    'not_ssh',         # the service does not speak SSH (HTTP, TLS, SMTP, binary noise ...)
+    'ssh1_only',       # the server speaks only SSH protocol 1.x
+    'protocol_error',  # it claims SSH-2.0 but sent something malformed
+    'disconnected',    # the server sent SSH_MSG_DISCONNECT before its KEXINIT
+    'throttled',       # an SSH server refused the connection because of its connection limits
+    'invalid_input',   # the probe's own parameters were wrong
+)
 
 FAMILIES = {'any': socket.AF_UNSPEC, 'ipv4': socket.AF_INET, 'ipv6': socket.AF_INET6}
 
@@ -67,12 +84,12 @@ def validate_target(host, port):
 
 
 class _HelloProtocol(asyncio.Protocol):
-    """Feeds received bytes to the parser and resolves ``done`` with a ServerHello or a ProbeError."""
+    """Feeds received bytes to the parser and resolves ``done`` with a Hello or a PeerError."""
 
     def __init__(self, banner_line, done):
         self._banner = banner_line
         self.done = done
-        self.parser = ServerHelloParser()
+        self.parser = HelloParser('server')
         self.transport = None
 
     def connection_made(self, transport):
@@ -85,7 +102,7 @@ class _HelloProtocol(asyncio.Protocol):
             return
         try:
             hello = self.parser.feed(data)
-        except ProbeError as exc:
+        except PeerError as exc:
             self.done.set_result(exc)
             return
         if hello is not None:
@@ -95,7 +112,7 @@ class _HelloProtocol(asyncio.Protocol):
         if not self.done.done():
             try:
                 self.parser.eof()
-            except ProbeError as exc:
+            except PeerError as exc:
                 self.done.set_result(exc)
         return False
 
@@ -105,27 +122,27 @@ class _HelloProtocol(asyncio.Protocol):
         reset = isinstance(exc, ConnectionResetError) or getattr(exc, 'errno', None) == errno.ECONNRESET
         # A reset after non-SSH bytes is a foreign service hanging up: let the parser say what it was.
         if reset and not (self.parser.banner is None and self.parser.received):
-            self.done.set_result(ProbeError('reset', 'connection reset by the server%s'
+            self.done.set_result(PeerError('reset', 'connection reset by the server%s'
                                             % (' after its identification line' if self.parser.banner else ''),
                                             banner=self.parser.banner))
             return
         try:
             self.parser.eof()
-        except ProbeError as err:
+        except PeerError as err:
             self.done.set_result(err)
 
 
 def _connect_error(exc, host, port, address):
     where = '%s port %d' % (host, port) if address in (None, host) else '%s (%s) port %d' % (host, address, port)
     if isinstance(exc, ConnectionRefusedError):
-        return ProbeError('refused', 'connection refused by %s: nothing listens there' % where)
+        return PeerError('refused', 'connection refused by %s: nothing listens there' % where)
     if isinstance(exc, ConnectionResetError):
-        return ProbeError('reset', 'connection to %s was reset by the server' % where)
+        return PeerError('reset', 'connection to %s was reset by the server' % where)
     code = getattr(exc, 'errno', None)
     text = getattr(exc, 'strerror', None) or str(exc) or exc.__class__.__name__
     if code in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-        return ProbeError('unreachable', 'cannot reach %s: %s' % (where, text))
-    return ProbeError('unreachable', 'cannot connect to %s: %s' % (where, text))
+        return PeerError('unreachable', 'cannot reach %s: %s' % (where, text))
+    return PeerError('unreachable', 'cannot connect to %s: %s' % (where, text))
 
 
 async def _resolve(loop, host, port, family):
@@ -137,17 +154,17 @@ async def _resolve(loop, host, port, family):
     if addr is not None:
         fam = socket.AF_INET6 if addr.version == 6 else socket.AF_INET
         if family not in (socket.AF_UNSPEC, fam):
-            raise ProbeError('invalid_input', 'address %s is not of the requested address family' % host)
+            raise PeerError('invalid_input', 'address %s is not of the requested address family' % host)
         return [(fam, (str(addr), port))]
     try:
         infos = await loop.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise ProbeError('dns', 'cannot resolve %s: %s' % (host, exc.strerror or exc))
+        raise PeerError('dns', 'cannot resolve %s: %s' % (host, exc.strerror or exc))
     except UnicodeError as exc:
         # Python's IDNA codec refuses empty or over-long labels before any query is sent.
-        raise ProbeError('dns', 'cannot resolve %s: not a valid host name (%s)' % (host, exc))
+        raise PeerError('dns', 'cannot resolve %s: not a valid host name (%s)' % (host, exc))
     if not infos:
-        raise ProbeError('dns', 'cannot resolve %s: no addresses' % host)
+        raise PeerError('dns', 'cannot resolve %s: no addresses' % host)
     return [(info[0], info[4]) for info in infos]
 
 
@@ -182,7 +199,7 @@ async def _read_hello(loop, host, port, family, banner_line, progress):
             outcome = await done
         finally:
             transport.abort()
-        if isinstance(outcome, ProbeError):
+        if isinstance(outcome, PeerError):
             raise outcome
         return outcome, sockaddr[0]
     raise last_error
@@ -190,14 +207,14 @@ async def _read_hello(loop, host, port, family, banner_line, progress):
 
 def _timeout_error(progress, timeout, host, port):
     if progress.stage == 'resolving':
-        return ProbeError('timeout', 'resolving %s took longer than %g s' % (host, timeout))
+        return PeerError('timeout', 'resolving %s took longer than %g s' % (host, timeout))
     if progress.stage == 'connecting':
-        return ProbeError('timeout', 'no TCP connection to %s port %d within %g s' % (host, port, timeout))
+        return PeerError('timeout', 'no TCP connection to %s port %d within %g s' % (host, port, timeout))
     parser = progress.protocol.parser if progress.protocol else None
     if parser is None or parser.banner is None:
-        return ProbeError('timeout', 'connected to %s port %d but received no SSH identification line within %g s'
+        return PeerError('timeout', 'connected to %s port %d but received no SSH identification line within %g s'
                           % (host, port, timeout))
-    return ProbeError('timeout', 'received the identification line of %s port %d but no complete KEXINIT within %g s'
+    return PeerError('timeout', 'received the identification line of %s port %d but no complete KEXINIT within %g s'
                       % (host, port, timeout), banner=parser.banner)
 
 
@@ -231,7 +248,7 @@ async def probe_async(host, port=DEFAULT_PORT, timeout=DEFAULT_TIMEOUT, client_b
         if not (isinstance(timeout, (int, float)) and 0 < timeout <= 3600):
             raise ValueError('timeout must be a number of seconds above 0 and at most 3600')
     except ValueError as exc:
-        return _failure(host, port, ProbeError('invalid_input', str(exc)), started)
+        return _failure(host, port, PeerError('invalid_input', str(exc)), started)
     loop = asyncio.get_running_loop() if hasattr(asyncio, 'get_running_loop') else asyncio.get_event_loop()
     progress = _Progress()
     wire_banner = (banner_line + '\r\n').encode('ascii')
@@ -240,7 +257,7 @@ async def probe_async(host, port=DEFAULT_PORT, timeout=DEFAULT_TIMEOUT, client_b
             _read_hello(loop, host, port, FAMILIES[address_family], wire_banner, progress), timeout)
     except asyncio.TimeoutError:
         return _failure(host, port, _timeout_error(progress, timeout, host, port), started, progress.address)
-    except ProbeError as exc:
+    except PeerError as exc:
         return _failure(host, port, exc, started, progress.address)
     result = {'host': host, 'port': port, 'address': address, 'failed': False}
     result.update(hello.as_dict())

@@ -135,10 +135,10 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon import (
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon.openssh import (
     CATEGORIES, OPENSSH_KEYWORDS, PROFTPD_DIRECTIVES, SSH_QUERIES, crypto_settings, effective_lists,
     include_order, openssh_version, parse_sshd_T, same_openssh_release, proftpd_unsupported, proftpd_version, ssh_query_list)
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError, validate_name
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, validate_name
 
 MAX_CANDIDATES = 256  # per category; bounds the number of daemon runs
 

@@ -18,7 +18,7 @@ import socket
 import struct
 import threading
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import build_kexinit, build_packet
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import build_kexinit, build_packet
 
 from .servers import LOOPBACK, Service, accept_until, loopback_listener
 

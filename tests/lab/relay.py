@@ -12,7 +12,8 @@ __metaclass__ = type
 import socket
 import threading
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import ProbeError, ServerHelloParser
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import HelloParser
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import PeerError
 
 from .servers import LOOPBACK, Service, accept_until, loopback_listener
 
@@ -29,10 +30,10 @@ class Recording:
 
     @staticmethod
     def _hello(data):
-        parser = ServerHelloParser()
+        parser = HelloParser()
         try:
             return parser.feed(bytes(data))
-        except ProbeError:
+        except PeerError:
             return None
 
     def client_hello(self):

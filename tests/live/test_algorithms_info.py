@@ -23,7 +23,7 @@ import pytest
 from lab.peers import SCENARIOS, HostilePeer
 from lab.servers import Sshd, hold_closed_port
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NAME_LIST_KEYS
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import probe, probe_many
 
 from conftest import PROFTPD_SETTINGS, SSHD_CONFIGS, run_tasks

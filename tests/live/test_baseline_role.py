@@ -26,7 +26,8 @@ from conftest import ANSIBLE_BIN, ansible_env
 from lab.managed import ManagedProftpd, ManagedSshd
 from lab.peers import HostilePeer
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import PSEUDO_ALGORITHMS, negotiate
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import PSEUDO_ALGORITHMS
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import probe
 
 CLASSIC_FAILURE = ['Ciphers aes256-ctr,aes256-cbc']  # the server half of the brief's "could not agree"
@@ -119,7 +120,7 @@ def test_sshd_check_mode_apply_idempotent_and_live(tmp_path):
                                     'aes128-gcm@openssh.com', 'aes256-ctr', 'aes192-ctr', 'aes128-ctr']
         assert 'aes256-cbc' not in after['ciphers'] and 'hmac-sha1' not in after['macs']
         for client in ('openssh-9.2', 'jsch-0.1.55', 'putty-0.78'):
-            assert negotiate(result, client)['compatible'], client
+            assert predict(result, client)['compatible'], client
         backups = [name for name in os.listdir(server.dir) if name.startswith('sshd_config.') and name.endswith('~')]
         assert backups, os.listdir(server.dir)
 
@@ -145,7 +146,7 @@ def test_required_legacy_client_forces_minimal_documented_additions(tmp_path):
         assert after['macs'][-1] == 'hmac-sha2-256' and 'hmac-sha1' not in after['macs']
         assert 'ssh-rsa' in after['host_key']
         assert after['ciphers'][:1] == ['chacha20-poly1305@openssh.com']  # modern order kept, nothing added
-        prediction = negotiate(result, 'jsch-0.1.54-restricted-jce')
+        prediction = predict(result, 'jsch-0.1.54-restricted-jce')
         assert prediction['compatible'], prediction
         assert prediction['negotiated']['cipher_c2s'] == 'aes128-ctr'
         with open(dropin_path(server)) as handle:
@@ -245,7 +246,7 @@ def test_proftpd_apply_idempotent_and_live(tmp_path):
             text = handle.read()
         assert 'SFTPCiphers %s' % ' '.join(after['ciphers']) in text
         for client in ('openssh-9.2', 'jsch-0.1.54-restricted-jce'):
-            assert negotiate(result, client)['compatible'], client
+            assert predict(result, client)['compatible'], client
         pid = server.remember_pid()
         code, out, counts = play(tmp_path / 'again', role_vars)
         assert code == 0 and counts['changed'] == 0, out[-5000:]

@@ -18,8 +18,11 @@ import yaml
 from lab.clients import available_default_clients
 from lab.servers import free_port
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NAME_LIST_KEYS
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.profiles import PROFILE_DIR, load_profile
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.data import data_dir
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile
+
+PROFILE_DIR = data_dir('client_profiles')
 
 from conftest import run_playbook
 

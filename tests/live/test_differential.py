@@ -40,14 +40,11 @@ from lab.peers import AsyncsshServer, ParamikoServer
 from lab.relay import Relay
 from lab.servers import ARTIFACTS, Dropbear, ProftpdSftp, Sshd, keygen
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.profiles import load_profile
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile, predict
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NAME_LIST_KEYS, parse_software
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import (
-    AEAD_CIPHERS,
-    implementation_for,
-    negotiate,
-)
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS, is_aead_cipher
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import parse_software
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import implementation_for
 
 SEED = int(os.environ.get('FLEETCRYPTO_DIFF_SEED', '4253'))
 TRIALS = int(os.environ.get('FLEETCRYPTO_DIFF_TRIALS', '24'))
@@ -160,7 +157,7 @@ def compare(prediction, outcome):
     if outcome['ok']:
         negotiated = prediction['negotiated']
         for key, value in outcome['negotiated'].items():
-            if key.startswith('mac_') and negotiated['cipher_' + key[4:]] in AEAD_CIPHERS:
+            if key.startswith('mac_') and is_aead_cipher(negotiated['cipher_' + key[4:]] or ''):
                 continue  # the MAC is unused with an AEAD cipher; implementations name it differently (or not)
             if negotiated.get(key) != value:
                 problems.append('%s: predicted %s, really %s' % (key, negotiated.get(key), value))
@@ -203,7 +200,7 @@ def _check(ledger, client_name, server_name, relay, outcome, server_failure=None
         '%s -> %s: no KEXINIT captured (client sent %r..., server sent %r...; %s)'
         % (client_name, server_name, bytes(recording.from_client[:120]), bytes(recording.from_server[:120]),
            outcome['text'][-300:]))
-    prediction = negotiate(server_hello.as_dict(), client_proposal)
+    prediction = predict(server_hello.as_dict(), client_proposal)
     problems = compare(prediction, outcome)
     if not outcome['ok'] and outcome['reported_by'] == 'server' and server_failure:
         # What the server logs first follows the server's own check order (sshd: kex, host key, c2s, s2c).

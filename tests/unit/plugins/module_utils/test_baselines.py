@@ -10,12 +10,11 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.baselines import (
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import (
     BaselineError, baseline_names, evaluate, load_baseline, normalize_exceptions, rating_for, shared_ratings)
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import negotiate
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.profiles import load_profile, profile_names
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.remediation import (
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile, profile_names, predict
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.remediation import (
     candidate_names, remediate, verify_offer)
 
 # What OpenSSH 9.2p1 (Debian 12) supports, from `ssh -Q kex|key-sig|cipher|mac` on the build the live tests use.
@@ -206,7 +205,7 @@ def test_every_plan_negotiates_and_passes_or_names_its_conflicts(baseline):
                 assert any(not item['needed'] for item in plan['conflicts']), (client, plan['conflicts'])
                 continue
         final = plan['target_proposal']
-        assert negotiate(final, client)['compatible'], (baseline, client)
+        assert predict(final, client)['compatible'], (baseline, client)
         assert plan['evaluation']['passed'], (baseline, client)
 
 

@@ -10,8 +10,9 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon import (
-    crypto_settings, effective_lists, include_order, key_family, openssh_version, parse_sshd_T, proftpd_unsupported,
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import key_family
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon.openssh import (
+    crypto_settings, effective_lists, include_order, openssh_version, parse_sshd_T, proftpd_unsupported,
     proftpd_version, same_openssh_release)
 
 

@@ -16,12 +16,11 @@ import pytest
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.host_keys import (
     MODP_GROUPS,
     describe_key,
-    encode_mpint,
-    encode_string,
     modp_prime,
     sha256_fingerprint,
     supported_kex,
 )
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import encode_mpint, encode_string
 
 # RFC 4251 section 5 gives these mpint examples.
 RFC4251_MPINTS = [

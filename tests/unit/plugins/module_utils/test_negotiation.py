@@ -16,9 +16,9 @@ import os
 
 import pytest
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kex_log import parse_kex_log
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import negotiate
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError, normalize_proposal
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.kex_log import parse_kex_log
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, normalize_proposal
 
 FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'fixtures')
 OPENSSH = {'product': 'OpenSSH', 'version': '9.2p1'}
@@ -42,7 +42,7 @@ def fixture(name):
 def test_plain_agreement_uses_the_clients_preference():
     server = profile(ciphers=['aes128-ctr', 'aes256-ctr'], macs='hmac-sha1,hmac-sha2-256')
     client = profile(ciphers=['aes256-ctr', 'aes128-ctr'], macs=['hmac-sha2-256', 'hmac-sha1'])
-    result = negotiate(server, client)
+    result = predict(server, client)
     assert result['compatible'] and not result['failures']
     assert result['negotiated'] == {'kex': 'curve25519-sha256', 'host_key': 'ssh-ed25519', 'cipher_c2s': 'aes256-ctr',
                                     'cipher_s2c': 'aes256-ctr', 'mac_c2s': 'hmac-sha2-256', 'mac_s2c': 'hmac-sha2-256',
@@ -57,7 +57,7 @@ def test_cerberus_reference_log_reports_both_cipher_directions():
     assert server['mac_algorithms_client_to_server'][-2:] == ['hmac-ripemd160', 'hmac-md5']
     assert server['empty_entries']['mac_algorithms_client_to_server'] == 7
     assert client['compression_algorithms_client_to_server'] == ['none']
-    result = negotiate(server, client)
+    result = predict(server, client)
     assert not result['compatible']
     assert [(f['category'], f['direction']) for f in result['failures']] == [('cipher', 'c2s'), ('cipher', 's2c')]
     for failure in result['failures']:
@@ -65,16 +65,16 @@ def test_cerberus_reference_log_reports_both_cipher_directions():
         assert failure['client'] == ['aes128-ctr', 'aes128-cbc', '3des-ctr', '3des-cbc', 'blowfish-cbc']
     assert result['negotiated']['kex'] == 'ecdh-sha2-nistp256' and result['negotiated']['mac_c2s'] == 'hmac-md5'
     # Had the client been OpenSSH, it would print exactly this.
-    as_openssh = negotiate(server, dict(client, software=OPENSSH))
+    as_openssh = predict(server, dict(client, software=OPENSSH))
     assert as_openssh['failures'][0]['message'] == 'no matching cipher found. Their offer: aes256-ctr,aes256-cbc'
 
 
 def test_openssh_client_stops_at_an_empty_entry_of_the_server_list():
     server = profile(macs=['hmac-sha1', 'hmac-ripemd160', 'hmac-md5'])
     server['empty_entries'] = {'mac_algorithms_client_to_server': 2, 'mac_algorithms_server_to_client': 2}
-    generic = negotiate(server, profile(macs=['hmac-md5']))
+    generic = predict(server, profile(macs=['hmac-md5']))
     assert generic['compatible'] and generic['negotiated']['mac_c2s'] == 'hmac-md5'
-    openssh = negotiate(server, profile(OPENSSH, macs=['hmac-md5']))
+    openssh = predict(server, profile(OPENSSH, macs=['hmac-md5']))
     assert not openssh['compatible']
     assert openssh['failures'][0]['category'] == 'mac' and openssh['failures'][0]['direction'] == 's2c'
 
@@ -82,15 +82,15 @@ def test_openssh_client_stops_at_an_empty_entry_of_the_server_list():
 def test_openssh_reads_only_40_names_of_the_server_list():
     ciphers = ['x%02d-ctr@example.com' % i for i in range(44)] + ['aes256-ctr']
     server = profile(ciphers=ciphers)
-    assert negotiate(server, profile(ciphers=['aes256-ctr']))['compatible']
-    assert not negotiate(server, profile(OPENSSH, ciphers=['aes256-ctr']))['compatible']
+    assert predict(server, profile(ciphers=['aes256-ctr']))['compatible']
+    assert not predict(server, profile(OPENSSH, ciphers=['aes256-ctr']))['compatible']
 
 
 def test_aead_mac_is_implicit_for_openssh_but_paramiko_server_requires_a_common_mac():
     client = profile(OPENSSH, ciphers=['aes256-gcm@openssh.com'], macs=['umac-64-etm@openssh.com'])
-    openssh_server = negotiate(profile(OPENSSH, ciphers=['aes256-gcm@openssh.com']), client)
+    openssh_server = predict(profile(OPENSSH, ciphers=['aes256-gcm@openssh.com']), client)
     assert openssh_server['compatible'] and openssh_server['negotiated']['mac_c2s'] is None
-    paramiko_server = negotiate(profile(PARAMIKO, ciphers=['aes256-gcm@openssh.com']), client)
+    paramiko_server = predict(profile(PARAMIKO, ciphers=['aes256-gcm@openssh.com']), client)
     assert not paramiko_server['compatible']
     failure = paramiko_server['failures'][0]
     assert failure['category'] == 'mac' and failure['detected_by'] == 'server'
@@ -99,30 +99,30 @@ def test_aead_mac_is_implicit_for_openssh_but_paramiko_server_requires_a_common_
 
 def test_paramiko_server_never_agrees_to_group_exchange_it_advertises():
     server = profile(PARAMIKO, kex=['diffie-hellman-group-exchange-sha256', 'ecdh-sha2-nistp256'])
-    only_gex = negotiate(server, profile(OPENSSH, kex=['diffie-hellman-group-exchange-sha256']))
+    only_gex = predict(server, profile(OPENSSH, kex=['diffie-hellman-group-exchange-sha256']))
     assert not only_gex['compatible'] and only_gex['failures'][0]['detected_by'] == 'server'
-    both = negotiate(server, profile(OPENSSH, kex=['diffie-hellman-group-exchange-sha256', 'ecdh-sha2-nistp256']))
+    both = predict(server, profile(OPENSSH, kex=['diffie-hellman-group-exchange-sha256', 'ecdh-sha2-nistp256']))
     assert not both['compatible'] and both['failures'][0]['detected_by'] == 'disagreement'
 
 
 def test_pseudo_algorithms_are_never_negotiated():
     guess = 'kexguess2@matt.ucc.asn.au'
-    result = negotiate(profile(kex=['ecdh-sha2-nistp256', guess, 'kex-strict-s-v00@openssh.com']),
+    result = predict(profile(kex=['ecdh-sha2-nistp256', guess, 'kex-strict-s-v00@openssh.com']),
                        profile(kex=['curve25519-sha256', guess, 'ext-info-c']))
     assert not result['compatible'] and result['failures'][0]['category'] == 'kex'
 
 
 def test_rsa_kex_needs_an_encryption_capable_host_key():
     server = profile(kex=['rsa2048-sha256', 'diffie-hellman-group14-sha256'], host_key=['ssh-ed25519', 'ssh-rsa'])
-    chosen = negotiate(server, profile(kex=['rsa2048-sha256', 'diffie-hellman-group14-sha256'], host_key=['ssh-ed25519']))
+    chosen = predict(server, profile(kex=['rsa2048-sha256', 'diffie-hellman-group14-sha256'], host_key=['ssh-ed25519']))
     assert chosen['negotiated']['kex'] == 'diffie-hellman-group14-sha256'
-    with_rsa = negotiate(server, profile(kex=['rsa2048-sha256'], host_key=['ssh-rsa']))
+    with_rsa = predict(server, profile(kex=['rsa2048-sha256'], host_key=['ssh-rsa']))
     assert with_rsa['negotiated']['kex'] == 'rsa2048-sha256'
 
 
 def test_every_failing_category_is_listed_in_the_clients_order():
     server = profile(kex=['a-kex'], host_key=['a-key'], ciphers=['a-cipher'], macs=['a-mac'], compression=['zlib'])
-    result = negotiate(server, profile(OPENSSH))
+    result = predict(server, profile(OPENSSH))
     assert [(f['category'], f['direction']) for f in result['failures']] == [
         ('kex', None), ('host_key', None), ('cipher', 's2c'), ('mac', 's2c'), ('compression', 's2c'),
         ('cipher', 'c2s'), ('mac', 'c2s'), ('compression', 'c2s')]
@@ -140,7 +140,7 @@ def test_every_failing_category_is_listed_in_the_clients_order():
 def test_terrapin_exposure(cipher, mac, strict, exposed):
     server_kex = ['curve25519-sha256'] + (['kex-strict-s-v00@openssh.com'] if strict else [])
     client_kex = ['curve25519-sha256'] + (['kex-strict-c-v00@openssh.com'] if strict else [])
-    result = negotiate(profile(kex=server_kex, ciphers=[cipher], macs=[mac]),
+    result = predict(profile(kex=server_kex, ciphers=[cipher], macs=[mac]),
                        profile(kex=client_kex, ciphers=[cipher], macs=[mac]))
     assert result['compatible'] and result['strict_kex'] is strict and result['terrapin_exposed'] is exposed
 
@@ -156,7 +156,7 @@ def test_algorithms_info_result_and_software_from_banner():
                         'compression_algorithms_server_to_client': ['none'],
                         'languages_client_to_server': [], 'languages_server_to_client': [],
                         'first_kex_packet_follows': False}}
-    result = negotiate(server, profile(banner='SSH-2.0-OpenSSH_7.4'))
+    result = predict(server, profile(banner='SSH-2.0-OpenSSH_7.4'))
     assert result['compatible'] and result['server_software'] == 'paramiko' and result['client_software'] == 'OpenSSH'
 
 
@@ -189,7 +189,7 @@ def test_openssh_client_debug_log_gives_both_full_proposals():
     unable = [p for p in proposals if p['source'] == 'openssh-unable-to-negotiate'][0]
     assert unable['role'] == 'server' and unable['partial']
     assert unable['encryption_algorithms_server_to_client'] == ['aes256-ctr', 'aes256-cbc']
-    result = negotiate(server, dict(client, software=OPENSSH))
+    result = predict(server, dict(client, software=OPENSSH))
     assert result['failures'][0]['message'] == 'no matching cipher found. Their offer: aes256-ctr,aes256-cbc'
 
 
@@ -202,7 +202,7 @@ def test_sshd_log_lines_describe_the_client():
 def test_partial_proposal_from_a_log_line_leaves_other_categories_unknown():
     server = parse_kex_log('Unable to negotiate with 192.0.2.1 port 22: no matching cipher found. '
                            'Their offer: aes256-ctr,aes256-cbc')[0]
-    result = negotiate(server, profile(OPENSSH, ciphers=['aes128-ctr']))
+    result = predict(server, profile(OPENSSH, ciphers=['aes128-ctr']))
     assert result['partial'] and not result['compatible']
     assert [f['category'] for f in result['failures']] == ['cipher', 'cipher']
     assert result['negotiated'] is None
@@ -232,14 +232,14 @@ def _server(**lists):
 def test_jsch_needs_a_common_mac_even_for_an_aead_cipher():
     """KeyExchange.guess (mwiede jsch-0.2.26) matches every list before it marks the MAC implicit."""
     server = _server(macs=['umac-128-etm@openssh.com'])
-    jsch = negotiate(server, 'jsch-0.2.26')
+    jsch = predict(server, 'jsch-0.2.26')
     assert not jsch['compatible']
     assert [(f['category'], f['direction']) for f in jsch['failures']] == [('mac', 'c2s'), ('mac', 's2c')]
     assert jsch['failures'][0]['detected_by'] == 'client'
     assert 'algorithmName="mac.c2s"' in jsch['failures'][0]['message']
     # OpenSSH and libssh2 take the MAC from the AEAD cipher, PuTTY and WinSCP too.
     for name in ('openssh-9.6', 'libssh2-1.11', 'winscp-6.3'):
-        client = dict(negotiate(server, name))
+        client = dict(predict(server, name))
         assert client['compatible'], (name, client['failures'])
 
 
@@ -252,17 +252,17 @@ def test_jsch_gives_up_at_an_empty_entry_in_the_server_list():
               'host_key': ['ssh-rsa'], 'ciphers': ['aes128-ctr'], 'macs': ['hmac-ripemd160', 'hmac-sha1', 'hmac-md5'],
               'compression': ['none'],
               'empty_entries': {'mac_algorithms_client_to_server': 2, 'mac_algorithms_server_to_client': 2}}
-    result = negotiate(server, jsch)
+    result = predict(server, jsch)
     # JSch looks for hmac-md5 first: the scan reaches the empty entry before it, and that fails the MAC.
     assert [f['category'] for f in result['failures']] == ['mac', 'mac']
     # With hmac-sha1 first, the match comes before the empty entry.
-    assert negotiate(server, dict(jsch, macs=['hmac-sha1', 'hmac-md5']))['negotiated']['mac_c2s'] == 'hmac-sha1'
+    assert predict(server, dict(jsch, macs=['hmac-sha1', 'hmac-md5']))['negotiated']['mac_c2s'] == 'hmac-sha1'
     # A generic client simply skips the empty entry.
     generic = dict(jsch, software={'product': 'SomeClient', 'version': '1'})
-    assert negotiate(server, generic)['negotiated']['mac_c2s'] == 'hmac-md5'
+    assert predict(server, generic)['negotiated']['mac_c2s'] == 'hmac-md5'
 
 
 def test_putty_message_names_the_direction_and_the_server_list():
-    result = negotiate(_server(ciphers=['twofish256-ctr']), 'putty-0.81')
+    result = predict(_server(ciphers=['twofish256-ctr']), 'putty-0.81')
     assert result['failures'][0]['message'] == "Couldn't agree a client-to-server cipher (available: twofish256-ctr)"
     assert result['client_software'] == 'PuTTY'

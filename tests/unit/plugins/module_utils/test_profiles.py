@@ -11,11 +11,10 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import profile_name
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NAME_LIST_KEYS
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.negotiation import negotiate
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import parse_software
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.profiles import load_profile, profile_names
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.proposal import ProposalError
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import parse_software
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile, profile_names, predict
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
 
 REQUIRED_CAPTURED = ('openssh-9.2', 'paramiko-5.1', 'asyncssh-2.24', 'dropbear-2022.83', 'putty-0.78',
                      'libssh2-1.10', 'jsch-0.1.54', 'jsch-0.1.54-restricted-jce')
@@ -47,15 +46,15 @@ def test_negotiate_accepts_profile_names_and_predicts_the_classic_failure():
     server = {'software': {'product': 'OpenSSH', 'version': '9.2p1'}, 'kex': ['curve25519-sha256', 'ecdh-sha2-nistp256'],
               'host_key': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'], 'ciphers': ['aes256-ctr', 'aes256-cbc'],
               'macs': ['hmac-sha2-256', 'hmac-sha1'], 'compression': ['none']}
-    restricted = negotiate(server, 'jsch-0.1.54-restricted-jce')
+    restricted = predict(server, 'jsch-0.1.54-restricted-jce')
     assert not restricted['compatible']
     assert [f['category'] for f in restricted['failures']] == ['cipher', 'cipher']
     assert restricted['client_software'] == 'JSch'
     assert restricted['failures'][0]['message'].startswith('Algorithm negotiation fail: algorithmName="cipher.c2s"')
     # Without ssh-rsa on the server, JSch 0.1.54 (no rsa-sha2-*) fails on the host key as well.
     no_sha1_rsa = dict(server, host_key=['rsa-sha2-512', 'rsa-sha2-256'])
-    assert [f['category'] for f in negotiate(no_sha1_rsa, 'jsch-0.1.54')['failures']] == ['host_key']
-    full = negotiate(server, 'jsch-0.1.54')
+    assert [f['category'] for f in predict(no_sha1_rsa, 'jsch-0.1.54')['failures']] == ['host_key']
+    full = predict(server, 'jsch-0.1.54')
     assert full['compatible'] and full['negotiated']['cipher_c2s'] == 'aes256-ctr'
 
 

@@ -16,10 +16,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import NAME_LIST_KEYS
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.profiles import load_profile
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.report import SCHEMA_VERSION, build_report
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.report_writers import FORMATS, render, to_html
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report.model import SCHEMA_VERSION, build_report
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report.writers import FORMATS, render, to_html
 
 CLIENTS = ['openssh-9.2', 'jsch-0.1.54-restricted-jce']
 

@@ -16,23 +16,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
-from .kexinit import NAME_LIST_KEYS, ProbeError, parse_software
-
-# Shorthands accepted in hand-written client profiles; each applies to both directions.
-SHORTHANDS = {
-    'kex': ('kex_algorithms',),
-    'host_key': ('server_host_key_algorithms',),
-    'ciphers': ('encryption_algorithms_client_to_server', 'encryption_algorithms_server_to_client'),
-    'macs': ('mac_algorithms_client_to_server', 'mac_algorithms_server_to_client'),
-    'compression': ('compression_algorithms_client_to_server', 'compression_algorithms_server_to_client'),
-}
-
-# RFC 4251 section 6: names are printable US-ASCII without comma or whitespace, at most 64 characters,
-# with at most one '@' followed by a domain ("name@domain"). Case matters.
-_ALGORITHM_NAME = re.compile(r'^[\x21-\x2b\x2d-\x3f\x41-\x7e]{1,64}(@[\x21-\x2b\x2d-\x3f\x41-\x7e]+)?$')
-MAX_NAME_LENGTH = 64
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils import catalog
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import LANGUAGE_KEYS, NAME_LIST_KEYS, \
+    NEGOTIATED_LIST_KEYS, SHORTHANDS
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import parse_software
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import PeerError
 
 
 class ProposalError(ValueError):
@@ -41,13 +29,7 @@ class ProposalError(ValueError):
 
 def validate_name(name, where='algorithm name'):
     """Return ``name`` if it is a valid RFC 4251 section 6 algorithm name, else raise ProposalError."""
-    if not isinstance(name, str):
-        raise ProposalError('%s must be a string, got %r' % (where, name))
-    if len(name) > MAX_NAME_LENGTH or not _ALGORITHM_NAME.match(name):
-        raise ProposalError('%s %r is not a valid SSH algorithm name (RFC 4251 section 6: printable US-ASCII '
-                            'without spaces or commas, at most %d characters, at most one "@")'
-                            % (where, name[:100], MAX_NAME_LENGTH))
-    return name
+    return catalog.validate_name(name, where, ProposalError)
 
 
 def _as_list(value, where):
@@ -68,7 +50,7 @@ def _software(data):
     if software is None and banner:
         try:
             software = parse_software(banner)
-        except ProbeError:
+        except PeerError:
             software = None
     if software:
         software = {'product': software.get('product'), 'version': software.get('version')}
@@ -99,10 +81,10 @@ def normalize_proposal(value, role='proposal'):
             for key in keys:
                 if offer[key] is None:
                     offer[key] = list(lists)
-    for key in ('languages_client_to_server', 'languages_server_to_client'):
+    for key in LANGUAGE_KEYS:
         if offer[key] is None:
             offer[key] = []
-    known = [key for key in NAME_LIST_KEYS[:8] if offer[key] is not None]
+    known = [key for key in NEGOTIATED_LIST_KEYS if offer[key] is not None]
     if not known:
         raise ProposalError('%s names no algorithms: give the ten RFC 4253 name-lists (as algorithms_info returns '
                             'them in offer) or the shorthands kex, host_key, ciphers, macs, compression' % role)
@@ -117,5 +99,5 @@ def normalize_proposal(value, role='proposal'):
         'software': _software(value),
         'banner': banner,
         'name': value.get('name') if isinstance(value.get('name'), str) else None,
-        'partial': len(known) < 8 or bool(value.get('partial')),
+        'partial': len(known) < len(NEGOTIATED_LIST_KEYS) or bool(value.get('partial')),
     }

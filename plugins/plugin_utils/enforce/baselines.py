@@ -18,20 +18,21 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
-import os
 import re
 
-from .negotiation import PSEUDO_ALGORITHMS
-from .proposal import SHORTHANDS, ProposalError, normalize_proposal, validate_name
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import GOVERNED, GOVERNED_KEYS, \
+    PSEUDO_ALGORITHMS
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils import data
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, \
+    normalize_proposal, validate_name
 
-BASELINE_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'data',
-                                             'baselines'))
+KIND = 'baselines'
 RATINGS_FILE = '_ratings'
 
-# Baseline category -> the offer lists it governs (ciphers and MACs in both directions): the profile shorthands
-# of the same names, without compression, which baselines do not govern.
-CATEGORY_KEYS = {category: SHORTHANDS[category] for category in ('kex', 'host_key', 'ciphers', 'macs')}
-CATEGORIES = tuple(CATEGORY_KEYS)
+# Baseline category -> the offer lists it governs (ciphers and MACs in both directions), in the catalog's
+# shorthand spelling; compression is negotiated but not governed.
+CATEGORY_KEYS = GOVERNED_KEYS
+CATEGORIES = GOVERNED
 RATINGS = ('fail', 'warn')
 _NAME = re.compile(r'^[a-z0-9][a-z0-9._-]{0,63}$')
 _CACHE = {}
@@ -41,26 +42,15 @@ class BaselineError(ProposalError):
     """A baseline or exception handed in by a user or inventory is not usable; the message says why."""
 
 
-def _read_yaml(path):
-    import yaml  # pylint: disable=import-outside-toplevel  # only the controller reads the built-in files
-    with open(path) as handle:
-        return yaml.safe_load(handle)
-
-
 def baseline_names():
     """Names of the built-in baselines, sorted."""
-    try:
-        return sorted(name[:-4] for name in os.listdir(BASELINE_DIR)
-                      if name.endswith('.yml') and not name.startswith('_'))
-    except OSError:
-        return []
+    return data.names(KIND)
 
 
 def shared_ratings():
     """The ratings every built-in baseline shares (algorithm -> rating, reason, source)."""
     if RATINGS_FILE not in _CACHE:
-        data = _read_yaml(os.path.join(BASELINE_DIR, RATINGS_FILE + '.yml'))
-        _CACHE[RATINGS_FILE] = _ratings(data.get('ratings') or {}, 'shared ratings')
+        _CACHE[RATINGS_FILE] = _ratings(data.load(KIND, RATINGS_FILE).get('ratings') or {}, 'shared ratings')
     return _CACHE[RATINGS_FILE]
 
 
@@ -131,13 +121,13 @@ def load_baseline(value):
         if not _NAME.match(value) or value.startswith('_'):
             raise BaselineError('%r is not a baseline name' % (value[:100],))
         if value not in _CACHE:
-            path = os.path.join(BASELINE_DIR, value + '.yml')
-            if not os.path.exists(path):
+            if not data.exists(KIND, value):
                 raise BaselineError('no built-in baseline %r; known baselines: %s' % (value, ', '.join(baseline_names())))
-            data = _read_yaml(path)
-            if not isinstance(data, dict) or data.get('name') != value or not data.get('source'):
-                raise BaselineError('baseline file %s must be a mapping with name %r and a source' % (path, value))
-            _CACHE[value] = normalize_baseline(data, 'built-in baseline')
+            content = data.load(KIND, value)
+            if not isinstance(content, dict) or content.get('name') != value or not content.get('source'):
+                raise BaselineError('baseline file %s must be a mapping with name %r and a source'
+                                    % (data.path(KIND, value), value))
+            _CACHE[value] = normalize_baseline(content, 'built-in baseline')
         return _CACHE[value]
     return normalize_baseline(value)
 

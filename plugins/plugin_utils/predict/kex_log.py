@@ -28,55 +28,44 @@ __metaclass__ = type
 
 import re
 
-from .kexinit import NAME_LIST_KEYS, parse_software
-from .proposal import SHORTHANDS, ProposalError, validate_name
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORY, LANGUAGE_KEYS, LIST_KEY, \
+    NAME_LIST_KEYS, NEGOTIATED_KEY, NEGOTIATED_LIST_KEYS
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import parse_software
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import OpenSSH, PuTTY
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, validate_name
 
 MAX_LOG_BYTES = 4 * 1024 * 1024
 
-_CERBERUS = re.compile(
-    r'(?P<role>Client|Server) Proposed:\s*Kex:\s*\((?P<kex>[^)]*)\)\s*Host Key:\s*\((?P<hk>[^)]*)\)\s*'
-    r'C2S\s*:\s*\((?P<enc_cs>[^)]*)\),\s*\((?P<mac_cs>[^)]*)\),\s*\((?P<cmp_cs>[^)]*)\)\s*'
-    r'S2C\s*:\s*\((?P<enc_sc>[^)]*)\),\s*\((?P<mac_sc>[^)]*)\),\s*\((?P<cmp_sc>[^)]*)\)', re.I)
-_CERBERUS_KEYS = (('kex', 'kex_algorithms'), ('hk', 'server_host_key_algorithms'),
-                  ('enc_cs', 'encryption_algorithms_client_to_server'),
-                  ('enc_sc', 'encryption_algorithms_server_to_client'),
-                  ('mac_cs', 'mac_algorithms_client_to_server'), ('mac_sc', 'mac_algorithms_server_to_client'),
-                  ('cmp_cs', 'compression_algorithms_client_to_server'),
-                  ('cmp_sc', 'compression_algorithms_server_to_client'))
 
+def _alternatives(words):
+    return '|'.join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+
+
+# Cerberus prints the eight lists in RFC 4253's base order: kex, host key, then per direction cipher, MAC,
+# compression. Each regex group is named after the slot's key in negotiate's result (kex, cipher_c2s ...).
+_CERBERUS = re.compile(
+    r'(?P<role>Client|Server) Proposed:\s*Kex:\s*\((?P<kex>[^)]*)\)\s*Host Key:\s*\((?P<host_key>[^)]*)\)\s*'
+    + ''.join(r'%s\s*:\s*\((?P<cipher_%s>[^)]*)\),\s*\((?P<mac_%s>[^)]*)\),\s*\((?P<compression_%s>[^)]*)\)\s*'
+              % (label, direction, direction, direction) for label, direction in (('C2S', 'c2s'), ('S2C', 's2c'))),
+    re.I)
+_CERBERUS_KEYS = tuple((NEGOTIATED_KEY[slot], key) for slot, key in LIST_KEY.items())
+
+# OpenSSH's sentence (kex.c kex_choose_conf), with the same words the negotiation engine prints for OpenSSH.
+_OPENSSH_WORDS = {words: category for category, words in OpenSSH.WORDS.items()}
 _OPENSSH_UNABLE = re.compile(r'Unable to negotiate with (?P<peer>\S+(?: port \d+)?): no matching '
-                             r'(?P<what>key exchange method|host key type|cipher|MAC|compression method) found\. '
-                             r'Their offer: (?P<list>\S*)')
-# OpenSSH's word for a category -> the name-lists it covers (the same lists as the profile shorthands).
-_OPENSSH_WHAT = {
-    'key exchange method': SHORTHANDS['kex'],
-    'host key type': SHORTHANDS['host_key'],
-    'cipher': SHORTHANDS['ciphers'],
-    'MAC': SHORTHANDS['macs'],
-    'compression method': SHORTHANDS['compression'],
-}
+                             r'(?P<what>%s) found\. Their offer: (?P<list>\S*)' % _alternatives(_OPENSSH_WORDS))
 
 _OPENSSH_BLOCK = re.compile(r'(?P<who>local|peer) (?P<role>client|server) KEXINIT proposal')
-_OPENSSH_FIELD = re.compile(r'debug\d: (?P<field>KEX algorithms|host key algorithms|ciphers ctos|ciphers stoc|'
-                            r'MACs ctos|MACs stoc|compression ctos|compression stoc|languages ctos|'
-                            r'languages stoc): ?(?P<list>.*)$')
+# kex.c proposal_names[], the labels of the debug2 dump of each list (kex_prop2buf), in wire order.
 _OPENSSH_FIELDS = dict(zip(('KEX algorithms', 'host key algorithms', 'ciphers ctos', 'ciphers stoc', 'MACs ctos',
                             'MACs stoc', 'compression ctos', 'compression stoc', 'languages ctos',
                             'languages stoc'), NAME_LIST_KEYS))
+_OPENSSH_FIELD = re.compile(r'debug\d: (?P<field>%s): ?(?P<list>.*)$' % _alternatives(_OPENSSH_FIELDS))
 _OPENSSH_REMOTE = re.compile(r'Remote protocol version [\d.]+, remote software version (?P<sw>.+)$')
 
-_PUTTY = re.compile(r"Couldn't agree a (?P<what>key exchange algorithm|host key algorithm|"
-                    r"(?:client-to-server|server-to-client) (?:cipher|MAC|compression method)) "
-                    r"\(available: (?P<list>[^)]*)\)")
-_PUTTY_WHAT = {
-    'key exchange algorithm': 'kex_algorithms', 'host key algorithm': 'server_host_key_algorithms',
-    'client-to-server cipher': 'encryption_algorithms_client_to_server',
-    'server-to-client cipher': 'encryption_algorithms_server_to_client',
-    'client-to-server MAC': 'mac_algorithms_client_to_server',
-    'server-to-client MAC': 'mac_algorithms_server_to_client',
-    'client-to-server compression method': 'compression_algorithms_client_to_server',
-    'server-to-client compression method': 'compression_algorithms_server_to_client',
-}
+# PuTTY's event log (ssh/transport2.c), with the words the negotiation engine prints for PuTTY.
+_PUTTY_WHAT = {words: LIST_KEY[slot] for slot, words in PuTTY.WORDS.items()}
+_PUTTY = re.compile(r"Couldn't agree a (?P<what>%s) \(available: (?P<list>[^)]*)\)" % _alternatives(_PUTTY_WHAT))
 
 
 def _names(text, where):
@@ -97,9 +86,10 @@ def _names(text, where):
 
 
 def _proposal(role, source, lists, empty_entries=None, software=None, line=None):
-    proposal = {'role': role, 'source': source, 'partial': len([k for k in NAME_LIST_KEYS[:8] if k in lists]) < 8}
+    proposal = {'role': role, 'source': source,
+                'partial': len([key for key in NEGOTIATED_LIST_KEYS if key in lists]) < len(NEGOTIATED_LIST_KEYS)}
     proposal.update(lists)
-    for key in ('languages_client_to_server', 'languages_server_to_client'):
+    for key in LANGUAGE_KEYS:
         proposal.setdefault(key, [])
     if empty_entries:
         proposal['empty_entries'] = empty_entries
@@ -133,7 +123,7 @@ def _openssh_unable(line, number):
     # "sshd[pid]:"); the ssh client prints the same sentence about the server.
     role = 'client' if re.search(r'\bsshd\b|\[preauth\]', line) else 'server'
     names, first_empty = _names(match.group('list'), 'OpenSSH line %d' % number)
-    lists = {key: list(names) for key in _OPENSSH_WHAT[match.group('what')]}
+    lists = {key: list(names) for key in CATEGORY[_OPENSSH_WORDS[match.group('what')]].keys}
     empty = {key: first_empty for key in lists} if first_empty is not None else None
     return _proposal(role, 'openssh-unable-to-negotiate', lists, empty, None, number)
 

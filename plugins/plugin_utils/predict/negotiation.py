@@ -51,52 +51,29 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from .profiles import resolve
-from .proposal import normalize_proposal
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import (
+    BASE_ORDER,
+    CATEGORY,
+    ENCRYPTION_CAPABLE_HOST_KEYS,
+    LIST_KEY,
+    NEGOTIATED_KEY,
+    PSEUDO_ALGORITHMS,
+    RSA_KEX,
+    SLOTS,
+    STRICT_KEX_CLIENT,
+    STRICT_KEX_SERVER,
+    WIRE_ORDER,
+    is_aead_cipher,
+    terrapin_pair,
+)
 
-PSEUDO_ALGORITHMS = frozenset((
-    'ext-info-c', 'ext-info-s', 'kex-strict-c-v00@openssh.com', 'kex-strict-s-v00@openssh.com',
-    'kexguess2@matt.ucc.asn.au',
-))
-STRICT_KEX_CLIENT = 'kex-strict-c-v00@openssh.com'
-STRICT_KEX_SERVER = 'kex-strict-s-v00@openssh.com'
+_C2S = tuple(slot for slot in BASE_ORDER if slot[1] == 'c2s')
+_S2C = tuple(slot for slot in BASE_ORDER if slot[1] == 's2c')
+_KEX_HK = tuple(slot for slot in BASE_ORDER if slot[1] is None)
 
-# Ciphers whose integrity comes from the cipher itself (OpenSSH PROTOCOL.chacha20poly1305 and
-# PROTOCOL "AES-GCM"; cipher.c gives them a non-zero authlen).
-AEAD_CIPHERS = frozenset(('chacha20-poly1305@openssh.com', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'))
-CBC_CIPHERS = frozenset(('aes128-cbc', 'aes192-cbc', 'aes256-cbc', '3des-cbc', 'blowfish-cbc', 'cast128-cbc',
-                         'rijndael-cbc@lysator.liu.se', 'twofish-cbc', 'twofish128-cbc', 'twofish256-cbc',
-                         'serpent128-cbc', 'serpent256-cbc', 'arcfour-cbc', 'des-cbc'))
-# RFC 4432 RSA key exchange needs an encryption-capable host key (RFC 4253 section 7.1).
-RSA_KEX = frozenset(('rsa1024-sha1', 'rsa2048-sha256'))
-ENCRYPTION_CAPABLE_HOST_KEYS = frozenset(('ssh-rsa',))
 
-CATEGORIES = ('kex', 'host_key', 'cipher', 'mac', 'compression')
-# (category, direction) -> name-list key
-LIST_KEY = {
-    ('kex', None): 'kex_algorithms',
-    ('host_key', None): 'server_host_key_algorithms',
-    ('cipher', 'c2s'): 'encryption_algorithms_client_to_server',
-    ('cipher', 's2c'): 'encryption_algorithms_server_to_client',
-    ('mac', 'c2s'): 'mac_algorithms_client_to_server',
-    ('mac', 's2c'): 'mac_algorithms_server_to_client',
-    ('compression', 'c2s'): 'compression_algorithms_client_to_server',
-    ('compression', 's2c'): 'compression_algorithms_server_to_client',
-}
-NEGOTIATED_KEY = {
-    ('kex', None): 'kex', ('host_key', None): 'host_key',
-    ('cipher', 'c2s'): 'cipher_c2s', ('cipher', 's2c'): 'cipher_s2c',
-    ('mac', 'c2s'): 'mac_c2s', ('mac', 's2c'): 'mac_s2c',
-    ('compression', 'c2s'): 'compression_c2s', ('compression', 's2c'): 'compression_s2c',
-}
-
-_KEX, _HK = ('kex', None), ('host_key', None)
-_C2S = (('cipher', 'c2s'), ('mac', 'c2s'), ('compression', 'c2s'))
-_S2C = (('cipher', 's2c'), ('mac', 's2c'), ('compression', 's2c'))
-# The order of the lists in SSH_MSG_KEXINIT (RFC 4253 section 7.1), which several implementations check in.
-_WIRE_ORDER = (_KEX, _HK, _C2S[0], _S2C[0], _C2S[1], _S2C[1], _C2S[2], _S2C[2])
-_PLAIN_WORDS = {'kex': 'key exchange algorithm', 'host_key': 'host key algorithm', 'cipher': 'cipher', 'mac': 'MAC',
-                'compression': 'compression algorithm'}
+def _plain(category):
+    return CATEGORY[category].words
 
 
 class Implementation:
@@ -113,11 +90,11 @@ class Implementation:
 
     def check_order(self, role):
         """The order in which this implementation checks categories (which failure it reports first)."""
-        return (_KEX, _HK) + _C2S + _S2C
+        return BASE_ORDER
 
     def message(self, role, category, direction, mine, theirs):
         return 'no common %s%s (client offers %s; server offers %s)' % (
-            _PLAIN_WORDS[category], ' ' + direction if direction else '',
+            _plain(category), ' ' + direction if direction else '',
             ','.join(mine if role == 'client' else theirs) or '<none>',
             ','.join(theirs if role == 'client' else mine) or '<none>')
 
@@ -126,15 +103,16 @@ class OpenSSH(Implementation):
     name = 'OpenSSH'
     stops_at_empty_entry = True
     max_server_names = 40   # match.c MAX_PROP
+    # kex.c kex_choose_conf: "no matching %s found. Their offer: %s" with these words per category.
+    WORDS = {'kex': 'key exchange method', 'host_key': 'host key type', 'cipher': 'cipher', 'mac': 'MAC',
+             'compression': 'compression method'}
 
     def check_order(self, role):
         # kex.c: kex, host key, then mode 0 (MODE_IN) and mode 1 (MODE_OUT); for a client MODE_IN is s2c.
-        return (_KEX, _HK) + ((_S2C + _C2S) if role == 'client' else (_C2S + _S2C))
+        return _KEX_HK + ((_S2C + _C2S) if role == 'client' else (_C2S + _S2C))
 
     def message(self, role, category, direction, mine, theirs):
-        words = {'kex': 'key exchange method', 'host_key': 'host key type', 'cipher': 'cipher', 'mac': 'MAC',
-                 'compression': 'compression method'}
-        return 'no matching %s found. Their offer: %s' % (words[category], ','.join(theirs))
+        return 'no matching %s found. Their offer: %s' % (self.WORDS[category], ','.join(theirs))
 
 
 class Paramiko(Implementation):
@@ -144,7 +122,7 @@ class Paramiko(Implementation):
                                                   'diffie-hellman-group-exchange-sha256'))
 
     def check_order(self, role):
-        return _WIRE_ORDER
+        return WIRE_ORDER
 
     def message(self, role, category, direction, mine, theirs):
         return {
@@ -161,7 +139,7 @@ class AsyncSSH(Implementation):
 
     def check_order(self, role):
         # A client checks the host key last (in the kex reply); a server in wire order.
-        return ((_KEX,) + _WIRE_ORDER[2:] + (_HK,)) if role == 'client' else _WIRE_ORDER
+        return (WIRE_ORDER[:1] + WIRE_ORDER[2:] + WIRE_ORDER[1:2]) if role == 'client' else WIRE_ORDER
 
     def message(self, role, category, direction, mine, theirs):
         if category == 'host_key' and role == 'server':
@@ -176,12 +154,12 @@ class JSch(Implementation):
     name = 'JSch'
     aead_needs_common_mac = True
     empty_entry_aborts = True
-    _LIST_NAMES = {('kex', None): 'kex', ('host_key', None): 'server_host_key', ('cipher', 'c2s'): 'cipher.c2s',
-                   ('cipher', 's2c'): 'cipher.s2c', ('mac', 'c2s'): 'mac.c2s', ('mac', 's2c'): 'mac.s2c',
-                   ('compression', 'c2s'): 'compression.c2s', ('compression', 's2c'): 'compression.s2c'}
+    # JSchAlgoNegoFailException's algorithmName: KeyExchange.java's PROPOSAL_* names.
+    _LIST_NAMES = {slot: ('server_host_key' if slot[0] == 'host_key' else slot[0]) + ('.' + slot[1] if slot[1] else '')
+                   for slot in SLOTS}
 
     def check_order(self, role):
-        return _WIRE_ORDER
+        return WIRE_ORDER
 
     def message(self, role, category, direction, mine, theirs):
         client, server = (mine, theirs) if role == 'client' else (theirs, mine)
@@ -192,17 +170,24 @@ class JSch(Implementation):
 class PuTTY(Implementation):
     """Checks in the base order (kex, host key, then client-to-server before server-to-client)."""
     name = 'PuTTY'
+    # ssh/transport2.c kexlist_descr[]: "Couldn't agree a %s (available: %.*s)".
+    WORDS = {
+        ('kex', None): 'key exchange algorithm', ('host_key', None): 'host key algorithm',
+        ('cipher', 'c2s'): 'client-to-server cipher', ('cipher', 's2c'): 'server-to-client cipher',
+        ('mac', 'c2s'): 'client-to-server MAC', ('mac', 's2c'): 'server-to-client MAC',
+        ('compression', 'c2s'): 'client-to-server compression method',
+        ('compression', 's2c'): 'server-to-client compression method',
+    }
 
     def message(self, role, category, direction, mine, theirs):
-        where = {'c2s': 'client-to-server ', 's2c': 'server-to-client ', None: ''}[direction]
-        return "Couldn't agree a %s%s (available: %s)" % (where, _PLAIN_WORDS[category], ','.join(theirs))
+        return "Couldn't agree a %s (available: %s)" % (self.WORDS[(category, direction)], ','.join(theirs))
 
 
 class Libssh2(Implementation):
     name = 'libssh2'
 
     def check_order(self, role):
-        return _WIRE_ORDER
+        return WIRE_ORDER
 
 
 IMPLEMENTATIONS = {'OpenSSH': OpenSSH(), 'OpenSSH for Windows': OpenSSH(), 'paramiko': Paramiko(),
@@ -249,7 +234,7 @@ def _side_outcome(client, server, impl, role):
     lists = {}
     for slot, key in LIST_KEY.items():
         lists[slot] = (_view(client, key, impl, False, role), _view(server, key, impl, True, role))
-    for slot in ((_KEX, _HK) + _C2S + _S2C):
+    for slot in BASE_ORDER:
         category, direction = slot
         client_names, server_names = lists[slot]
         if client_names is None or server_names is None:
@@ -257,14 +242,14 @@ def _side_outcome(client, server, impl, role):
             continue
         if category == 'mac':
             cipher = chosen.get(('cipher', direction))
-            if cipher in AEAD_CIPHERS and not impl.aead_needs_common_mac:
+            if cipher is not None and is_aead_cipher(cipher) and not impl.aead_needs_common_mac:
                 chosen[slot] = None
                 continue
         if impl.empty_entry_aborts:
             name = _choose_until_empty_entry(client_names, server_names,
                                              server.get('empty_entries', {}).get(LIST_KEY[slot]))
         elif category == 'kex':
-            name = _choose_kex(client_names, server_names, lists[_HK])
+            name = _choose_kex(client_names, server_names, lists[('host_key', None)])
         else:
             name = _choose(client_names, server_names)
         chosen[slot] = name
@@ -301,14 +286,11 @@ def _choose_kex(client_names, server_names, host_key_lists):
 
 
 def negotiate(server, client):
-    """Predict the negotiation of ``client`` connecting to ``server``; see the ``negotiate`` filter docs."""
-    return negotiate_normalized(normalize_proposal(resolve(server), 'server'),
-                                normalize_proposal(resolve(client), 'client'))
+    """Predict the negotiation of ``client`` connecting to ``server``; see the ``negotiate`` filter docs.
 
-
-def negotiate_normalized(server, client):
-    """:func:`negotiate` for proposals already passed through ``normalize_proposal`` (fleet reports normalize each
-    server and each client once, then predict every pair)."""
+    Both are proposals already passed through ``proposal.normalize_proposal`` (``profiles.as_proposal`` turns a
+    profile name or a user's dict into one): the edges normalize each server and each client once, and fleet
+    reports then predict every pair."""
     client_impl = implementation_for(client['software'])
     server_impl = implementation_for(server['software'])
     client_chosen, client_failed = _side_outcome(client, server, client_impl, 'client')
@@ -367,9 +349,5 @@ def negotiate_normalized(server, client):
 
 def _terrapin_pair(negotiated):
     """CVE-2023-48795 needs chacha20-poly1305, or a CBC cipher with an encrypt-then-MAC MAC, in a direction."""
-    for direction in ('c2s', 's2c'):
-        cipher = negotiated.get('cipher_' + direction)
-        mac = negotiated.get('mac_' + direction) or ''
-        if cipher == 'chacha20-poly1305@openssh.com' or (cipher in CBC_CIPHERS and mac.endswith('-etm@openssh.com')):
-            return True
-    return False
+    return any(terrapin_pair(negotiated.get('cipher_' + direction), negotiated.get('mac_' + direction))
+               for direction in ('c2s', 's2c'))

@@ -19,15 +19,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from .baselines import CATEGORIES, CATEGORY_KEYS, BaselineError, category_lists, evaluate_normalized, \
-    load_baseline, normalize_exceptions
-from .daemon import is_certificate, key_family
-from .negotiation import PSEUDO_ALGORITHMS, negotiate, negotiate_normalized
-from .profiles import resolve
-from .proposal import normalize_proposal, validate_name
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORY, NEGOTIATED_LIST_KEYS, \
+    PSEUDO_ALGORITHMS, is_certificate, key_family
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import CATEGORIES, CATEGORY_KEYS, \
+    BaselineError, category_lists, evaluate_normalized, load_baseline, normalize_exceptions
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import negotiate
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import as_proposal
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import validate_name
 
-# negotiate()'s failure categories -> the baseline category that fixes them.
-_FIX_CATEGORY = {'kex': 'kex', 'host_key': 'host_key', 'cipher': 'ciphers', 'mac': 'macs'}
+# negotiate()'s failure categories -> the baseline category that fixes them (compression is not governed).
+_FIX_CATEGORY = {name: category.shorthand for name, category in CATEGORY.items() if category.governed}
 _MAX_ROUNDS = 8  # each round adds at least one name or stops; bounded anyway
 
 
@@ -68,15 +69,27 @@ def _supported(supported, current):
 
 
 def target_proposal(target, current):
-    """The server proposal the target lists make, with the server's own software and pseudo-algorithms
-    (``ext-info-s``, strict kex), which the daemon adds by itself."""
+    """The normalized server proposal the target lists make, with the server's own software and pseudo-algorithms
+    (``ext-info-s``, strict kex), which the daemon adds by itself. Every name in it is already validated (the
+    baseline's, the capability lists' and the normalized offer's), so it is built in normalized form directly."""
     offer = dict(current['offer'])
     pseudo = [name for name in (offer.get('kex_algorithms') or ()) if name in PSEUDO_ALGORITHMS]
     for category, keys in CATEGORY_KEYS.items():
         for key in keys:
             offer[key] = list(target[category]) + (pseudo if key == 'kex_algorithms' else [])
-    proposal = {'offer': offer, 'software': current['software'], 'banner': current['banner']}
-    return proposal
+    return {'offer': offer, 'software': current['software'], 'banner': current['banner'], 'name': None,
+            'empty_entries': {}, 'partial': any(offer[key] is None for key in NEGOTIATED_LIST_KEYS)}
+
+
+def labelled_clients(clients):
+    """``[(label, normalized proposal)]`` for a list of client profile names or proposals: each client normalized
+    once (which also fails early, by name, on a bad one)."""
+    if clients is None:
+        return []
+    if not isinstance(clients, list):
+        raise BaselineError('clients must be a list of client profile names or proposals')
+    labels = [client_label(client, index) for index, client in enumerate(clients)]
+    return [(label, as_proposal(client, 'client %s' % label)) for label, client in zip(labels, clients)]
 
 
 def _allows(category, name, baseline, exceptions, label):
@@ -92,18 +105,17 @@ def _allows(category, name, baseline, exceptions, label):
 
 
 def remediate(server, baseline, clients, supported=None, exceptions=None, today=None):
-    """Compute the lists to configure; see the ``remediate`` filter documentation for the result."""
+    """Compute the lists to configure; see the ``remediate`` filter documentation for the result. ``server`` and
+    ``clients`` are users' values (normalized here, once); :func:`remediate_normalized` takes normalized ones."""
+    return remediate_normalized(as_proposal(server, 'server'), baseline, labelled_clients(clients), supported,
+                                exceptions, today)
+
+
+def remediate_normalized(current, baseline, clients, supported=None, exceptions=None, today=None):
+    """:func:`remediate` for a normalized server proposal and ``[(label, normalized client)]`` (fleet reports have
+    both already)."""
     baseline = load_baseline(baseline)
-    current = normalize_proposal(server, 'server')
     active, expired = normalize_exceptions(exceptions, today)
-    if clients is None:
-        clients = []
-    if not isinstance(clients, list):
-        raise BaselineError('clients must be a list of client profile names or proposals')
-    labels = [client_label(client, index) for index, client in enumerate(clients)]
-    # Each client is normalized once (which also fails early, by name, on a bad one); the target is
-    # normalized once per change. Fleet reports remediate thousands of hosts this way.
-    resolved = [normalize_proposal(resolve(client), 'client %s' % label) for label, client in zip(labels, clients)]
     capabilities, assumed = _supported(supported, category_lists(current['offer']))
 
     target = {category: [name for name in baseline['allowed'][category] if name in capabilities[category]]
@@ -118,9 +130,9 @@ def remediate(server, baseline, clients, supported=None, exceptions=None, today=
     additions = []
     for _round in range(_MAX_ROUNDS):
         added = False
-        server = normalize_proposal(target_proposal(target, current), 'target')
-        for label, client in zip(labels, resolved):
-            prediction = negotiate_normalized(server, client)
+        server = target_proposal(target, current)
+        for label, client in clients:
+            prediction = negotiate(server, client)
             for failure in prediction['failures']:
                 category = _FIX_CATEGORY.get(failure['category'])
                 if category is None:
@@ -150,25 +162,24 @@ def remediate(server, baseline, clients, supported=None, exceptions=None, today=
                                   'allowed_by': 'exception' if exception else 'baseline',
                                   'exception': exception})
                 added = True
-                server = normalize_proposal(target_proposal(target, current), 'target')
+                server = target_proposal(target, current)
         if not added:
             break
 
     final = target_proposal(target, current)
-    final_normalized = normalize_proposal(final, 'target')
     predictions = {}
-    for label, client in zip(labels, resolved):
-        result = negotiate_normalized(final_normalized, client)
+    for label, client in clients:
+        result = negotiate(final, client)
         predictions[label] = {'compatible': result['compatible'], 'negotiated': result['negotiated'],
                               'failures': result['failures'], 'terrapin_exposed': result['terrapin_exposed']}
-    evaluation = evaluate_normalized(final_normalized, baseline, active, today)
+    evaluation = evaluate_normalized(final, baseline, active, today)
     ok = not conflicts and all(item['compatible'] for item in predictions.values()) and evaluation['passed']
     return {
         'ok': ok,
         'baseline': baseline['name'],
         'baseline_version': baseline['version'],
         'target': target,
-        'target_proposal': final,
+        'target_proposal': {key: final[key] for key in ('offer', 'software', 'banner')},
         'additions': additions,
         'conflicts': conflicts,
         'predictions': predictions,
@@ -207,8 +218,7 @@ def candidate_names(baseline, clients=None, exceptions=None):
     and the exceptions'. The daemon is asked about exactly these when it cannot list what it supports."""
     baseline = load_baseline(baseline)
     names = {category: list(baseline['allowed'][category]) for category in CATEGORIES}
-    for index, client in enumerate(clients or []):
-        proposal = normalize_proposal(resolve(client), 'client %s' % client_label(client, index))
+    for _label, proposal in labelled_clients(clients):
         for category, keys in CATEGORY_KEYS.items():
             for key in keys:
                 for name in proposal['offer'].get(key) or ():
@@ -228,7 +238,7 @@ def verify_offer(live, plan, clients=None, ordered=True):
     list_hostkey_types, not by HostKeyAlgorithms) and every client must negotiate. Returns
     ``{'ok', 'mismatches': [{category, list, expected, offered}], 'client_failures': {client: [messages]}}``.
     ``ordered=False`` compares every list as a set (servers configured with check boxes, like Cerberus)."""
-    proposal = normalize_proposal(live, 'live offer')
+    proposal = as_proposal(live, 'live offer')
     mismatches = []
     for category, keys in CATEGORY_KEYS.items():
         expected = list(plan['target'][category])
@@ -238,9 +248,8 @@ def verify_offer(live, plan, clients=None, ordered=True):
             if not same:
                 mismatches.append({'category': category, 'list': key, 'expected': expected, 'offered': offered})
     failures = {}
-    for index, client in enumerate(clients or []):
-        label = client_label(client, index)
-        result = negotiate(live, resolve(client))
+    for label, client in labelled_clients(clients):
+        result = negotiate(proposal, client)
         if not result['compatible']:
             failures[label] = [failure['message'] for failure in result['failures']]
     return {'ok': not mismatches and not failures, 'mismatches': mismatches, 'client_failures': failures}

@@ -6,7 +6,7 @@
 clients, which every writer (``report_writers``) renders. Its shape is versioned (``SCHEMA_VERSION``) and
 described in ``docs/report-schema.md``.
 
-Each server and each client is normalized once, then every pair is predicted with ``negotiate_normalized``,
+Each server and each client is normalized once, then every pair is predicted with ``negotiation.negotiate``; remediation reuses both,
 so a report over 10,000 hosts and 20 clients costs 200,000 predictions of about 30 microseconds each.
 
 Plain Python, no Ansible imports.
@@ -19,11 +19,15 @@ __metaclass__ = type
 import datetime
 import json
 
-from .baselines import evaluate_normalized, load_baseline
-from .negotiation import STRICT_KEX_SERVER, negotiate_normalized
-from .profiles import resolve
-from .proposal import ProposalError, normalize_proposal
-from .remediation import client_label, remediate
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import STRICT_KEX_SERVER
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import evaluate_normalized, \
+    load_baseline
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.remediation import client_label, \
+    remediate_normalized
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import negotiate
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import as_proposal
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, \
+    normalize_proposal
 
 SCHEMA = 'fleetcrypto.sftp/compliance-report'
 SCHEMA_VERSION = '1.0'
@@ -64,7 +68,7 @@ class _Clients:
         key = _client_key(client)
         if key not in self._cache:
             label = client_label(client, index)
-            self._cache[key] = (label, normalize_proposal(resolve(client), 'client %s' % label))
+            self._cache[key] = (label, as_proposal(client, 'client %s' % label))
         return self._cache[key]
 
 
@@ -98,7 +102,7 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
     evaluation = evaluate_normalized(server, baseline, exceptions, today)
     predictions = []
     for label, client in labelled:
-        prediction = negotiate_normalized(server, client)
+        prediction = negotiate(server, client)
         predictions.append({'client': label, 'compatible': prediction['compatible'],
                             'negotiated': prediction['negotiated'], 'failures': _failure_summary(prediction),
                             'terrapin_exposed': prediction['terrapin_exposed']})
@@ -113,7 +117,7 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
         'remediation': None,
     })
     if not compliant and with_remediation:
-        plan = remediate(result, baseline, clients or [], None, exceptions, today)
+        plan = remediate_normalized(server, baseline, labelled, None, exceptions, today)
         host['remediation'] = {'ok': plan['ok'], 'target': plan['target'], 'additions': plan['additions'],
                                'conflicts': plan['conflicts'],
                                'capabilities_assumed_from_offer': plan['capabilities_assumed_from_offer']}

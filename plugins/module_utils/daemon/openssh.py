@@ -126,27 +126,3 @@ def crypto_settings(config_text):
         if keyword in _CRYPTO_KEYWORDS and keyword not in found:
             found[keyword] = number
     return found
-
-
-def key_family(algorithm):
-    """Which kind of host key an algorithm signs with (``rsa``, ``ecdsa-nistp256``, ``ed25519`` ...), so that a
-    server is only configured with signature algorithms for keys it has."""
-    name = algorithm.split('@', 1)[0]
-    name = re.sub(r'-cert-v0[01]$', '', name)
-    if name in ('ssh-rsa', 'rsa-sha2-256', 'rsa-sha2-512'):
-        return 'rsa'
-    if name.startswith('ecdsa-sha2-'):
-        return 'ecdsa-' + name[len('ecdsa-sha2-'):]
-    if name.startswith('x509v3-ecdsa-sha2-'):
-        return 'x509-ecdsa-' + name[len('x509v3-ecdsa-sha2-'):]
-    if name == 'ssh-ed25519':
-        return 'ed25519'
-    if name == 'ssh-ed448':
-        return 'ed448'
-    if name in ('ssh-dss',):
-        return 'dsa'
-    return name
-
-
-def is_certificate(algorithm):
-    return '-cert-v0' in algorithm

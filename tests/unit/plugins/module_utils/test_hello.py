@@ -2,7 +2,7 @@
 # Copyright (c) fleetcrypto.sftp contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests of the wire parser: hand-made streams, a real capture, and property-based fuzzing."""
+"""Unit tests of the hello parser (banner, packets, KEXINIT): hand-made streams, a real capture, and property-based fuzzing."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -16,18 +16,20 @@ import pytest
 from hypothesis import given, settings, HealthCheck
 from hypothesis import strategies as st
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.kexinit import (
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import (
+    HelloParser,
+    parse_banner,
+    parse_software,
+    parse_stream,
+)
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import REASONS
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import (
     MAX_PACKET_BYTES,
-    NAME_LIST_KEYS,
-    REASONS,
-    ProbeError,
-    ServerHelloParser,
+    PeerError,
     build_kexinit,
     build_packet,
-    parse_banner,
     parse_kexinit,
-    parse_server_stream,
-    parse_software,
 )
 
 OFFER = {
@@ -56,7 +58,7 @@ def stream(offer=None, banner=BANNER, prefix=b''):
 
 
 def test_round_trip_keeps_every_list_in_order():
-    hello = parse_server_stream(stream())
+    hello = parse_stream(stream())
     assert hello.offer == OFFER
     assert hello.banner == 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3'
     assert hello.strict_kex is True
@@ -66,14 +68,14 @@ def test_round_trip_keeps_every_list_in_order():
 
 def test_byte_by_byte_feeding_gives_the_same_result():
     data = stream()
-    parser = ServerHelloParser()
+    parser = HelloParser()
     results = [parser.feed(data[i:i + 1]) for i in range(len(data))]
     assert all(r is None for r in results[:-1])
     assert results[-1].offer == OFFER
 
 
 def test_pre_banner_lines_and_lf_only_banner():
-    hello = parse_server_stream(stream(banner=b'SSH-2.0-dropbear_2022.83\n', prefix=b'Hello\r\nthere\n'))
+    hello = parse_stream(stream(banner=b'SSH-2.0-dropbear_2022.83\n', prefix=b'Hello\r\nthere\n'))
     assert hello.pre_banner == ['Hello', 'there']
     assert hello.software == {'product': 'dropbear', 'version': '2022.83', 'comments': None, 'protocol': '2.0'}
 
@@ -89,7 +91,7 @@ def test_ssh_1_99_is_ssh2():
     ('HTTP/1.1 200 OK', 'not_ssh'),
 ])
 def test_bad_banners(line, reason):
-    with pytest.raises(ProbeError) as err:
+    with pytest.raises(PeerError) as err:
         parse_banner(line)
     assert err.value.reason == reason
 
@@ -138,21 +140,21 @@ def _kexinit_with(first_list):
 
 @pytest.mark.parametrize('name', [b'aes128-ctr\nPermitRootLogin yes', b'caf\xc3\xa9', b'a b', b'x\x00y', b'\x7f'])
 def test_names_that_could_inject_are_refused(name):
-    with pytest.raises(ProbeError) as err:
+    with pytest.raises(PeerError) as err:
         parse_kexinit(_kexinit_with(name))
     assert err.value.reason == 'protocol_error'
 
 
 def test_name_list_overrun_is_reported_with_numbers():
     body = b'\x14' + b'\x00' * 16 + struct.pack('>I', 5000) + b'abc'
-    with pytest.raises(ProbeError) as err:
+    with pytest.raises(PeerError) as err:
         parse_kexinit(body)
     assert '5000' in err.value.msg and 'kex_algorithms' in err.value.msg
 
 
 def test_oversized_packet_fails_before_buffering_it():
-    parser = ServerHelloParser()
-    with pytest.raises(ProbeError) as err:
+    parser = HelloParser()
+    with pytest.raises(PeerError) as err:
         parser.feed(BANNER + struct.pack('>IB', MAX_PACKET_BYTES + 1, 4))
     assert err.value.reason == 'protocol_error'
     assert err.value.banner.startswith('SSH-2.0-OpenSSH')
@@ -160,16 +162,16 @@ def test_oversized_packet_fails_before_buffering_it():
 
 def test_ignore_and_debug_messages_are_skipped_but_bounded():
     ignore = build_packet(b'\x02\x00\x00\x00\x00')
-    assert parse_server_stream(BANNER + ignore * 3 + build_packet(build_kexinit(OFFER))).offer == OFFER
-    with pytest.raises(ProbeError):
-        parse_server_stream(BANNER + ignore * 100 + build_packet(build_kexinit(OFFER)))
+    assert parse_stream(BANNER + ignore * 3 + build_packet(build_kexinit(OFFER))).offer == OFFER
+    with pytest.raises(PeerError):
+        parse_stream(BANNER + ignore * 100 + build_packet(build_kexinit(OFFER)))
 
 
 def test_disconnect_message_is_reported():
     text = b'too many'
     packet = build_packet(b'\x01' + struct.pack('>II', 2, len(text)) + text + b'\x00' * 4)
-    with pytest.raises(ProbeError) as err:
-        parse_server_stream(BANNER + packet)
+    with pytest.raises(PeerError) as err:
+        parse_stream(BANNER + packet)
     assert err.value.reason == 'disconnected' and 'too many' in err.value.msg
 
 
@@ -185,8 +187,8 @@ def test_disconnect_message_is_reported():
     (b'\x00\x01\x02garbage\n', 'not_ssh'),
 ])
 def test_incomplete_or_foreign_streams(data, reason):
-    with pytest.raises(ProbeError) as err:
-        parse_server_stream(data)
+    with pytest.raises(PeerError) as err:
+        parse_stream(data)
     assert err.value.reason == reason
 
 
@@ -196,7 +198,7 @@ def _real_capture():
 
 
 def test_real_openssh_capture():
-    hello = parse_server_stream(_real_capture())
+    hello = parse_stream(_real_capture())
     assert hello.software['product'] == 'OpenSSH' and hello.software['version'] == '9.2p1'
     assert hello.offer['encryption_algorithms_client_to_server'] == ['aes256-ctr', 'aes128-gcm@openssh.com']
     assert hello.offer['server_host_key_algorithms'] == ['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256',
@@ -209,9 +211,9 @@ def test_real_openssh_capture():
 def test_real_capture_cut_anywhere_waits_then_fails_cleanly():
     data = _real_capture()
     for cut in range(0, len(data), 37):
-        parser = ServerHelloParser()
+        parser = HelloParser()
         assert parser.feed(data[:cut]) is None
-        with pytest.raises(ProbeError) as err:
+        with pytest.raises(PeerError) as err:
             parser.eof()
         assert err.value.reason in ('closed', 'protocol_error')
 
@@ -225,10 +227,10 @@ OFFERS = st.fixed_dictionaries({key: st.lists(NAME, max_size=20) for key in NAME
 
 
 def _outcome(data):
-    """Parse ``data``; the only allowed outcomes are a ServerHello or a ProbeError with a known reason."""
+    """Parse ``data``; the only allowed outcomes are a Hello or a PeerError with a known reason."""
     try:
-        return parse_server_stream(data)
-    except ProbeError as exc:
+        return parse_stream(data)
+    except PeerError as exc:
         assert exc.reason in REASONS
         assert isinstance(exc.msg, str) and exc.msg
         return exc
@@ -238,7 +240,7 @@ def _outcome(data):
 @given(OFFERS, st.booleans())
 def test_any_valid_offer_round_trips(offer, follows):
     offer['first_kex_packet_follows'] = follows
-    assert parse_server_stream(stream(offer)).offer == offer
+    assert parse_stream(stream(offer)).offer == offer
 
 
 @settings(max_examples=500, deadline=None)
@@ -262,7 +264,7 @@ def test_mutated_real_packets_yield_an_offer_or_a_clean_error(offer, data):
         packet[index] = data.draw(st.integers(0, 255))
     cut = data.draw(st.integers(0, len(packet)))
     result = _outcome(bytes(packet[:cut]))
-    if not isinstance(result, ProbeError):
+    if not isinstance(result, PeerError):
         for key in NAME_LIST_KEYS:
             assert all(name and ',' not in name and name.isprintable() and ' ' not in name for name in result.offer[key])
 
@@ -272,7 +274,7 @@ def test_mutated_real_packets_yield_an_offer_or_a_clean_error(offer, data):
 def test_chunking_never_changes_the_outcome(tail, cuts):
     data = BANNER + build_packet(build_kexinit(OFFER))[:30] + tail
     whole = _outcome(data)
-    parser = ServerHelloParser()
+    parser = HelloParser()
     pos = 0
     chunked = None
     try:
@@ -283,9 +285,9 @@ def test_chunking_never_changes_the_outcome(tail, cuts):
                 break
         if chunked is None:
             parser.eof()
-    except ProbeError as exc:
+    except PeerError as exc:
         chunked = exc
-    if isinstance(whole, ProbeError):
-        assert isinstance(chunked, ProbeError) and chunked.reason == whole.reason
+    if isinstance(whole, PeerError):
+        assert isinstance(chunked, PeerError) and chunked.reason == whole.reason
     else:
         assert chunked.offer == whole.offer

@@ -1,0 +1,190 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The SSH vocabulary of the whole collection, in one place.
+
+Every other table (the probe's result keys, the negotiation engine's slots, the baselines' categories, the
+daemons' keywords, the log parsers' field names, the report columns) is derived from what is defined here, so
+adding a category, a pseudo-algorithm or a classification rule is one change in this file.
+
+One dialect: a *category* is named in the singular (``kex``, ``host_key``, ``cipher``, ``mac``,
+``compression``), as ``negotiate`` reports failures. Its *shorthand* is the word hand-written profiles and
+baselines use for its lists (``kex``, ``host_key``, ``ciphers``, ``macs``, ``compression``); the two are
+translated only through :data:`CATEGORY` / :data:`BY_SHORTHAND`.
+
+Plain Python, no Ansible imports: runs on managed nodes (probe, capture, daemon backends) and on the
+controller alike.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+from collections import namedtuple
+
+# The ten RFC 4253 section 7.1 name-lists, in wire order: the keys of the "proposal" shape that
+# algorithms_info returns as ``offer`` and that client profiles share.
+NAME_LIST_KEYS = (
+    'kex_algorithms',
+    'server_host_key_algorithms',
+    'encryption_algorithms_client_to_server',
+    'encryption_algorithms_server_to_client',
+    'mac_algorithms_client_to_server',
+    'mac_algorithms_server_to_client',
+    'compression_algorithms_client_to_server',
+    'compression_algorithms_server_to_client',
+    'languages_client_to_server',
+    'languages_server_to_client',
+)
+# The eight lists algorithms are negotiated from (the languages are not negotiated, RFC 4253 section 7.1).
+NEGOTIATED_LIST_KEYS = NAME_LIST_KEYS[:8]
+LANGUAGE_KEYS = NAME_LIST_KEYS[8:]
+DIRECTIONS = ('c2s', 's2c')
+
+Category = namedtuple('Category', 'name shorthand keys words governed')
+Category.__doc__ = """One negotiated category.
+
+``keys`` are its name-list keys (client-to-server first for the directional ones), ``words`` how people call it
+in a sentence, ``governed`` whether baselines and the role configure it (compression is negotiated but not
+governed)."""
+
+CATEGORIES = ('kex', 'host_key', 'cipher', 'mac', 'compression')
+CATEGORY = {
+    'kex': Category('kex', 'kex', ('kex_algorithms',), 'key exchange algorithm', True),
+    'host_key': Category('host_key', 'host_key', ('server_host_key_algorithms',), 'host key algorithm', True),
+    'cipher': Category('cipher', 'ciphers', NAME_LIST_KEYS[2:4], 'cipher', True),
+    'mac': Category('mac', 'macs', NAME_LIST_KEYS[4:6], 'MAC', True),
+    'compression': Category('compression', 'compression', NAME_LIST_KEYS[6:8], 'compression algorithm', False),
+}
+BY_SHORTHAND = {category.shorthand: category for category in CATEGORY.values()}
+# Shorthands accepted in hand-written client profiles; each applies to both directions.
+SHORTHANDS = {category.shorthand: category.keys for category in CATEGORY.values()}
+# The categories baselines govern, under the shorthand baselines and the role spell them with.
+GOVERNED = tuple(category.shorthand for category in CATEGORY.values() if category.governed)
+GOVERNED_KEYS = {shorthand: SHORTHANDS[shorthand] for shorthand in GOVERNED}
+
+
+def is_directional(category):
+    return len(CATEGORY[category].keys) == 2
+
+
+def _slot_of(key):
+    for category in CATEGORY.values():
+        if key in category.keys:
+            return category.name, (DIRECTIONS[category.keys.index(key)] if len(category.keys) == 2 else None)
+    raise KeyError(key)
+
+
+# A *slot* is one negotiated choice: ``(category, direction)``, direction None for kex and host key. SLOTS are
+# in the order of their lists in SSH_MSG_KEXINIT, which several implementations check in.
+SLOTS = WIRE_ORDER = tuple(_slot_of(key) for key in NEGOTIATED_LIST_KEYS)
+# slot -> the name-list key it is negotiated from, and back
+LIST_KEY = dict(zip(SLOTS, NEGOTIATED_LIST_KEYS))
+SLOT_OF_KEY = dict(zip(NEGOTIATED_LIST_KEYS, SLOTS))
+# slot -> its key in negotiate's ``negotiated`` result (kex, host_key, cipher_c2s ... compression_s2c)
+NEGOTIATED_KEY = {(name, direction): name + ('_' + direction if direction else '') for name, direction in SLOTS}
+# RFC 4253 section 7.1's order: kex, host key, then each direction's cipher, MAC and compression.
+BASE_ORDER = tuple(slot for slot in SLOTS if slot[1] is None) + tuple(
+    slot for direction in DIRECTIONS for slot in SLOTS if slot[1] == direction)
+
+# Pseudo-algorithms: names in kex_algorithms that signal a capability and are never negotiated.
+EXT_INFO_CLIENT = 'ext-info-c'                          # RFC 8308 section 2.1
+EXT_INFO_SERVER = 'ext-info-s'
+STRICT_KEX_CLIENT = 'kex-strict-c-v00@openssh.com'      # OpenSSH PROTOCOL section 1.10 (Terrapin countermeasure)
+STRICT_KEX_SERVER = 'kex-strict-s-v00@openssh.com'
+KEX_GUESS_DROPBEAR = 'kexguess2@matt.ucc.asn.au'        # dropbear common-algo.c
+PSEUDO_ALGORITHMS = frozenset((EXT_INFO_CLIENT, EXT_INFO_SERVER, STRICT_KEX_CLIENT, STRICT_KEX_SERVER,
+                               KEX_GUESS_DROPBEAR))
+
+# RFC 4432 RSA key exchange needs an encryption-capable host key (RFC 4253 section 7.1).
+RSA_KEX = frozenset(('rsa1024-sha1', 'rsa2048-sha256'))
+ENCRYPTION_CAPABLE_HOST_KEYS = frozenset(('ssh-rsa',))
+
+
+def _base(name):
+    return name.split('@', 1)[0]
+
+
+def is_aead_cipher(name):
+    """A cipher that authenticates by itself, so that no MAC is negotiated for it: OpenSSH's PROTOCOL.chacha20poly1305
+    and PROTOCOL section 1.6 (AES-GCM), where cipher.c gives them a non-zero authlen. RFC 5647's plain
+    ``aes128-gcm`` is not one: it negotiates ``AEAD_AES_128_GCM`` as its MAC too."""
+    return name.startswith('chacha20-poly1305@') or (name.endswith('@openssh.com') and _base(name).endswith('-gcm'))
+
+
+def is_cbc_cipher(name):
+    """Cipher-block chaining (RFC 4253 section 6.3 ``*-cbc``, and vendor names such as ``seed-cbc@ssh.com`` and
+    ``rijndael-cbc@lysator.liu.se``), by name rather than from a fixed list."""
+    return _base(name).endswith('-cbc')
+
+
+def is_etm_mac(name):
+    """An encrypt-then-MAC MAC (OpenSSH PROTOCOL section 1.7: ``*-etm@openssh.com``)."""
+    return name.endswith('-etm@openssh.com')
+
+
+def is_chacha20_poly1305(name):
+    return name.startswith('chacha20-poly1305@')
+
+
+def terrapin_pair(cipher, mac):
+    """CVE-2023-48795 (Terrapin, Bäumer, Brinkmann, Schwenk 2023, section 4): chacha20-poly1305, or a CBC cipher
+    with an encrypt-then-MAC MAC, without strict key exchange."""
+    return bool(cipher) and (is_chacha20_poly1305(cipher) or (is_cbc_cipher(cipher) and bool(mac) and is_etm_mac(mac)))
+
+
+# Host-key algorithms: which kind of key signs, so a server is only configured with signature algorithms for keys
+# it holds (sshd.c list_hostkey_types; mod_sftp keys.c).
+_CERT = re.compile(r'-cert-v0[01]$')
+
+
+def key_family(algorithm):
+    """``rsa``, ``dsa``, ``ed25519``, ``ed448``, ``ecdsa-nistp256`` ... for a host-key algorithm (certificates of a
+    type map to the same family; :func:`is_certificate` tells them apart)."""
+    name = _CERT.sub('', _base(algorithm))
+    if name in ('ssh-rsa', 'rsa-sha2-256', 'rsa-sha2-512'):
+        return 'rsa'
+    if name.startswith('ecdsa-sha2-'):
+        return 'ecdsa-' + name[len('ecdsa-sha2-'):]
+    if name.startswith('x509v3-ecdsa-sha2-'):
+        return 'x509-ecdsa-' + name[len('x509v3-ecdsa-sha2-'):]
+    if name == 'ssh-ed25519':
+        return 'ed25519'
+    if name == 'ssh-ed448':
+        return 'ed448'
+    if name == 'ssh-dss':
+        return 'dsa'
+    return name
+
+
+def is_certificate(algorithm):
+    return '-cert-v0' in algorithm
+
+
+# Names. On the wire (RFC 4251 sections 5 and 6) a name is printable US-ASCII without comma; the probe refuses
+# anything else so that no control character or space from a hostile server can ever reach a configuration
+# file. What users, inventories and profiles hand in is held to all of RFC 4251 section 6: at most 64
+# characters and at most one '@' followed by a domain. Case matters.
+WIRE_NAME = re.compile(rb'^[\x21-\x2b\x2d-\x7e]+$')
+MAX_NAME_LENGTH = 64
+_ALGORITHM_NAME = re.compile(r'^[\x21-\x2b\x2d-\x3f\x41-\x7e]{1,64}(@[\x21-\x2b\x2d-\x3f\x41-\x7e]+)?$')
+
+
+class InvalidName(ValueError):
+    """A name handed in is not a valid SSH algorithm name; the message says where and why."""
+
+
+def is_valid_name(name):
+    return isinstance(name, str) and len(name) <= MAX_NAME_LENGTH and bool(_ALGORITHM_NAME.match(name))
+
+
+def validate_name(name, where='algorithm name', error=InvalidName):
+    """Return ``name`` if it is a valid RFC 4251 section 6 algorithm name, else raise ``error``."""
+    if not isinstance(name, str):
+        raise error('%s must be a string, got %r' % (where, name))
+    if not is_valid_name(name):
+        raise error('%s %r is not a valid SSH algorithm name (RFC 4251 section 6: printable US-ASCII without '
+                    'spaces or commas, at most %d characters, at most one "@")' % (where, name[:100], MAX_NAME_LENGTH))
+    return name
