@@ -14,13 +14,15 @@ short_description: Predict whether an SSH client can connect to a server, what t
 version_added: 1.0.0
 description:
   - Intersects a server's proposal with a client's exactly as the real implementations negotiate
-    (RFC 4253 section 7.1 plus the documented behaviour of OpenSSH, paramiko and AsyncSSH, found from each
-    side's banner or software), and returns whether they can connect, the algorithms they agree on, and
-    every failing category with the message the client software would print.
-  - Rules encoded beyond the RFC include OpenSSH ignoring the MAC for AEAD ciphers while paramiko still
-    requires a common one, OpenSSH reading a list only up to its first empty entry and at most 40 names of
-    the server's list, and a paramiko server never agreeing to the group-exchange methods it advertises
-    without a moduli file. Pseudo-algorithms (C(ext-info-c), C(kex-strict-*), C(kexguess2@matt.ucc.asn.au))
+    (RFC 4253 section 7.1 plus the rules of OpenSSH, paramiko, AsyncSSH, JSch, PuTTY/WinSCP and libssh2, read
+    from each implementation's source and proven against real handshakes; the implementation is found from each
+    side's banner or software; any other software gets the RFC rules), and returns whether they can connect, the
+    algorithms they agree on, and every failing category with the message the client software would print.
+  - Rules encoded beyond the RFC include OpenSSH, PuTTY, AsyncSSH and libssh2 ignoring the MAC for AEAD ciphers
+    while paramiko and JSch still require a common one, each implementation's order of checking the
+    categories (which failure it reports), OpenSSH reading a list only up to its first empty entry and at most
+    40 names of the server's list, JSch giving up at an empty entry of the server's list, and a paramiko server
+    never agreeing to the group-exchange methods it advertises without a moduli file. Pseudo-algorithms (C(ext-info-c), C(kex-strict-*), C(kexguess2@matt.ucc.asn.au))
     are never negotiated.
   - Both sides run the negotiation independently; a category where they would choose differently is a
     failure too.

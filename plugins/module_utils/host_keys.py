@@ -176,14 +176,14 @@ class _Session:
                 msg = message_type(payload)
                 if msg == MSG_DISCONNECT:
                     raise PeerError('disconnected', 'server disconnected during the key exchange: %s'
-                                     % disconnect_text(payload))
+                                    % disconnect_text(payload))
                 if msg != expected:
                     raise PeerError('protocol_error', 'expected key-exchange message %d, got %d' % (expected, msg))
                 return payload
             data = await self.reader.read(65536)
             if not data:
                 raise PeerError('closed', 'server closed the connection during the key exchange (servers such as '
-                                 'dropbear 2022.83 offer host-key algorithms they hold no key for)')
+                                'dropbear 2022.83 offer host-key algorithms they hold no key for)')
             self.parser.push(data)
 
 

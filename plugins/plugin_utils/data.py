@@ -23,7 +23,8 @@ import re
 # plugins/plugin_utils/data.py -> the collection root
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA_DIR = os.path.join(COLLECTION_ROOT, 'data')
-KINDS = ('client_profiles', 'baselines')
+# kind -> (what one entry is called, the plural) for messages
+KINDS = {'client_profiles': ('client profile', 'profiles'), 'baselines': ('baseline', 'baselines')}
 _NAME = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9._+-]{0,99}$')
 _CACHE = {}
 
@@ -62,3 +63,15 @@ def load(kind, name):
         with open(path(kind, name)) as handle:
             _CACHE[key] = yaml.safe_load(handle)
     return _CACHE[key]
+
+
+def load_entry(kind, name, error):
+    """A built-in entry (a client profile, a baseline): the file must exist and be a mapping that repeats its
+    ``name`` and gives a ``source``, else ``error`` (the caller's exception class) says which and why."""
+    what, plural = KINDS[kind]
+    if not exists(kind, name):
+        raise error('no built-in %s %r; known %s: %s' % (what, name, plural, ', '.join(names(kind))))
+    content = load(kind, name)
+    if not isinstance(content, dict) or content.get('name') != name or not content.get('source'):
+        raise error('%s file %s must be a mapping with name %r and a source' % (what, path(kind, name), name))
+    return content

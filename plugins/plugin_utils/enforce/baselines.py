@@ -121,13 +121,7 @@ def load_baseline(value):
         if not _NAME.match(value) or value.startswith('_'):
             raise BaselineError('%r is not a baseline name' % (value[:100],))
         if value not in _CACHE:
-            if not data.exists(KIND, value):
-                raise BaselineError('no built-in baseline %r; known baselines: %s' % (value, ', '.join(baseline_names())))
-            content = data.load(KIND, value)
-            if not isinstance(content, dict) or content.get('name') != value or not content.get('source'):
-                raise BaselineError('baseline file %s must be a mapping with name %r and a source'
-                                    % (data.path(KIND, value), value))
-            _CACHE[value] = normalize_baseline(content, 'built-in baseline')
+            _CACHE[value] = normalize_baseline(data.load_entry(KIND, value, BaselineError), 'built-in baseline')
         return _CACHE[value]
     return normalize_baseline(value)
 

@@ -4,11 +4,15 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The built-in client-profile library: real clients' default proposals, one YAML file each.
 
-Profiles live in ``data/client_profiles/<name>.yml`` at the collection root (found through ``plugin_utils.data``), named ``<product>-<version>``
-in lower case. A file with ``alias_of:`` names a release line (``jsch-0.2.x``) and points at the profile of
-one release in it. Each has a ``source:`` saying where its lists come from (a capture of the real software, or
-the file and release in its source code). This module only reads them (on the controller); it is plain
-Python with PyYAML, no Ansible imports.
+Profiles live in ``data/client_profiles/<name>.yml`` at the collection root (found through
+``plugin_utils.data``), named ``<product>-<version>`` in lower case. A file with ``alias_of:`` names a release
+line (``jsch-0.2.x``) and points at the profile of one release in it. Each has a ``source:`` saying where its
+lists come from (a capture of the real software, or the file and release in its source code). This module only
+reads them (on the controller); it is plain Python with PyYAML, no Ansible imports.
+
+:func:`as_proposal` is the edge where users' values (profile names, probe results, hand-written profiles) become
+normalized proposals, and :func:`predict` the ``negotiate`` filter: the engine in ``negotiation`` itself never
+resolves names.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -37,12 +41,7 @@ def load_profile(name, _seen=()):
     if not isinstance(name, str) or not _NAME.match(name):
         raise ProposalError('%r is not a client profile name (lower-case <product>-<version>)' % (name,))
     if name not in _CACHE:
-        if not data.exists(KIND, name):
-            raise ProposalError('no built-in client profile %r; known profiles: %s' % (name, ', '.join(profile_names())))
-        content = data.load(KIND, name)
-        if not isinstance(content, dict) or content.get('name') != name or not content.get('source'):
-            raise ProposalError('client profile file %s must be a mapping with name %r and a source'
-                                % (data.path(KIND, name), name))
+        content = data.load_entry(KIND, name, ProposalError)
         if content.get('alias_of'):
             if content['alias_of'] in _seen or len(_seen) > 4:
                 raise ProposalError('client profile alias loop: %s' % ' -> '.join(_seen + (name,)))

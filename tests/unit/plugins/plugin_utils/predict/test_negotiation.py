@@ -2,7 +2,7 @@
 # Copyright (c) fleetcrypto.sftp contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests of the negotiation engine, the proposal forms and the log parser.
+"""Unit tests of the negotiation engine and the proposal forms (the log parser has test_kex_log.py).
 
 The engine's exactness against real software is proven in tests/live/test_differential.py; these tests pin
 the individual rules, each with the implementation behaviour it encodes.
@@ -20,7 +20,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.kex_log i
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, normalize_proposal
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'fixtures')
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), 'fixtures')
 OPENSSH = {'product': 'OpenSSH', 'version': '9.2p1'}
 PARAMIKO = {'product': 'paramiko', 'version': '5.1.0'}
 
@@ -108,7 +108,7 @@ def test_paramiko_server_never_agrees_to_group_exchange_it_advertises():
 def test_pseudo_algorithms_are_never_negotiated():
     guess = 'kexguess2@matt.ucc.asn.au'
     result = predict(profile(kex=['ecdh-sha2-nistp256', guess, 'kex-strict-s-v00@openssh.com']),
-                       profile(kex=['curve25519-sha256', guess, 'ext-info-c']))
+                     profile(kex=['curve25519-sha256', guess, 'ext-info-c']))
     assert not result['compatible'] and result['failures'][0]['category'] == 'kex'
 
 
@@ -141,7 +141,7 @@ def test_terrapin_exposure(cipher, mac, strict, exposed):
     server_kex = ['curve25519-sha256'] + (['kex-strict-s-v00@openssh.com'] if strict else [])
     client_kex = ['curve25519-sha256'] + (['kex-strict-c-v00@openssh.com'] if strict else [])
     result = predict(profile(kex=server_kex, ciphers=[cipher], macs=[mac]),
-                       profile(kex=client_kex, ciphers=[cipher], macs=[mac]))
+                     profile(kex=client_kex, ciphers=[cipher], macs=[mac]))
     assert result['compatible'] and result['strict_kex'] is strict and result['terrapin_exposed'] is exposed
 
 
@@ -177,48 +177,6 @@ def test_failed_probe_is_not_a_proposal():
     with pytest.raises(ProposalError) as err:
         normalize_proposal({'failed': True, 'reason': 'refused', 'msg': 'nothing listens'}, 'server')
     assert 'refused' in str(err.value)
-
-
-def test_openssh_client_debug_log_gives_both_full_proposals():
-    proposals = parse_kex_log(fixture('openssh-9.2-client-no-matching-cipher.log'))
-    blocks = [p for p in proposals if p['source'] == 'openssh-debug']
-    assert [p['role'] for p in blocks] == ['client', 'server']
-    client, server = blocks
-    assert not client['partial'] and client['encryption_algorithms_client_to_server'] == ['aes128-ctr', 'aes128-cbc']
-    assert server['software'] == {'product': 'OpenSSH', 'version': '9.2p1'}
-    unable = [p for p in proposals if p['source'] == 'openssh-unable-to-negotiate'][0]
-    assert unable['role'] == 'server' and unable['partial']
-    assert unable['encryption_algorithms_server_to_client'] == ['aes256-ctr', 'aes256-cbc']
-    result = predict(server, dict(client, software=OPENSSH))
-    assert result['failures'][0]['message'] == 'no matching cipher found. Their offer: aes256-ctr,aes256-cbc'
-
-
-def test_sshd_log_lines_describe_the_client():
-    proposals = parse_kex_log(fixture('openssh-9.2-sshd-unable-to-negotiate.log'))
-    assert [p['role'] for p in proposals] == ['client', 'client']
-    assert proposals[1]['kex_algorithms'] == ['diffie-hellman-group1-sha1', 'ext-info-c', 'kex-strict-c-v00@openssh.com']
-
-
-def test_partial_proposal_from_a_log_line_leaves_other_categories_unknown():
-    server = parse_kex_log('Unable to negotiate with 192.0.2.1 port 22: no matching cipher found. '
-                           'Their offer: aes256-ctr,aes256-cbc')[0]
-    result = predict(server, profile(OPENSSH, ciphers=['aes128-ctr']))
-    assert result['partial'] and not result['compatible']
-    assert [f['category'] for f in result['failures']] == ['cipher', 'cipher']
-    assert result['negotiated'] is None
-
-
-def test_putty_event_log():
-    line = "2026-11-24 10:00:01 Couldn't agree a client-to-server cipher (available: aes256-ctr,aes256-cbc)"
-    proposal = parse_kex_log(line)[0]
-    assert proposal['role'] == 'server' and proposal['source'] == 'putty-event-log'
-    assert proposal['encryption_algorithms_client_to_server'] == ['aes256-ctr', 'aes256-cbc']
-
-
-def test_log_with_a_malformed_name_names_the_line():
-    with pytest.raises(ProposalError) as err:
-        parse_kex_log('x\nServer Proposed: Kex: (a b) Host Key: (ssh-rsa) C2S : (c), (m), (none) S2C : (c), (m), (none)')
-    assert 'line 2' in str(err.value)
 
 
 def _server(**lists):

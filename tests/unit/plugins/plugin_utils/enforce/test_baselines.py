@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Baselines, exceptions and evaluation (pure functions); remediation has test_remediation.py."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+import pytest
+import yaml
+
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import (
+    BaselineError, baseline_names, evaluate, load_baseline, normalize_exceptions, rating_for, shared_ratings)
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
+
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), 'fixtures')
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as handle:
+        return yaml.safe_load(handle)
+
+
+OPENSSH_92_SUPPORTED = fixture('openssh-9.2-supported.yml')
+CLASSIC_SERVER = fixture('classic-server.yml')
+TODAY = '2026-11-24'
+
+
+def exception(client, algorithm, expires='2099-01-01'):
+    return {'client': client, 'algorithm': algorithm, 'reason': 'ticket 1', 'expires': expires}
+
+
+@pytest.mark.parametrize('name', baseline_names())
+def test_builtin_baselines_are_complete_and_sourced(name):
+    baseline = load_baseline(name)
+    assert baseline['version'] and baseline['source']
+    for category, names in baseline['allowed'].items():
+        assert names, category
+        for algorithm in names:
+            assert baseline['sources'][algorithm] and baseline['sources'][algorithm] != baseline['source'], algorithm
+            # Nothing a baseline allows is rated "fail" by the shared ratings.
+            assert shared_ratings().get(algorithm, {}).get('rating') != 'fail', (name, algorithm)
+        assert not set(names) & set(baseline['rejected']), category
+
+
+def test_required_baselines_exist():
+    assert {'modern', 'intermediate', 'fips-140-3', 'bsi-tr-02102-4'} <= set(baseline_names())
+    assert load_baseline('modern')['allowed']['kex'][0] == 'mlkem768x25519-sha256'  # post-quantum first
+    assert set(load_baseline('modern')['allowed']['ciphers']) <= set(load_baseline('intermediate')['allowed']['ciphers'])
+    assert 'chacha20-poly1305@openssh.com' not in load_baseline('fips-140-3')['allowed']['ciphers']
+
+
+def test_classic_server_violations_are_rated_with_sources():
+    result = evaluate(CLASSIC_SERVER, 'intermediate')
+    assert result['passed'] is False
+    found = {item['algorithm']: item for item in result['violations']}
+    assert set(found) == {'aes256-cbc', 'hmac-sha1'}
+    assert found['aes256-cbc']['rating'] == 'fail' and 'OpenSSH 6.7' in found['aes256-cbc']['source']
+    assert found['aes256-cbc']['lists'] == ['encryption_algorithms_client_to_server',
+                                            'encryption_algorithms_server_to_client']
+    assert found['hmac-sha1']['rating'] == 'warn'
+    assert result['counts'] == {'fail': 1, 'warn': 1, 'excepted': 0}
+
+
+def test_pseudo_algorithms_are_never_violations():
+    result = evaluate(dict(CLASSIC_SERVER, ciphers=['aes256-ctr'], macs=['hmac-sha2-256']), 'intermediate')
+    assert result['passed'] is True and result['violations'] == []
+
+
+def test_exceptions_cover_until_they_expire():
+    exceptions = [exception('partner', 'aes256-cbc'), exception('partner', 'hmac-sha1', '2026-11-23')]
+    active = evaluate(CLASSIC_SERVER, 'intermediate', exceptions, TODAY)
+    assert [item['algorithm'] for item in active['excepted']] == ['aes256-cbc']
+    assert [item['algorithm'] for item in active['violations']] == ['hmac-sha1']
+    assert active['expired_exceptions'][0]['algorithm'] == 'hmac-sha1'
+    # The expiry day itself still counts.
+    assert normalize_exceptions([exception('p', 'x', TODAY)], TODAY)[0]
+
+
+@pytest.mark.parametrize('bad, message', [
+    ([{'client': 'p', 'algorithm': 'aes128-cbc', 'reason': 'r'}], 'lacks expires'),
+    ([exception('p', 'aes128-cbc', '31.12.2026')], 'YYYY-MM-DD'),
+    ([exception('p', 'aes128-cbc\nPermitRootLogin yes')], 'not a valid SSH algorithm name'),
+    ('aes128-cbc', 'must be a list'),
+])
+def test_bad_exceptions_are_refused(bad, message):
+    with pytest.raises(ProposalError, match=message):  # BaselineError is a ProposalError
+        normalize_exceptions(bad, TODAY)
+
+
+GOOD = {'kex': ['curve25519-sha256'], 'host_key': ['ssh-ed25519'], 'ciphers': ['aes128-ctr'], 'macs': ['hmac-sha2-256']}
+
+
+@pytest.mark.parametrize('change, message', [
+    ({'ciphers': ['aes128-ctr\nPermitRootLogin yes']}, 'not a valid SSH algorithm name'),
+    ({'ciphers': ['aes128-ctr,aes256-ctr ']}, 'not a valid SSH algorithm name'),
+    ({'kex': ['kex-strict-s-v00@openssh.com']}, 'pseudo-algorithm'),
+    ({'macs': []}, 'non-empty list'),
+    ({'compression': ['none']}, 'unknown categories'),
+])
+def test_user_baselines_are_validated(change, message):
+    allowed = dict(GOOD, **change)
+    with pytest.raises(ProposalError, match=message):
+        load_baseline({'name': 'mine', 'allowed': allowed})
+
+
+def test_unknown_builtin_and_rating_fallback():
+    with pytest.raises(BaselineError, match='known baselines'):
+        load_baseline('strictest')
+    mine = load_baseline({'name': 'mine', 'source': 'our policy 7', 'allowed': GOOD})
+    assert rating_for('aes256-ctr', mine) == {'rating': 'fail', 'reason': 'not allowed by baseline mine',
+                                              'source': 'our policy 7'}
+    assert rating_for('arcfour', mine)['source'].startswith('RFC 8758')
