@@ -33,9 +33,12 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'tests'))
+sys.path.insert(0, ROOT)
 
-import conftest  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
+from lab.collection import importable  # noqa: E402  pylint: disable=wrong-import-position
+
+importable()  # ansible_collections.fleetcrypto.sftp from this checkout
+
 from lab.servers import Sshd  # noqa: E402  pylint: disable=wrong-import-position
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import (  # noqa: E402  pylint: disable=wrong-import-position

@@ -22,9 +22,11 @@ import time
 import tracemalloc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'tests'))
+sys.path.insert(0, ROOT)
 
-import conftest  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
+from lab.collection import importable  # noqa: E402  pylint: disable=wrong-import-position
+
+importable()  # ansible_collections.fleetcrypto.sftp from this checkout
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS  # noqa: E402
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import negotiate  # noqa: E402

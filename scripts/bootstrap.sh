@@ -36,10 +36,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -r tests/requirements.txt
-# Older client releases whose default proposals the profile library records (tests/lab/legacy/*.txt), each
+# Older client releases whose default proposals the profile library records (lab/legacy/*.txt), each
 # in a directory of its own that a test puts first on PYTHONPATH of a child process.
 mkdir -p .venv/legacy
-for pins in tests/lab/legacy/*.txt; do
+for pins in lab/legacy/*.txt; do
   target=.venv/legacy/$(basename "$pins" .txt)
   if [ ! -d "$target" ]; then
     rm -rf "$target.tmp"

@@ -24,12 +24,15 @@ import tempfile
 import threading
 import time
 
-import yaml
+from profile_yaml import dump_profile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'tests'))
+sys.path.insert(0, ROOT)
 
-import conftest  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
+from lab.collection import importable  # noqa: E402  pylint: disable=wrong-import-position
+
+importable()  # ansible_collections.fleetcrypto.sftp from this checkout
+
 from lab.clients import DEFAULT_CLIENTS, available_default_clients  # noqa: E402  pylint: disable=wrong-import-position
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import (  # noqa: E402  pylint: disable=wrong-import-position
@@ -64,17 +67,9 @@ def capture_default(kind, workdir, timeout=60.0, launcher=None):
     return clients[0] if clients else None
 
 
-class _IndentedDumper(yaml.SafeDumper):
-    """Indents list items under their key, as yamllint (and ansible-lint) expect."""
-
-    def increase_indent(self, flow=False, indentless=False):
-        return super(_IndentedDumper, self).increase_indent(flow, False)
-
-
 def write_profile(path, document):
     with open(path, 'w') as handle:
-        handle.write('---\n')
-        yaml.dump(document, handle, Dumper=_IndentedDumper, sort_keys=False, width=120)
+        dump_profile(document, handle)
 
 
 # Software whose banner names another release than the one installed: upstream JSch 0.1.55 never raised
@@ -125,6 +120,9 @@ def capture_command(command, described, suffix=''):
 
 
 def main(kinds):
+    if kinds and kinds[0] in ('-h', '--help'):
+        print(__doc__.strip())
+        return
     if kinds and kinds[0] == '--run':
         options = dict(zip(kinds[::2], kinds[1::2]))
         if '--source' not in options:

@@ -27,10 +27,12 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'tests'))
+sys.path.insert(0, ROOT)
 
-# conftest makes ansible_collections.fleetcrypto.sftp importable from a plain checkout.
-import conftest  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
+from lab.collection import importable  # noqa: E402  pylint: disable=wrong-import-position
+
+importable()  # ansible_collections.fleetcrypto.sftp from this checkout
+
 from lab.managed import ManagedProftpd, ManagedSshd  # noqa: E402  pylint: disable=wrong-import-position
 from lab.servers import Dropbear  # noqa: E402  pylint: disable=wrong-import-position
 

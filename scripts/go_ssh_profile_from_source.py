@@ -26,7 +26,7 @@ import re
 import subprocess
 import sys
 
-import yaml
+from profile_yaml import dump_profile
 
 _CONST = re.compile(r'^\s*(?:const\s+)?([A-Za-z0-9_]+)\s*=\s*"([^"]*)"', re.M)
 
@@ -81,11 +81,5 @@ def derive(repo, tag):
     }
 
 
-class _IndentedDumper(yaml.SafeDumper):
-    def increase_indent(self, flow=False, indentless=False):
-        return super(_IndentedDumper, self).increase_indent(flow, False)
-
-
 if __name__ == '__main__':
-    sys.stdout.write('---\n' + yaml.dump(derive(sys.argv[1], sys.argv[2]), Dumper=_IndentedDumper, sort_keys=False,
-                                         width=120))
+    dump_profile(derive(sys.argv[1], sys.argv[2]), sys.stdout)

@@ -2,38 +2,20 @@
 # Copyright (c) fleetcrypto.sftp contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Make ``ansible_collections.fleetcrypto.sftp`` importable when pytest runs from a plain checkout.
-
-``ansible-test`` places the collection at ``.../ansible_collections/fleetcrypto/sftp`` itself; a plain
-checkout (``/src/fleetcrypto-sftp``) gets a symlink tree in a temporary directory instead.
-"""
+"""Make ``ansible_collections.fleetcrypto.sftp`` (lab/collection.py) and the loopback lab (``lab``) importable
+when pytest runs from a plain checkout or from the staged copy scripts/test-all.sh makes."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import atexit
 import os
-import shutil
 import sys
-import tempfile
 
-COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
+from lab.collection import importable  # noqa: E402  pylint: disable=wrong-import-position
 
-def collections_path():
-    """A directory that holds ``ansible_collections/fleetcrypto/sftp`` pointing at this checkout."""
-    parts = COLLECTION_ROOT.split(os.sep)
-    if parts[-3:-1] == ['ansible_collections', 'fleetcrypto'] and parts[-1] == 'sftp':
-        return os.sep.join(parts[:-3])
-    base = tempfile.mkdtemp(prefix='fleetcrypto-collections-')
-    atexit.register(shutil.rmtree, base, True)
-    os.makedirs(os.path.join(base, 'ansible_collections', 'fleetcrypto'))
-    os.symlink(COLLECTION_ROOT, os.path.join(base, 'ansible_collections', 'fleetcrypto', 'sftp'))
-    return base
-
-
-COLLECTIONS_PATH = os.environ.get('FLEETCRYPTO_COLLECTIONS_PATH') or collections_path()
-os.environ['FLEETCRYPTO_COLLECTIONS_PATH'] = COLLECTIONS_PATH
-if COLLECTIONS_PATH not in sys.path:
-    sys.path.insert(0, COLLECTIONS_PATH)
+COLLECTIONS_PATH = importable()

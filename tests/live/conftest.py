@@ -15,9 +15,10 @@ import sys
 
 import pytest
 
-TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if TESTS_DIR not in sys.path:
-    sys.path.insert(0, TESTS_DIR)
+# The loopback lab (lab/ at the collection root); tests/conftest.py puts the root on sys.path already.
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
 
 from lab.servers import Dropbear, ProftpdSftp, Sshd  # noqa: E402  pylint: disable=wrong-import-position
 from lab.peers import HostilePeer, ParamikoServer  # noqa: E402  pylint: disable=wrong-import-position
@@ -25,10 +26,14 @@ from lab.peers import HostilePeer, ParamikoServer  # noqa: E402  pylint: disable
 ANSIBLE_BIN = os.path.dirname(sys.executable)
 
 
-def ansible_env(tmp_dir):
+def ansible_env(tmp_dir, collections_path=None):
+    """Environment for ansible-* commands; ``collections_path`` replaces the checkout's collections path
+    (and then Ansible looks nowhere else: not on sys.path either)."""
     env = dict(os.environ)
+    if collections_path:
+        env['ANSIBLE_COLLECTIONS_SCAN_SYS_PATH'] = 'false'
     env.update({
-        'ANSIBLE_COLLECTIONS_PATH': os.environ['FLEETCRYPTO_COLLECTIONS_PATH'],
+        'ANSIBLE_COLLECTIONS_PATH': collections_path or os.environ['FLEETCRYPTO_COLLECTIONS_PATH'],
         'ANSIBLE_LOCALHOST_WARNING': 'false',
         'ANSIBLE_NOCOLOR': '1',
         'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
@@ -45,7 +50,7 @@ def run_tasks(tmp_dir, tasks, extra_args=(), timeout=300):
                                   for key, args, options in tasks], extra_args, timeout)
 
 
-def run_playbook(tmp_dir, tasks, extra_args=(), timeout=300):
+def run_playbook(tmp_dir, tasks, extra_args=(), timeout=300, collections_path=None):
     """Run ``tasks`` (task dicts, each with a unique ``name``) in one ansible-playbook call on localhost.
 
     Each task's registered result is returned under its name. Tasks never abort the play
@@ -65,7 +70,7 @@ def run_playbook(tmp_dir, tasks, extra_args=(), timeout=300):
         json.dump([{'hosts': 'localhost', 'gather_facts': False, 'tasks': plays}], handle)
     proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
                            playbook] + list(extra_args),
-                          env=ansible_env(tmp_dir), capture_output=True, text=True, timeout=timeout,
+                          env=ansible_env(tmp_dir, collections_path), capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     with open(out) as handle:

@@ -5,7 +5,7 @@
 """fleetcrypto.sftp.algorithms_info against real servers on 127.0.0.1, run through ansible-playbook.
 
 Servers: OpenSSH sshd in four configurations, ProFTPD mod_sftp, dropbear, a paramiko server, and the
-hostile peer (one port per misbehaviour, see tests/lab/peers.py).
+hostile peer (one port per misbehaviour, see lab/peers.py).
 """
 
 from __future__ import absolute_import, division, print_function

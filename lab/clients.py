@@ -262,7 +262,7 @@ def legacy_paramiko(release):
                        capture_output=True, timeout=30, stdin=subprocess.DEVNULL, check=False)
 
     def described():
-        return 'PyPI paramiko %s with cryptography %s (tests/lab/legacy/paramiko-%s.txt)' % (
+        return 'PyPI paramiko %s with cryptography %s (lab/legacy/paramiko-%s.txt)' % (
             _legacy_version(release, 'paramiko'), _legacy_version(release, 'cryptography'), release)
     return launch, described
 

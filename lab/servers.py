@@ -28,7 +28,7 @@ LOOPBACK = '127.0.0.1'
 # Test artifacts (differential summary, report screenshot) outlive the staged copy the suite runs from:
 # scripts/test-all.sh points FLEETCRYPTO_ARTIFACTS at the checkout's tests/output.
 ARTIFACTS = os.environ.get('FLEETCRYPTO_ARTIFACTS') or os.path.join(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))), 'output')
+    os.path.abspath(__file__))), 'tests', 'output')
 
 
 class ServerStartError(RuntimeError):
