@@ -60,6 +60,11 @@ options:
     description: The main ProFTPD configuration file.
     type: path
     default: /etc/proftpd/proftpd.conf
+  proftpd_sftp_config:
+    description:
+      - ProFTPD only, the file whose C(SFTPEngine on) context receives the algorithm settings (Debian
+        C(/etc/proftpd/sftp.conf)), read for RV(sftp_config). Default O(proftpd_config).
+    type: path
   candidates:
     description:
       - Algorithm names to check one by one, per category (C(kex), C(host_key), C(ciphers), C(macs)), when the
@@ -128,17 +133,41 @@ dropin_settings:
   returned: when server_type is openssh
   type: list
   elements: dict
+sftp_config:
+  description:
+    - ProFTPD only, what O(proftpd_sftp_config) holds around the block the C(fleetcrypto.sftp.baseline) role
+      manages there (between C(# BEGIN fleetcrypto.sftp baseline) and C(# END fleetcrypto.sftp baseline)).
+  returned: when server_type is proftpd
+  type: dict
+  contains:
+    path:
+      description: The file read.
+      type: str
+    exists:
+      description: Whether the file exists and could be read.
+      type: bool
+    sftp_engine_lines:
+      description: The lines (1-based) that say C(SFTPEngine on); comments do not count.
+      type: list
+      elements: int
+    single_sftp_engine:
+      description: Whether exactly one line says C(SFTPEngine on).
+      type: bool
+    directives_outside_block:
+      description:
+        - Each C(SFTPKeyExchanges), C(SFTPHostKeys), C(SFTPCiphers) or C(SFTPDigests) outside the managed block,
+          as C(line) and C(directive); a block without its end marker counts as outside.
+      type: list
+      elements: dict
 '''
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon.openssh import (
-    CATEGORIES, OPENSSH_KEYWORDS, PROFTPD_DIRECTIVES, SSH_QUERIES, crypto_settings, effective_lists,
-    include_order, openssh_version, parse_sshd_T, same_openssh_release, proftpd_unsupported, proftpd_version, ssh_query_list)
-from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, validate_name
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import GOVERNED, InvalidName, validate_name
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon import openssh, proftpd
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon.common import DaemonError, read_text
 
 MAX_CANDIDATES = 256  # per category; bounds the number of daemon runs
 
@@ -149,125 +178,21 @@ def _find(module, name):
     return module.get_bin_path(name, opt_dirs=['/usr/sbin', '/usr/local/sbin', '/sbin'])
 
 
-def _read(path):
-    try:
-        with open(path, 'r', errors='replace') as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
 def _valid_candidates(module):
     candidates, invalid = {}, {}
     for category, names in (module.params['candidates'] or {}).items():
-        if category not in CATEGORIES:
-            module.fail_json(msg='candidates: unknown category %r (known: %s)' % (category, ', '.join(CATEGORIES)))
+        if category not in GOVERNED:
+            module.fail_json(msg='candidates: unknown category %r (known: %s)' % (category, ', '.join(GOVERNED)))
         if not isinstance(names, list) or len(names) > MAX_CANDIDATES:
             module.fail_json(msg='candidates.%s must be a list of at most %d names' % (category, MAX_CANDIDATES))
         good = []
         for name in names:
             try:
                 good.append(validate_name(name))
-            except ProposalError:
+            except InvalidName:
                 invalid.setdefault(category, []).append(str(name)[:100])
         candidates[category] = list(dict.fromkeys(good))
     return candidates, invalid
-
-
-def openssh(module, sshd, candidates):
-    config = module.params['sshd_config']
-    dropin_dir = module.params['sshd_config_dir']
-    rc, out, err = module.run_command([sshd, '-V'])
-    version = openssh_version(out + err)
-    if version is None:
-        module.fail_json(msg='%s -V did not print an OpenSSH version: %s' % (sshd, (out + err)[:300]))
-    rc, out, err = module.run_command([sshd, '-T', '-f', config])
-    if rc != 0:
-        module.fail_json(msg='%s -T -f %s failed (the current configuration is invalid?): %s'
-                         % (sshd, config, err.strip()[:1000]), version=version)
-    settings = parse_sshd_T(out)
-    result = {'server_type': 'openssh', 'version': version, 'binary': sshd, 'config': config,
-              'effective': effective_lists(settings), 'host_key_files': settings.get('hostkey', [])}
-
-    supported, source = {}, 'ssh -Q'
-    ssh = _find(module, module.params['ssh_path'])
-    same_build = False
-    if ssh:
-        rc, out, err = module.run_command([ssh, '-V'])
-        same_build = same_openssh_release(openssh_version(out + err), version)
-    if same_build:
-        for category, query in SSH_QUERIES.items():
-            rc, out, err = module.run_command([ssh, '-Q', query])
-            if rc == 0:
-                supported[category] = ssh_query_list(out)
-    else:
-        source = 'checked one by one'
-        for category, names in candidates.items():
-            keyword = OPENSSH_KEYWORDS[category]
-            supported[category] = [name for name in names
-                                   if module.run_command([sshd, '-t', '-f', config, '-o', '%s=%s' % (keyword, name)])[0] == 0]
-    result['supported'] = supported
-    result['supported_source'] = source
-
-    main_text = _read(config) or ''
-    result['include'] = include_order(main_text, dropin_dir)
-    dropins = []
-    if os.path.isdir(dropin_dir):
-        for name in sorted(os.listdir(dropin_dir)):
-            path = os.path.join(dropin_dir, name)
-            if name.endswith('.conf') and os.path.isfile(path):
-                found = crypto_settings(_read(path) or '')
-                if found:
-                    dropins.append({'file': path, 'settings': found})
-    result['dropin_settings'] = dropins
-    return result
-
-
-def _proftpd_check(module, proftpd, directive, names):
-    """Names mod_sftp accepts for ``directive``: run ``proftpd -t`` on a throw-away configuration, drop each name
-    it refuses (it stops at the first), and repeat; at most len(names) + 1 runs. ``SFTPEngine on`` comes first:
-    ProFTPD 1.3.8 prints a stack trace for these directives without it."""
-    remaining = list(names)
-    refused = []
-    for _attempt in range(len(names) + 1):
-        if not remaining:
-            break
-        handle, path = tempfile.mkstemp(prefix='fleetcrypto-proftpd-', suffix='.conf')
-        try:
-            with os.fdopen(handle, 'w') as conf:
-                conf.write('<IfModule !mod_sftp.c>\n  LoadModule mod_sftp.c\n</IfModule>\n'
-                           '<IfModule mod_sftp.c>\n  SFTPEngine on\n  %s %s\n</IfModule>\n' % (directive, ' '.join(remaining)))
-            rc, out, err = module.run_command([proftpd, '-t', '-c', path])
-        finally:
-            os.unlink(path)
-        bad = [name for found_directive, name in proftpd_unsupported(out + err) if found_directive == directive]
-        if not bad:
-            if rc != 0 or 'fatal:' in (out + err):
-                module.fail_json(msg='%s -t could not check %s: %s' % (proftpd, directive, (out + err).strip()[:1000]))
-            return remaining, refused
-        for name in bad:
-            if name in remaining:
-                remaining.remove(name)
-                refused.append(name)
-    return remaining, refused
-
-
-def proftpd(module, binary, candidates):
-    config = module.params['proftpd_config']
-    rc, out, err = module.run_command([binary, '-V'])
-    version = proftpd_version(out + err)
-    if version is None:
-        module.fail_json(msg='%s -V did not print a ProFTPD version: %s' % (binary, (out + err)[:300]))
-    supported = {}
-    for category, names in candidates.items():
-        supported[category] = _proftpd_check(module, binary, PROFTPD_DIRECTIVES[category], names)[0]
-    return {'server_type': 'proftpd', 'version': version, 'binary': binary, 'config': config,
-            'supported': supported, 'supported_source': 'checked one by one'}
-
-
-def _sftp_engine_on(path):
-    text = _read(path) or ''
-    return any(line.strip().lower().split()[:2] == ['sftpengine', 'on'] for line in text.splitlines() if line.strip())
 
 
 def main():
@@ -280,16 +205,18 @@ def main():
             sshd_config_dir=dict(type='path', default='/etc/ssh/sshd_config.d'),
             proftpd_path=dict(type='str', default='proftpd'),
             proftpd_config=dict(type='path', default='/etc/proftpd/proftpd.conf'),
+            proftpd_sftp_config=dict(type='path'),
             candidates=dict(type='dict', default={}),
         ),
         supports_check_mode=True,
     )
+    params = module.params
     candidates, invalid = _valid_candidates(module)
-    server_type = module.params['server_type']
-    sshd = _find(module, module.params['sshd_path'])
-    proftpd_bin = _find(module, module.params['proftpd_path'])
+    server_type = params['server_type']
+    sshd = _find(module, params['sshd_path'])
+    proftpd_bin = _find(module, params['proftpd_path'])
     if server_type == 'auto':
-        if proftpd_bin and _sftp_engine_on(module.params['proftpd_config']):
+        if proftpd_bin and proftpd.sftp_engine_on(read_text(params['proftpd_config'])):
             server_type = 'proftpd'
         elif sshd:
             server_type = 'openssh'
@@ -298,15 +225,20 @@ def main():
         else:
             module.fail_json(msg='no supported SSH/SFTP daemon found (looked for %s and %s). This module manages '
                                  'OpenSSH sshd and ProFTPD mod_sftp only; other servers must be configured by hand'
-                             % (module.params['sshd_path'], module.params['proftpd_path']))
-    if server_type == 'openssh':
-        if not sshd:
-            module.fail_json(msg='sshd not found: %s' % module.params['sshd_path'])
-        result = openssh(module, sshd, candidates)
-    else:
-        if not proftpd_bin:
-            module.fail_json(msg='proftpd not found: %s' % module.params['proftpd_path'])
-        result = proftpd(module, proftpd_bin, candidates)
+                             % (params['sshd_path'], params['proftpd_path']))
+    try:
+        if server_type == 'openssh':
+            if not sshd:
+                module.fail_json(msg='sshd not found: %s' % params['sshd_path'])
+            result = openssh.describe(module.run_command, sshd, params['sshd_config'], params['sshd_config_dir'],
+                                      ssh=_find(module, params['ssh_path']), candidates=candidates)
+        else:
+            if not proftpd_bin:
+                module.fail_json(msg='proftpd not found: %s' % params['proftpd_path'])
+            result = proftpd.describe(module.run_command, proftpd_bin, params['proftpd_config'], candidates=candidates,
+                                      sftp_config=params['proftpd_sftp_config'])
+    except DaemonError as error:
+        module.fail_json(msg=error.msg, **error.details)
     result['invalid_candidates'] = invalid
     module.exit_json(changed=False, **result)
 

@@ -2,37 +2,43 @@
 # Copyright (c) fleetcrypto.sftp contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What the SSH daemons on a managed node say about themselves, parsed.
+"""The OpenSSH backend of ``daemon_info``: what sshd and ssh on a managed node say about themselves.
 
-OpenSSH: ``sshd -V`` (or the usage text of older sshd, which also carries the version), ``sshd -T`` (the
-effective configuration, keywords lower-cased), ``ssh -Q`` (what the same OpenSSH build supports), and the order
-of ``Include`` in ``sshd_config`` (sshd keeps the first value it reads for these keywords, sshd_config(5), so a
-drop-in only wins when it is read before any other setting). ProFTPD: ``proftpd -V`` and the ``fatal:
-SFTP...: unsupported ... algorithm: NAME`` lines of ``proftpd -t``, which mod_sftp prints for a name it does not
-support (checked with ProFTPD 1.3.8).
+``sshd -V`` (or the usage text of older sshd, which also carries the version), ``sshd -T`` (the effective
+configuration, keywords lower-cased), ``ssh -Q`` (what the same OpenSSH build supports), ``sshd -t -o
+Keyword=name`` (one name at a time, when ``ssh`` is another build), and the order of ``Include`` in
+``sshd_config`` (sshd keeps the first value it reads for these keywords, sshd_config(5), so a drop-in only wins
+when it is read before any other setting).
 
-Plain Python, no Ansible imports: the ``daemon_info`` module runs the commands and hands the text here.
+Plain Python, no Ansible imports. Commands run through a ``run(argv) -> (rc, stdout, stderr)`` callable (the
+module passes ``module.run_command``); a failure raises :class:`OpenSSHError`, which the module turns into
+``fail_json``.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
 
-# The baseline categories (baselines.CATEGORIES; not imported, so that modules on managed nodes carry only this
-# file) and the sshd keyword that sets each.
-OPENSSH_KEYWORDS = {'kex': 'KexAlgorithms', 'host_key': 'HostKeyAlgorithms', 'ciphers': 'Ciphers', 'macs': 'MACs'}
-CATEGORIES = tuple(OPENSSH_KEYWORDS)
-PROFTPD_DIRECTIVES = {'kex': 'SFTPKeyExchanges', 'host_key': 'SFTPHostKeys', 'ciphers': 'SFTPCiphers',
-                      'macs': 'SFTPDigests'}
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import GOVERNED
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon.common import DaemonError, read_text
+
+# The sshd keyword that sets each governed category (sshd_config(5)), in catalog.GOVERNED order; a category
+# added to the catalog without a keyword here fails at import, in the unit tests.
+_KEYWORD = {'kex': 'KexAlgorithms', 'host_key': 'HostKeyAlgorithms', 'ciphers': 'Ciphers', 'macs': 'MACs'}
+OPENSSH_KEYWORDS = {category: _KEYWORD[category] for category in GOVERNED}
 # ssh -Q query per category (ssh(1): "key-sig" lists the signature algorithms usable as HostKeyAlgorithms).
-SSH_QUERIES = {'kex': 'kex', 'host_key': 'key-sig', 'ciphers': 'cipher', 'macs': 'mac'}
+_QUERY = {'kex': 'kex', 'host_key': 'key-sig', 'ciphers': 'cipher', 'macs': 'mac'}
+SSH_QUERIES = {category: _QUERY[category] for category in GOVERNED}
 
 _OPENSSH_VERSION = re.compile(r'OpenSSH_([0-9][0-9A-Za-z.]*)')
-_PROFTPD_VERSION = re.compile(r'(?:ProFTPD Version|Version:)\s+([0-9][0-9A-Za-z.]*)')
-_PROFTPD_UNSUPPORTED = re.compile(r'(SFTP[A-Za-z]+): unsupported [a-z -]*algorithm: (\S+)')
 _CRYPTO_KEYWORDS = frozenset(keyword.lower() for keyword in OPENSSH_KEYWORDS.values())
+
+
+class OpenSSHError(DaemonError):
+    """A sshd or ssh command failed or printed something unusable."""
 
 
 def openssh_version(text):
@@ -48,11 +54,6 @@ def same_openssh_release(first, second):
         match = re.match(r'[0-9]+\.[0-9]+', version or '')
         return match.group(0) if match else None
     return release(first) is not None and release(first) == release(second)
-
-
-def proftpd_version(text):
-    match = _PROFTPD_VERSION.search(text or '')
-    return match.group(1) if match else None
 
 
 def parse_sshd_T(text):
@@ -77,11 +78,6 @@ def effective_lists(settings):
 
 def ssh_query_list(text):
     return [line.strip() for line in (text or '').splitlines() if line.strip()]
-
-
-def proftpd_unsupported(text):
-    """``[(directive, name)]`` for every name mod_sftp refused in ``proftpd -t`` output."""
-    return _PROFTPD_UNSUPPORTED.findall(text or '')
 
 
 def _directive_lines(text):
@@ -126,3 +122,84 @@ def crypto_settings(config_text):
         if keyword in _CRYPTO_KEYWORDS and keyword not in found:
             found[keyword] = number
     return found
+
+
+# The commands.
+
+def sshd_version(run, sshd):
+    rc, out, err = run([sshd, '-V'])
+    version = openssh_version(out + err)
+    if version is None:
+        raise OpenSSHError('%s -V did not print an OpenSSH version: %s' % (sshd, (out + err)[:300]))
+    return version
+
+
+def effective_settings(run, sshd, config, version=None):
+    """``sshd -T -f config``, parsed; ``version`` is only reported with the failure."""
+    rc, out, err = run([sshd, '-T', '-f', config])
+    if rc != 0:
+        raise OpenSSHError('%s -T -f %s failed (the current configuration is invalid?): %s'
+                           % (sshd, config, err.strip()[:1000]), version=version)
+    return parse_sshd_T(out)
+
+
+def ssh_same_build(run, ssh, version):
+    """Whether the ``ssh`` client is the same OpenSSH release as sshd (``version``), so ``ssh -Q`` speaks for it."""
+    if not ssh:
+        return False
+    rc, out, err = run([ssh, '-V'])
+    return same_openssh_release(openssh_version(out + err), version)
+
+
+def queried(run, ssh):
+    """``ssh -Q`` per category; a category whose query fails is left out."""
+    supported = {}
+    for category, query in SSH_QUERIES.items():
+        rc, out, err = run([ssh, '-Q', query])
+        if rc == 0:
+            supported[category] = ssh_query_list(out)
+    return supported
+
+
+def checked_one_by_one(run, sshd, config, candidates):
+    """The names of ``candidates`` (``{category: [name, ...]}``, already valid names) that ``sshd -t -f config
+    -o Keyword=name`` accepts, one run per name."""
+    supported = {}
+    for category, names in candidates.items():
+        keyword = OPENSSH_KEYWORDS[category]
+        supported[category] = [name for name in names
+                               if run([sshd, '-t', '-f', config, '-o', '%s=%s' % (keyword, name)])[0] == 0]
+    return supported
+
+
+def dropin_settings(dropin_dir):
+    """The ``*.conf`` drop-ins that set algorithm keywords, in the order sshd reads them."""
+    dropins = []
+    if os.path.isdir(dropin_dir):
+        for name in sorted(os.listdir(dropin_dir)):
+            path = os.path.join(dropin_dir, name)
+            if name.endswith('.conf') and os.path.isfile(path):
+                found = crypto_settings(read_text(path) or '')
+                if found:
+                    dropins.append({'file': path, 'settings': found})
+    return dropins
+
+
+def describe(run, sshd, config, dropin_dir, ssh=None, candidates=None):
+    """Everything ``daemon_info`` returns for OpenSSH.
+
+    ``ssh`` is the client binary (None when there is none); when it is the same release as sshd its ``ssh -Q``
+    lists are used, otherwise each name of ``candidates`` is checked with ``sshd -t``.
+    """
+    version = sshd_version(run, sshd)
+    settings = effective_settings(run, sshd, config, version)
+    result = {'server_type': 'openssh', 'version': version, 'binary': sshd, 'config': config,
+              'effective': effective_lists(settings), 'host_key_files': settings.get('hostkey', [])}
+    if ssh_same_build(run, ssh, version):
+        result['supported'], result['supported_source'] = queried(run, ssh), 'ssh -Q'
+    else:
+        result['supported'] = checked_one_by_one(run, sshd, config, candidates or {})
+        result['supported_source'] = 'checked one by one'
+    result['include'] = include_order(read_text(config) or '', dropin_dir)
+    result['dropin_settings'] = dropin_settings(dropin_dir)
+    return result
