@@ -22,8 +22,8 @@ description:
     while paramiko and JSch still require a common one, each implementation's order of checking the
     categories (which failure it reports), OpenSSH reading a list only up to its first empty entry and at most
     40 names of the server's list, JSch giving up at an empty entry of the server's list, and a paramiko server
-    never agreeing to the group-exchange methods it advertises without a moduli file. Pseudo-algorithms (C(ext-info-c), C(kex-strict-*), C(kexguess2@matt.ucc.asn.au))
-    are never negotiated.
+    never agreeing to the group-exchange methods it advertises without a moduli file. Pseudo-algorithms
+    (C(ext-info-c), C(kex-strict-*), C(kexguess2@matt.ucc.asn.au)) are never negotiated.
   - Both sides run the negotiation independently; a category where they would choose differently is a
     failure too.
 author:

@@ -22,13 +22,20 @@ import asyncio
 import os
 import time
 
-from .catalog import NAME_LIST_KEYS
+from .catalog import NAME_LIST_KEYS, SHORTHANDS
 from .hello import HelloParser
 from .probe import normalize_client_banner
 from .wire import PeerError, build_kexinit, build_packet
 
 DEFAULT_SERVER_BANNER = 'SSH-2.0-OpenSSH_9.9'
+DEFAULT_ADDRESS = '127.0.0.1'
+DEFAULT_PORT = 2222
+DEFAULT_COUNT = 1
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_PER_CLIENT_TIMEOUT = 10.0
 MAX_CLIENTS = 100
+MAX_TIMEOUT = 86400
+MAX_PER_CLIENT_TIMEOUT = 3600
 
 # What the capture server offers: a broad list, so that no client hangs up before sending its own KEXINIT
 # because nothing matches. It is never used for a key exchange.
@@ -49,8 +56,9 @@ SERVER_OFFER = {
         'hmac-md5'],
     'compression_algorithms_client_to_server': ['none', 'zlib@openssh.com', 'zlib'],
 }
-for _key in ('encryption_algorithms', 'mac_algorithms', 'compression_algorithms'):
-    SERVER_OFFER[_key + '_server_to_client'] = SERVER_OFFER[_key + '_client_to_server']
+# The same lists in the other direction.
+for _c2s, _s2c in (SHORTHANDS[short] for short in ('ciphers', 'macs', 'compression')):
+    SERVER_OFFER[_s2c] = SERVER_OFFER[_c2s]
 
 
 # Products whose profiles are named by release line (major.minor): their default proposals change between
@@ -105,23 +113,43 @@ async def _read_client(reader, writer, greeting, per_client_timeout):
     return await asyncio.wait_for(read(), per_client_timeout)
 
 
-async def capture_clients_async(address='127.0.0.1', port=2222, count=1, timeout=60.0, per_client_timeout=10.0,
-                                server_banner=DEFAULT_SERVER_BANNER, on_listening=None):
+def _check_seconds(name, value, maximum):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= maximum:
+        raise ValueError('%s must be a number of seconds above 0 and at most %d, got %r' % (name, maximum, value))
+
+
+def check_options(port=DEFAULT_PORT, count=DEFAULT_COUNT, timeout=DEFAULT_TIMEOUT,
+                  per_client_timeout=DEFAULT_PER_CLIENT_TIMEOUT, server_banner=DEFAULT_SERVER_BANNER):
+    """Validate the listener's options; return the identification line to send. Raises ``ValueError``.
+
+    This module owns these checks: the client_capture module's argument_spec only converts types, so direct
+    callers (the scripts, the lab) and the module get the same checks and messages.
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError('invalid port %r: must be an integer from 1 to 65535, or 0 for any free port' % (port,))
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_CLIENTS:
+        raise ValueError('count must be an integer from 1 to %d, got %r' % (MAX_CLIENTS, count))
+    _check_seconds('timeout', timeout, MAX_TIMEOUT)
+    _check_seconds('per_client_timeout', per_client_timeout, MAX_PER_CLIENT_TIMEOUT)
+    try:
+        return normalize_client_banner(server_banner)
+    except ValueError:
+        raise ValueError('server_banner %r is not a valid SSH-2.0 identification string (RFC 4253 section 4.2)'
+                         % (server_banner,))
+
+
+async def capture_clients_async(address=DEFAULT_ADDRESS, port=DEFAULT_PORT, count=DEFAULT_COUNT, timeout=DEFAULT_TIMEOUT,
+                                per_client_timeout=DEFAULT_PER_CLIENT_TIMEOUT, server_banner=DEFAULT_SERVER_BANNER,
+                                on_listening=None):
     """Listen on ``address``:``port`` until ``count`` clients were recorded or ``timeout`` passed.
 
     Returns ``{'clients': [...], 'errors': [...], 'port': bound port, 'timed_out': bool}``. Each client has
     ``peer``, ``banner``, ``software``, ``offer``, ``strict_kex``, ``ext_info`` and a ready-to-use
-    ``profile``. Connections that are not SSH clients are listed in ``errors`` and do not count.
+    ``profile``. Connections that are not SSH clients are listed in ``errors`` and do not count. Port 0
+    listens on any free port (``on_listening`` is called with it). Bad options raise ``ValueError``
+    (see :func:`check_options`).
     """
-    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_CLIENTS:
-        raise ValueError('count must be from 1 to %d' % MAX_CLIENTS)
-    if not 0 < timeout <= 86400 or not 0 < per_client_timeout <= 3600:
-        raise ValueError('timeout must be above 0 and at most 86400 seconds, per_client_timeout at most 3600')
-    try:
-        banner = normalize_client_banner(server_banner)
-    except ValueError:
-        raise ValueError('server_banner %r is not a valid SSH-2.0 identification string (RFC 4253 section 4.2)'
-                         % (server_banner,))
+    banner = check_options(port, count, timeout, per_client_timeout, server_banner)
     greeting = (banner + '\r\n').encode('ascii') + build_packet(build_kexinit(SERVER_OFFER, os.urandom(16)))
     clients, errors = [], []
     enough = asyncio.Event()

@@ -30,6 +30,7 @@ DEFAULT_PORT = 22
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_CONCURRENCY = 64
 MAX_CONCURRENCY = 1024
+MAX_TIMEOUT = 3600
 # Key exchanges run against one server at the same time with host_keys=true. OpenSSH starts dropping
 # unauthenticated connections at 10 (MaxStartups 10:30:100), so stay well below that.
 HOST_KEY_EXCHANGES_PER_SERVER = 3
@@ -75,12 +76,38 @@ def normalize_client_banner(value):
     return line
 
 
+def validate_port(port, where=None):
+    """Raise ``ValueError`` unless ``port`` is an integer from 1 to 65535; ``where`` says whose port it is."""
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ValueError('invalid port %r%s: must be an integer from 1 to 65535' % (port, ' for %s' % where if where else ''))
+
+
 def validate_target(host, port):
     """Raise ``ValueError`` for a host or port that cannot be probed."""
     if not isinstance(host, str) or not host or len(host) > 255 or any(ch.isspace() or ord(ch) < 0x20 for ch in host):
         raise ValueError('invalid host %r' % (host,))
-    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise ValueError('invalid port %r for host %s: must be an integer from 1 to 65535' % (port, host))
+    validate_port(port, 'host %s' % host)
+
+
+def validate_concurrency(concurrency):
+    """Raise ``ValueError`` unless ``concurrency`` is an integer from 1 to MAX_CONCURRENCY."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise ValueError('concurrency must be an integer from 1 to %d, got %r' % (MAX_CONCURRENCY, concurrency))
+
+
+def check_options(timeout=DEFAULT_TIMEOUT, client_banner=None, address_family='any'):
+    """Validate the options every probe of a run shares; return the identification line to send.
+
+    This module owns these checks (and :func:`validate_target`, :func:`validate_concurrency`): the
+    algorithms_info module's argument_spec only converts types, so direct callers (the lab, the benchmarks)
+    and the module get the same checks and messages. Raises ``ValueError``.
+    """
+    banner_line = normalize_client_banner(client_banner)
+    if not isinstance(address_family, str) or address_family not in FAMILIES:
+        raise ValueError('address_family must be one of %s, got %r' % (', '.join(sorted(FAMILIES)), address_family))
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_TIMEOUT:
+        raise ValueError('timeout must be a number of seconds above 0 and at most %d, got %r' % (MAX_TIMEOUT, timeout))
+    return banner_line
 
 
 class _HelloProtocol(asyncio.Protocol):
@@ -123,8 +150,8 @@ class _HelloProtocol(asyncio.Protocol):
         # A reset after non-SSH bytes is a foreign service hanging up: let the parser say what it was.
         if reset and not (self.parser.banner is None and self.parser.received):
             self.done.set_result(PeerError('reset', 'connection reset by the server%s'
-                                            % (' after its identification line' if self.parser.banner else ''),
-                                            banner=self.parser.banner))
+                                           % (' after its identification line' if self.parser.banner else ''),
+                                           banner=self.parser.banner))
             return
         try:
             self.parser.eof()
@@ -213,9 +240,9 @@ def _timeout_error(progress, timeout, host, port):
     parser = progress.protocol.parser if progress.protocol else None
     if parser is None or parser.banner is None:
         return PeerError('timeout', 'connected to %s port %d but received no SSH identification line within %g s'
-                          % (host, port, timeout))
+                         % (host, port, timeout))
     return PeerError('timeout', 'received the identification line of %s port %d but no complete KEXINIT within %g s'
-                      % (host, port, timeout), banner=parser.banner)
+                     % (host, port, timeout), banner=parser.banner)
 
 
 def _elapsed_ms(started):
@@ -242,11 +269,7 @@ async def probe_async(host, port=DEFAULT_PORT, timeout=DEFAULT_TIMEOUT, client_b
     started = time.monotonic()
     try:
         validate_target(host, port)
-        banner_line = normalize_client_banner(client_banner)
-        if address_family not in FAMILIES:
-            raise ValueError('address_family must be one of %s' % ', '.join(sorted(FAMILIES)))
-        if not (isinstance(timeout, (int, float)) and 0 < timeout <= 3600):
-            raise ValueError('timeout must be a number of seconds above 0 and at most 3600')
+        banner_line = check_options(timeout, client_banner, address_family)
     except ValueError as exc:
         return _failure(host, port, PeerError('invalid_input', str(exc)), started)
     loop = asyncio.get_running_loop() if hasattr(asyncio, 'get_running_loop') else asyncio.get_event_loop()
@@ -278,16 +301,24 @@ async def probe_async(host, port=DEFAULT_PORT, timeout=DEFAULT_TIMEOUT, client_b
 async def probe_many_async(targets, concurrency=DEFAULT_CONCURRENCY, **options):
     """Probe ``targets`` (dicts with ``host`` and optional ``port``) at most ``concurrency`` at a time.
 
-    Results come back in the order of ``targets``.
+    Results come back in the order of ``targets``. A bad target (not a dict, a bad host or port) is a failed
+    entry with ``reason`` ``invalid_input``, like any other failure; bad shared options (``concurrency``,
+    ``port``, ``timeout``, ``client_banner``, ``address_family``) concern every target and raise ``ValueError``.
     """
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= MAX_CONCURRENCY:
-        raise ValueError('concurrency must be an integer from 1 to %d' % MAX_CONCURRENCY)
+    validate_concurrency(concurrency)
     default_port = options.pop('port', DEFAULT_PORT)
+    validate_port(default_port)
+    check_options(options.get('timeout', DEFAULT_TIMEOUT), options.get('client_banner'),
+                  options.get('address_family', 'any'))
     gate = asyncio.Semaphore(concurrency)
 
     async def one(target):
+        if not isinstance(target, dict):
+            return _failure(None, None, PeerError('invalid_input', 'invalid target %r: must be a dict with host and '
+                                                  'optional port' % (target,)), time.monotonic())
+        port = target.get('port')
         async with gate:
-            return await probe_async(target.get('host'), target.get('port') or default_port, **options)
+            return await probe_async(target.get('host'), default_port if port is None else port, **options)
 
     return await asyncio.gather(*(one(t) for t in targets))
 

@@ -38,7 +38,8 @@ options:
     type: str
     default: 127.0.0.1
   port:
-    description: TCP port to listen on.
+    description:
+      - TCP port to listen on, from 1 to 65535. V(0) listens on any free port; RV(port) tells which.
     type: int
     default: 2222
   count:
@@ -46,11 +47,11 @@ options:
     type: int
     default: 1
   timeout:
-    description: Seconds to wait in all; the module returns what it has when they run out.
+    description: Seconds to wait in all (at most 86400); the module returns what it has when they run out.
     type: float
     default: 60
   per_client_timeout:
-    description: Seconds one connection may take to deliver its identification line and KEXINIT.
+    description: Seconds one connection may take to deliver its identification line and KEXINIT (at most 3600).
     type: float
     default: 10
   server_banner:
@@ -126,27 +127,31 @@ port:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import MAX_CLIENTS, capture_clients
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import (
+    DEFAULT_ADDRESS,
+    DEFAULT_COUNT,
+    DEFAULT_PER_CLIENT_TIMEOUT,
+    DEFAULT_PORT,
+    DEFAULT_SERVER_BANNER,
+    DEFAULT_TIMEOUT,
+    capture_clients,
+)
+
+# Types and defaults only: module_utils.capture checks the values (ranges, the banner) and raises ValueError.
+ARGUMENT_SPEC = dict(
+    listen_address=dict(type='str', default=DEFAULT_ADDRESS),
+    port=dict(type='int', default=DEFAULT_PORT),
+    count=dict(type='int', default=DEFAULT_COUNT),
+    timeout=dict(type='float', default=DEFAULT_TIMEOUT),
+    per_client_timeout=dict(type='float', default=DEFAULT_PER_CLIENT_TIMEOUT),
+    server_banner=dict(type='str', default=DEFAULT_SERVER_BANNER),
+    fail_on_timeout=dict(type='bool', default=True),
+)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            listen_address=dict(type='str', default='127.0.0.1'),
-            port=dict(type='int', default=2222),
-            count=dict(type='int', default=1),
-            timeout=dict(type='float', default=60.0),
-            per_client_timeout=dict(type='float', default=10.0),
-            server_banner=dict(type='str', default='SSH-2.0-OpenSSH_9.9'),
-            fail_on_timeout=dict(type='bool', default=True),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
-    if not 1 <= params['port'] <= 65535:
-        module.fail_json(msg='port %d is not from 1 to 65535' % params['port'])
-    if not 1 <= params['count'] <= MAX_CLIENTS:
-        module.fail_json(msg='count must be from 1 to %d' % MAX_CLIENTS)
     try:
         result = capture_clients(address=params['listen_address'], port=params['port'], count=params['count'],
                                  timeout=params['timeout'], per_client_timeout=params['per_client_timeout'],

@@ -66,12 +66,15 @@ def test_derived_modp_primes_are_safe_primes(kex):
 
 
 def test_derived_primes_equal_paramikos_constants():
-    paramiko = pytest.importorskip('paramiko')
+    pytest.importorskip('paramiko')
     from paramiko.kex_group14 import KexGroup14SHA256
     from paramiko.kex_group16 import KexGroup16SHA512
     assert modp_prime('diffie-hellman-group14-sha256') == KexGroup14SHA256.P
     assert modp_prime('diffie-hellman-group16-sha512') == KexGroup16SHA512.P
-    assert paramiko.__version__
+    # group14-sha1 is the same RFC 3526 group as group14-sha256, and paramiko uses generator 2 as we do.
+    assert modp_prime('diffie-hellman-group14-sha1') == KexGroup14SHA256.P
+    assert KexGroup14SHA256.G == KexGroup16SHA512.G == 2
+    assert KexGroup14SHA256.name == 'diffie-hellman-group14-sha256' and KexGroup16SHA512.name == 'diffie-hellman-group16-sha512'
 
 
 def test_group18_prime_has_the_rfc_shape():
@@ -84,6 +87,19 @@ def test_supported_kex_prefers_cheap_methods():
     methods = supported_kex()
     assert methods[0] == 'curve25519-sha256'
     assert methods.index('diffie-hellman-group14-sha256') < methods.index('diffie-hellman-group18-sha512')
+
+
+def test_supported_kex_is_exactly_the_methods_the_fetcher_implements():
+    pytest.importorskip('cryptography')
+    assert supported_kex() == [
+        'curve25519-sha256', 'curve25519-sha256@libssh.org',
+        'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521',
+        'diffie-hellman-group14-sha256', 'diffie-hellman-group14-sha1',
+        'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group-exchange-sha1',
+        'diffie-hellman-group16-sha512', 'diffie-hellman-group1-sha1', 'diffie-hellman-group18-sha512',
+    ]
+    # Every fixed-group method has its prime; no method is listed twice.
+    assert set(MODP_GROUPS) <= set(supported_kex()) and len(set(supported_kex())) == len(supported_kex())
 
 
 ED25519 = 'AAAAC3NzaC1lZDI1NTE5AAAAIJXLnslFvKdNT60kDQKfxO1NQgDDe16PTW/9qAJqAwC+'
