@@ -5,20 +5,27 @@
 """Writers for the compliance report model (``report.build_report``): JSON, a self-contained HTML page,
 Markdown, CSV (one row per host x client) and JUnit XML (one test case per host x client and per host baseline
 check). Each returns text; the playbooks write it to files. Everything from servers or inventory is escaped for
-the format it lands in.
+the format it lands in; the HTML page is a Jinja2 template (``templates/compliance.html.j2``) with autoescape.
 
-Plain Python, no Ansible imports.
+Plain Python and Jinja2, no Ansible imports.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import collections
 import csv
-import html
 import io
+import itertools
 import json
+import os
 import xml.etree.ElementTree as ET
+
+import jinja2
+import markupsafe
+
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORY, NEGOTIATED_KEY
 
 FORMATS = ('json', 'html', 'markdown', 'csv', 'junit')
 EXTENSIONS = {'json': 'json', 'html': 'html', 'markdown': 'md', 'csv': 'csv', 'junit': 'xml'}
@@ -101,9 +108,11 @@ def to_markdown(report):
     return '\n'.join(lines) + '\n'
 
 
-CSV_FIELDS = ('host', 'address', 'port', 'status', 'baseline', 'baseline_passed', 'client', 'compatible', 'kex',
-              'host_key', 'cipher_c2s', 'cipher_s2c', 'mac_c2s', 'mac_s2c', 'failed_categories', 'messages',
-              'terrapin_exposed')
+# The negotiated slots of the categories baselines govern (kex, host key, ciphers and MACs per direction), in
+# KEXINIT order: compression is left out of the CSV.
+CSV_NEGOTIATED = tuple(key for slot, key in NEGOTIATED_KEY.items() if CATEGORY[slot[0]].governed)
+CSV_FIELDS = ('host', 'address', 'port', 'status', 'baseline', 'baseline_passed', 'client', 'compatible') \
+    + CSV_NEGOTIATED + ('failed_categories', 'messages', 'terrapin_exposed')
 
 
 def _csv_safe(value):
@@ -127,7 +136,7 @@ def to_csv(report):
                        sorted({failure['category'] for failure in item['failures']})),
                    'messages': _failure_text(item) if not item['compatible'] else '',
                    'terrapin_exposed': item['terrapin_exposed']}
-            for key in ('kex', 'host_key', 'cipher_c2s', 'cipher_s2c', 'mac_c2s', 'mac_s2c'):
+            for key in CSV_NEGOTIATED:
                 row[key] = negotiated.get(key)
             writer.writerow({key: _csv_safe(value) for key, value in row.items()})
     return out.getvalue()
@@ -174,52 +183,44 @@ def to_junit(report):
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding='unicode') + '\n'
 
 
-_CSS = '''
-:root { --ok: #1b7f3b; --fail: #b3261e; --warn: #a15c00; --grey: #6b6b6b; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem; color: #1d1d1f; }
-h1 { font-size: 1.5rem; margin: 0 0 .25rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
-.meta { color: var(--grey); margin-bottom: 1rem; }
-.cards { display: flex; flex-wrap: wrap; gap: .75rem; margin: 1rem 0; }
-.card { border: 1px solid #ddd; border-radius: 8px; padding: .6rem 1rem; min-width: 8rem; }
-.card b { display: block; font-size: 1.5rem; }
-.verdict { display: inline-block; padding: .2rem .6rem; border-radius: 4px; color: #fff; font-weight: 600; }
-.verdict.pass { background: var(--ok); } .verdict.fail { background: var(--fail); }
-table { border-collapse: collapse; margin: .5rem 0; }
-th, td { border: 1px solid #ddd; padding: .3rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f4f4f6; position: sticky; top: 0; }
-td.cell { text-align: center; font-weight: 600; cursor: pointer; min-width: 4.5rem; }
-td.ok { background: #e3f4e8; color: var(--ok); } td.fail { background: #fbe4e2; color: var(--fail); }
-td.unreachable { background: #eee; color: var(--grey); }
-.status-compliant { color: var(--ok); font-weight: 600; } .status-non_compliant { color: var(--fail); font-weight: 600; }
-.status-unreachable { color: var(--grey); font-weight: 600; }
-.rating-fail { color: var(--fail); font-weight: 600; } .rating-warn { color: var(--warn); font-weight: 600; }
-#detail { border-left: 4px solid var(--fail); background: #fff8f7; padding: .5rem 1rem; margin: .5rem 0; }
-#detail[hidden] { display: none; }
-code { font-size: 12px; word-break: break-all; }
-.matrix-wrap { overflow-x: auto; }
-@media print { body { margin: 0; } th { position: static; } td.cell { cursor: auto; } #detail { display: none; }
-  .matrix-wrap { overflow: visible; } h2 { page-break-after: avoid; } table { page-break-inside: auto; } }
-'''
-
-_JS = '''
-document.querySelectorAll('td.cell').forEach(function (cell) {
-  cell.addEventListener('click', function () {
-    var box = document.getElementById('detail');
-    box.textContent = cell.getAttribute('data-host') + ' / ' + cell.getAttribute('data-client') + ': ' +
-      cell.getAttribute('title');
-    box.hidden = false;
-  });
-});
-'''
-
-
-def _e(value):
-    return html.escape('' if value is None else str(value), quote=True)
-
-
 # A browser stays usable up to a few thousand table rows; beyond that the page lists the hosts that need
 # attention first and says how many compliant ones it leaves to the other formats.
 HTML_MAX_HOSTS = 1000
+
+_TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'templates')
+_CARDS = (('hosts', 'hosts'), ('compliant', 'compliant'), ('non_compliant', 'non-compliant'),
+          ('unreachable', 'unreachable'), ('client_failures', 'client failures'),
+          ('terrapin_exposed', 'Terrapin-exposed'))
+_Row = collections.namedtuple('_Row', 'name address port status status_label baseline terrapin cells')
+_Cell = collections.namedtuple('_Cell', 'client css title')
+# Each escaped value is a markupsafe.Markup, which the cyclic garbage collector tracks. Joining a 1,000-host
+# page's ~200,000 of them at once (as Template.render does) runs the collector ~300 times, twice over the whole
+# heap of a large audit, and doubles the time; joining the stream in small chunks frees them as it goes.
+_JOIN_CHUNK = 256
+_html_template = None
+
+
+def _script_json(value):
+    """JSON for ``<script type="application/json">``: with < > & as \\u escapes, no ``</script>`` or ``<!--`` in
+    a server's banner can end the element, and the text parses as the same JSON. This is the one value the page
+    does not autoescape (HTML entities are not decoded inside <script>, so escaping would corrupt the JSON);
+    Markup tells Jinja2 it is already safe for this context."""
+    text = json.dumps(value, sort_keys=True).replace('<', '\\u003c').replace('>', '\\u003e').replace('&', '\\u0026')
+    return markupsafe.Markup(text)
+
+
+def _template():
+    """The page template, loaded and compiled once per process. Autoescape escapes every value for HTML text and
+    attributes; StrictUndefined turns a misspelt name into an error; None renders as '' as it always has."""
+    global _html_template  # pylint: disable=global-statement
+    if _html_template is None:
+        environment = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True,
+                                         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                                         keep_trailing_newline=True, auto_reload=False,
+                                         finalize=lambda value: '' if value is None else value)
+        environment.filters['script_json'] = _script_json
+        _html_template = environment.get_template('compliance.html.j2')
+    return _html_template
 
 
 def _page_hosts(report, limit):
@@ -230,102 +231,44 @@ def _page_hosts(report, limit):
     return ranked[:limit], len(hosts) - limit
 
 
+def _matrix_row(host, clients):
+    """One matrix row as plain text; the template escapes it."""
+    cells = {item['client']: item for item in host['clients']}
+    evaluation = host['evaluation']
+    baseline_cell = 'n/a' if evaluation is None else ('pass' if evaluation['passed'] else '%d fail, %d warn' % (
+        evaluation['counts']['fail'], evaluation['counts']['warn']))
+    terrapin = 'n/a' if host['terrapin_exposed'] is None else ('exposed' if host['terrapin_exposed'] else 'no')
+    row = []
+    for name in clients:
+        item = cells.get(name)
+        if item is None:
+            row.append(None)
+        elif item['compatible'] is None:
+            row.append(_Cell(name, 'unreachable', 'host unreachable (%s): %s' % (host['reason'], host['message'])))
+        elif item['compatible']:
+            row.append(_Cell(name, 'ok', 'agreed: ' + _agreed(item)))
+        else:
+            row.append(_Cell(name, 'fail', _failure_text(item)))
+    return _Row(host['name'], host['address'], host['port'], host['status'], host['status'].replace('_', '-'),
+                baseline_cell, terrapin, row)
+
+
 def to_html(report, max_hosts=HTML_MAX_HOSTS):
     """A single page with no external assets: summary, host x client matrix (reason on hover or click),
     baseline violations with ratings and sources, Terrapin exposure, unreachable hosts, remediation.
-    Fleets larger than ``max_hosts`` show that many hosts, non-compliant and unreachable ones first."""
-    summary = report['summary']
+    Fleets larger than ``max_hosts`` show that many hosts, non-compliant and unreachable ones first.
+    Rendered from ``templates/compliance.html.j2``."""
     hosts, omitted = _page_hosts(report, max_hosts)
-    out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           '<title>SSH/SFTP compliance: %s</title>' % _e(report['baseline']), '<style>%s</style></head><body>' % _CSS,
-           '<h1>SSH/SFTP compliance report</h1>',
-           '<div class="meta">Baseline <b>%s</b> &middot; generated %s &middot; schema %s %s</div>' % (
-               _e(report['baseline']), _e(report['generated_at']), _e(report['schema']), _e(report['schema_version'])),
-           '<span id="verdict" class="verdict %s">%s</span>' % (
-               'pass' if summary['passed'] else 'fail', 'PASSED' if summary['passed'] else 'NOT PASSED'),
-           '<div class="cards">']
-    for key, label in (('hosts', 'hosts'), ('compliant', 'compliant'), ('non_compliant', 'non-compliant'),
-                       ('unreachable', 'unreachable'), ('client_failures', 'client failures'),
-                       ('terrapin_exposed', 'Terrapin-exposed')):
-        out.append('<div class="card" id="card-%s"><b>%d</b>%s</div>' % (key, summary[key], label))
-    out.append('</div>')
-
-    out.append('<h2>Who can connect</h2><p>Click a cell for the reason (also on hover).</p>')
-    if omitted:
-        out.append('<p id="omitted">%d compliant hosts are not listed on this page; compliance.json, .csv and .xml '
-                   'have every host.</p>' % omitted)
-    out.append('<div id="detail" role="status" hidden></div><div class="matrix-wrap"><table id="matrix"><thead><tr>'
-               '<th>host</th><th>status</th><th>baseline</th><th>Terrapin</th>')
-    out.extend('<th>%s</th>' % _e(name) for name in report['clients'])
-    out.append('</tr></thead><tbody>')
-    for host in hosts:
-        cells = {item['client']: item for item in host['clients']}
-        evaluation = host['evaluation']
-        baseline_cell = 'n/a' if evaluation is None else ('pass' if evaluation['passed'] else '%d fail, %d warn' % (
-            evaluation['counts']['fail'], evaluation['counts']['warn']))
-        terrapin = 'n/a' if host['terrapin_exposed'] is None else ('exposed' if host['terrapin_exposed'] else 'no')
-        out.append('<tr data-host="%s"><th scope="row">%s<br><small>%s:%s</small></th><td class="status-%s">%s</td>'
-                   '<td>%s</td><td>%s</td>' % (
-                       _e(host['name']), _e(host['name']), _e(host['address']), _e(host['port']), _e(host['status']),
-                       _e(host['status'].replace('_', '-')), _e(baseline_cell), terrapin))
-        for name in report['clients']:
-            item = cells.get(name)
-            if item is None:
-                out.append('<td></td>')
-                continue
-            if item['compatible'] is None:
-                css, text, title = 'unreachable', 'n/a', 'host unreachable (%s): %s' % (host['reason'], host['message'])
-            elif item['compatible']:
-                css, text, title = 'ok', 'agreed', 'agreed: ' + _agreed(item)
-            else:
-                css, text, title = 'fail', 'FAILED', _failure_text(item)
-            out.append('<td class="cell %s" data-host="%s" data-client="%s" title="%s">%s</td>' % (
-                css, _e(host['name']), _e(name), _e(title), text))
-        out.append('</tr>')
-    out.append('</tbody></table></div>')
-
-    out.append('<h2>Baseline violations</h2>')
-    violations = [(host, item) for host in hosts if host['evaluation']
-                  for item in host['evaluation']['violations']]
-    if violations:
-        out.append('<table id="violations"><thead><tr><th>host</th><th>category</th><th>algorithm</th><th>rating</th>'
-                   '<th>reason</th><th>source</th></tr></thead><tbody>')
-        for host, item in violations:
-            out.append('<tr><td>%s</td><td>%s</td><td><code>%s</code></td><td class="rating-%s">%s</td><td>%s</td>'
-                       '<td>%s</td></tr>' % (_e(host['name']), _e(item['category']), _e(item['algorithm']),
-                                             _e(item['rating']), _e(item['rating']), _e(item['reason']),
-                                             _e(item['source'])))
-        out.append('</tbody></table>')
-    else:
-        out.append('<p>None.</p>')
-
-    unreachable = [host for host in report['hosts'] if host['status'] == 'unreachable']
-    out.append('<h2>Unreachable hosts</h2>')
-    if unreachable:
-        out.append('<table id="unreachable"><thead><tr><th>host</th><th>reason</th><th>message</th></tr></thead><tbody>')
-        out.extend('<tr><td>%s</td><td>%s</td><td>%s</td></tr>' % (
-            _e(host['name']), _e(host['reason']), _e(host['message'])) for host in unreachable)
-        out.append('</tbody></table>')
-    else:
-        out.append('<p>None.</p>')
-
-    out.append('<h2>Remediation</h2>')
-    plans = [host for host in hosts if host.get('remediation')]
-    if not plans:
-        out.append('<p>Nothing to remediate.</p>')
-    for host in plans:
-        plan = host['remediation']
-        out.append('<h3>%s</h3><table class="remediation">' % _e(host['name']))
-        for category, names in plan['target'].items():
-            out.append('<tr><th>%s</th><td><code>%s</code></td></tr>' % (_e(category), _e(','.join(names))))
-        out.append('</table>')
-        for addition in plan['additions']:
-            out.append('<p>Added for %s: <code>%s</code> (%s)</p>' % (_e(addition['client']), _e(addition['algorithm']),
-                                                                      _e(addition['allowed_by'])))
-        for conflict in plan['conflicts']:
-            out.append('<p class="rating-fail">Conflict: %s</p>' % _e(conflict['message']))
-    data = json.dumps(dict(report, hosts=hosts, hosts_omitted=omitted), sort_keys=True).replace('<', '\\u003c').replace('>', '\\u003e').replace('&', '\\u0026')
-    out.append('<script type="application/json" id="report-data">%s</script>' % data)
-    out.append('<script>%s</script></body></html>' % _JS)
-    return '\n'.join(out) + '\n'
+    parts = _template().generate(
+        report=report, summary=report['summary'], cards=_CARDS, omitted=omitted,
+        rows=(_matrix_row(host, report['clients']) for host in hosts),
+        violations=[host for host in hosts if host['evaluation'] and host['evaluation']['violations']],
+        unreachable=[host for host in report['hosts'] if host['status'] == 'unreachable'],
+        plans=[host for host in hosts if host.get('remediation')],
+        data=dict(report, hosts=hosts, hosts_omitted=omitted))
+    chunks = []
+    while True:
+        chunk = list(itertools.islice(parts, _JOIN_CHUNK))
+        if not chunk:
+            return ''.join(chunks)
+        chunks.append(''.join(chunk))

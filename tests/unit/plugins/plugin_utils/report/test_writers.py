@@ -1,0 +1,362 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The report writers (report/writers.py and templates/compliance.html.j2). The fleet and its report come from
+conftest.py."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import csv
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+
+import jinja2
+import pytest
+
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report import writers
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report.model import build_report
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report.writers import CSV_FIELDS, FORMATS, render, \
+    to_html
+
+CBC_SOURCE = 'OpenSSH 6.7 release notes; Fedora crypto-policies (cipher@SSH = -*-CBC)'
+JSCH_C2S = ('Algorithm negotiation fail: algorithmName="cipher.c2s" jschProposal="aes128-ctr,aes128-cbc,3des-ctr,'
+            '3des-cbc,blowfish-cbc" serverProposal="aes256-ctr,aes256-cbc"')
+JSCH_FAILURE = JSCH_C2S + '; ' + JSCH_C2S.replace('cipher.c2s', 'cipher.s2c')
+HOSTILE = '<script>alert(1)</script>"\'&</script><!--'
+# the page's code, as templates/compliance.html.j2 has it
+JS_LINES = ["document.querySelectorAll('td.cell').forEach(function (cell) {",
+            "  cell.addEventListener('click', function () {",
+            "    var box = document.getElementById('detail');",
+            "    box.textContent = cell.getAttribute('data-host') + ' / ' + cell.getAttribute('data-client') + ': ' +",
+            "      cell.getAttribute('title');",
+            "    box.hidden = false;",
+            "  });",
+            "});"]
+
+
+class _Page(HTMLParser):
+    """The page as a browser's tokenizer sees it: tags with decoded attributes, and decoded text."""
+
+    def __init__(self, text):
+        HTMLParser.__init__(self, convert_charrefs=True)
+        self.tags, self.text, self.scripts = [], [], []
+        self._in_script = False
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == 'script'
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        (self.scripts if self._in_script else self.text).append(data)
+
+
+def test_json_roundtrip(report):
+    assert json.loads(render(report, 'json')) == report
+    text = render(report, 'json')
+    assert text.endswith('}\n') and text.startswith('{\n  "baseline": "intermediate",')  # indented, sorted keys
+
+
+def test_csv_has_a_row_per_host_and_client_and_defuses_formulas(report, probe_result):
+    text = render(report, 'csv')
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 6
+    assert {(row['host'], row['client'], row['compatible']) for row in rows} >= {
+        ('classic', 'jsch-0.1.54-restricted-jce', 'False'), ('gone', 'openssh-9.2', '')}
+    assert text.split('\n', 1)[0] == ','.join(CSV_FIELDS) == (
+        'host,address,port,status,baseline,baseline_passed,client,compatible,kex,host_key,cipher_c2s,cipher_s2c,'
+        'mac_c2s,mac_s2c,failed_categories,messages,terrapin_exposed')
+    assert [(row['host'], row['client'], row['status'], row['baseline_passed'], row['compatible']) for row in rows] == [
+        ('good', 'openssh-9.2', 'compliant', 'True', 'True'),
+        ('good', 'jsch-0.1.54-restricted-jce', 'compliant', 'True', 'True'),
+        ('classic', 'openssh-9.2', 'non_compliant', 'False', 'True'),
+        ('classic', 'jsch-0.1.54-restricted-jce', 'non_compliant', 'False', 'False'),
+        ('gone', 'openssh-9.2', 'unreachable', '', ''),
+        ('gone', 'jsch-0.1.54-restricted-jce', 'unreachable', '', '')]
+    assert text.split('\n')[1] == ('good,127.0.0.1,22,compliant,intermediate,True,openssh-9.2,True,'
+                                   'sntrup761x25519-sha512,ssh-ed25519,chacha20-poly1305@openssh.com,'
+                                   'chacha20-poly1305@openssh.com,,,,,False')
+    assert rows[3] == {'host': 'classic', 'address': '127.0.0.1', 'port': '2222', 'status': 'non_compliant',
+                       'baseline': 'intermediate', 'baseline_passed': 'False', 'client': 'jsch-0.1.54-restricted-jce',
+                       'compatible': 'False', 'kex': 'ecdh-sha2-nistp256', 'host_key': 'ecdsa-sha2-nistp256',
+                       'cipher_c2s': '', 'cipher_s2c': '', 'mac_c2s': 'hmac-sha2-256', 'mac_s2c': 'hmac-sha2-256',
+                       'failed_categories': 'cipher', 'messages': JSCH_FAILURE, 'terrapin_exposed': 'False'}
+    assert rows[4] == dict.fromkeys(CSV_FIELDS, '') | {
+        'host': 'gone', 'address': '127.0.0.1', 'port': '1', 'status': 'unreachable', 'baseline': 'intermediate',
+        'client': 'openssh-9.2', 'messages': 'host unreachable'}
+    hostile = build_report({'=HYPERLINK("x")': probe_result()}, 'intermediate', ['openssh-9.2'])
+    assert list(csv.DictReader(io.StringIO(render(hostile, 'csv'))))[0]['host'].startswith("'=")
+    assert list(csv.DictReader(io.StringIO(render(hostile, 'csv'))))[0]['host'] == '\'=HYPERLINK("x")'
+
+
+def test_junit_counts(report):
+    root = ET.fromstring(render(report, 'junit'))
+    assert root.get('tests') == '9' and root.get('failures') == '2' and root.get('errors') == '3'
+    classic = root.find("testsuite[@name='classic']")
+    assert classic.find("testcase[@name='client jsch-0.1.54-restricted-jce']/failure") is not None
+    assert classic.find("testcase[@name='baseline intermediate']/failure") is not None
+    assert root.get('name') == 'fleetcrypto.sftp compliance (intermediate)'
+    assert [(suite.get('name'), suite.get('tests'), suite.get('failures'), suite.get('errors'))
+            for suite in root.findall('testsuite')] == [('good', '3', '0', '0'), ('classic', '3', '2', '0'),
+                                                        ('gone', '3', '0', '3')]
+    assert [case.get('name') for case in classic.findall('testcase')] == [
+        'baseline intermediate', 'client openssh-9.2', 'client jsch-0.1.54-restricted-jce']
+    baseline = classic.find("testcase[@name='baseline intermediate']/failure")
+    assert (baseline.get('message'), baseline.get('type')) == ('1 algorithm(s) outside the baseline', 'baseline')
+    assert baseline.text == 'FAIL aes256-cbc (ciphers): CBC mode in SSH allows plaintext recovery [%s]' % CBC_SOURCE
+    jsch = classic.find("testcase[@name='client jsch-0.1.54-restricted-jce']/failure")
+    assert (jsch.get('type'), jsch.get('message'), jsch.text) == ('negotiation', JSCH_FAILURE, JSCH_FAILURE)
+    assert classic.find("testcase[@name='client openssh-9.2']").find('*') is None  # a pass has no child
+    gone = root.find("testsuite[@name='gone']")
+    error = gone.find("testcase[@name='baseline intermediate']/error")
+    assert (error.get('message'), error.get('type'), error.text) == ('unreachable (refused)', 'refused',
+                                                                     'connection refused')
+    assert [case.find('error').get('message') for case in gone.findall('testcase')[1:]] == ['host unreachable'] * 2
+
+
+def test_markdown_lists_hosts_and_reasons(report):
+    text = render(report, 'markdown')
+    assert '| classic (127.0.0.1:2222) | non-compliant |' in text
+    assert 'client **jsch-0.1.54-restricted-jce** cannot connect' in text
+    assert 'Unreachable (refused)' in text
+    lines = text.split('\n')
+    assert lines[2] == 'Baseline **intermediate**, generated 2026-11-24T00:00:00+00:00. **Not passed**.'
+    for line in ('| 3 | 1 | 1 | 1 | 1 | 0 |',
+                 '| host | status | baseline | openssh-9.2 | jsch-0.1.54-restricted-jce |',
+                 '| good (127.0.0.1:22) | compliant | pass | ok | ok |',
+                 '| classic (127.0.0.1:2222) | non-compliant | 1 fail, 0 warn | ok | FAIL |',
+                 '| gone (127.0.0.1:1) | unreachable | n/a | n/a | n/a |',
+                 '- baseline: `aes256-cbc` (ciphers) FAIL: CBC mode in SSH allows plaintext recovery. Source: '
+                 + CBC_SOURCE,
+                 '- client **jsch-0.1.54-restricted-jce** cannot connect: ' + JSCH_FAILURE,
+                 '- remediation (conflicts, see below):',
+                 '  - ciphers: `aes256-ctr`',
+                 'Unreachable (refused): connection refused'):
+        assert line in lines, line
+    assert [line for line in lines if line.startswith('## ')] == ['## classic', '## gone']  # compliant: no section
+    assert text.endswith('connection refused\n')
+
+
+def test_html_is_self_contained_and_escapes_server_text(fleet, clients, probe_result):
+    hostile = dict(fleet, evil=probe_result(banner='SSH-2.0-</script><img src=x onerror=alert(1)>'))
+    page = render(build_report(hostile, 'intermediate', clients), 'html')
+    assert '<img src=x' not in page and '</script><img' not in page
+    assert not re.search(r'(src|href)=["\']?(https?:)?//', page)  # no external assets
+    data = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page, re.S).group(1)
+    assert json.loads(data)['summary']['hosts'] == 4
+    assert json.loads(data)['hosts'][3]['banner'] == 'SSH-2.0-</script><img src=x onerror=alert(1)>'
+    assert 'SSH-2.0-\\u003c/script\\u003e\\u003cimg src=x onerror=alert(1)\\u003e' in data
+    assert page.count('<script') == 2 and page.count('</script>') == 2
+    assert [tag for tag, attrs in _Page(page).tags if tag in ('img', 'link', 'iframe', 'object')] == []
+
+
+def test_html_renders_hostile_text_as_text(probe_result):
+    """A hostile host name, banner, algorithm name, client name and probe message stay text: escaped in HTML text
+    and attributes, \\u-escaped in the data island, never a tag and never the end of a <script>."""
+    hosts = {HOSTILE: probe_result(['aes256-ctr', HOSTILE], banner='SSH-2.0-' + HOSTILE),
+             'down': {'failed': True, 'reason': HOSTILE, 'msg': HOSTILE, 'address': HOSTILE, 'port': 22}}
+    clients = ['openssh-9.2', dict(load_profile('jsch-0.1.54-restricted-jce'), name=HOSTILE)]
+    report = build_report(hosts, 'intermediate', clients)
+    report['baseline'] = HOSTILE  # the page's title and heading (a baseline name is a file name: hostile too)
+    page = to_html(report)
+    escaped = '&lt;script&gt;alert(1)&lt;/script&gt;&#34;&#39;&amp;&lt;/script&gt;&lt;!--'
+    assert '<script>alert' not in page and '<!--' not in page
+    assert page.count('<script') == 2 and page.count('</script>') == 2  # the data island and the page's code
+    for fragment in ('<title>SSH/SFTP compliance: %s</title>' % escaped,
+                     '<th>%s</th>' % escaped,  # the client's column
+                     '<tr data-host="%s"><th scope="row">%s<br><small>127.0.0.1:22</small></th>' % (escaped, escaped),
+                     'data-host="%s" data-client="%s" title="Algorithm negotiation fail: ' % (escaped, escaped),
+                     '<td><code>%s</code></td>' % escaped,  # the violation's algorithm
+                     '<tr><td>down</td><td>%s</td><td>%s</td></tr>' % (escaped, escaped),
+                     'title="host unreachable (%s): %s"' % (escaped, escaped)):
+        assert fragment in page, fragment
+
+    parsed = _Page(page)
+    assert sorted({tag for tag, attrs in parsed.tags}) == [
+        'b', 'body', 'br', 'code', 'div', 'h1', 'h2', 'h3', 'head', 'html', 'meta', 'p', 'script', 'small', 'span',
+        'style', 'table', 'tbody', 'td', 'th', 'thead', 'title', 'tr']
+    assert [attrs for tag, attrs in parsed.tags if tag == 'script'] == [
+        {'type': 'application/json', 'id': 'report-data'}, {}]
+    assert all(name in ('type', 'id', 'class', 'data-host', 'data-client', 'title', 'lang', 'charset', 'name',
+                        'content', 'scope', 'role', 'hidden') for tag, attrs in parsed.tags for name in attrs)
+    cells = [attrs for tag, attrs in parsed.tags if tag == 'td' and 'cell' in attrs.get('class', '')]
+    assert [(attrs['data-host'], attrs['data-client']) for attrs in cells] == [
+        (HOSTILE, 'openssh-9.2'), (HOSTILE, HOSTILE), ('down', 'openssh-9.2'), ('down', HOSTILE)]
+    assert HOSTILE in cells[1]['title'] and cells[3]['title'] == 'host unreachable (%s): %s' % (HOSTILE, HOSTILE)
+    text = ''.join(parsed.text)
+    assert text.count(HOSTILE) >= 8  # title, heading, column, row, violation, unreachable reason and message ...
+    data = json.loads(parsed.scripts[0])  # the whole island is one JSON text: nothing in it closed the element
+    assert data['baseline'] == HOSTILE and data['clients'][1] == HOSTILE
+    assert [host['name'] for host in data['hosts']] == [HOSTILE, 'down']
+    assert data['hosts'][0]['banner'] == 'SSH-2.0-' + HOSTILE and data['hosts'][1]['message'] == HOSTILE
+    assert '<' not in parsed.scripts[0] and '&' not in parsed.scripts[0]
+
+
+def test_html_template_output_fragments(report):
+    """The page's fixed structure, line by line, for the fixture's fleet."""
+    page = to_html(report)
+    lines = page.split('\n')
+    assert lines[:4] == ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
+                         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                         '<title>SSH/SFTP compliance: intermediate</title>']
+    assert page.endswith('</script></body></html>\n') and not page.endswith('\n\n')
+    assert lines[4] == '<style>' and lines[5].startswith(':root {')
+    expected = [
+        '</style></head><body>',
+        '<h1>SSH/SFTP compliance report</h1>',
+        '<div class="meta">Baseline <b>intermediate</b> &middot; generated 2026-11-24T00:00:00+00:00 &middot; schema '
+        'fleetcrypto.sftp/compliance-report 1.0</div>',
+        '<span id="verdict" class="verdict fail">NOT PASSED</span>',
+        '<div class="cards">',
+        '<div class="card" id="card-hosts"><b>3</b>hosts</div>',
+        '<div class="card" id="card-compliant"><b>1</b>compliant</div>',
+        '<div class="card" id="card-non_compliant"><b>1</b>non-compliant</div>',
+        '<div class="card" id="card-unreachable"><b>1</b>unreachable</div>',
+        '<div class="card" id="card-client_failures"><b>1</b>client failures</div>',
+        '<div class="card" id="card-terrapin_exposed"><b>0</b>Terrapin-exposed</div>',
+        '</div>',
+        '<h2>Who can connect</h2><p>Click a cell for the reason (also on hover).</p>',
+        '<div id="detail" role="status" hidden></div><div class="matrix-wrap"><table id="matrix"><thead><tr>'
+        '<th>host</th><th>status</th><th>baseline</th><th>Terrapin</th>',
+        '<th>openssh-9.2</th>',
+        '<th>jsch-0.1.54-restricted-jce</th>',
+        '</tr></thead><tbody>',
+        '<tr data-host="good"><th scope="row">good<br><small>127.0.0.1:22</small></th><td class="status-compliant">'
+        'compliant</td><td>pass</td><td>no</td>',
+        '<td class="cell ok" data-host="good" data-client="openssh-9.2" title="agreed: sntrup761x25519-sha512 / '
+        'ssh-ed25519 / chacha20-poly1305@openssh.com / AEAD">agreed</td>',
+        '<td class="cell ok" data-host="good" data-client="jsch-0.1.54-restricted-jce" title="agreed: '
+        'ecdh-sha2-nistp256 / ecdsa-sha2-nistp256 / aes128-ctr / hmac-sha2-256">agreed</td>',
+        '</tr>',
+        '<tr data-host="classic"><th scope="row">classic<br><small>127.0.0.1:2222</small></th>'
+        '<td class="status-non_compliant">non-compliant</td><td>1 fail, 0 warn</td><td>no</td>',
+        '<td class="cell ok" data-host="classic" data-client="openssh-9.2" title="agreed: sntrup761x25519-sha512 / '
+        'ssh-ed25519 / aes256-ctr / hmac-sha2-256-etm@openssh.com">agreed</td>',
+        '<td class="cell fail" data-host="classic" data-client="jsch-0.1.54-restricted-jce" title="%s">FAILED</td>'
+        % JSCH_FAILURE.replace('"', '&#34;'),
+        '</tr>',
+        '<tr data-host="gone"><th scope="row">gone<br><small>127.0.0.1:1</small></th><td class="status-unreachable">'
+        'unreachable</td><td>n/a</td><td>n/a</td>',
+        '<td class="cell unreachable" data-host="gone" data-client="openssh-9.2" title="host unreachable (refused): '
+        'connection refused">n/a</td>',
+        '<td class="cell unreachable" data-host="gone" data-client="jsch-0.1.54-restricted-jce" title="host '
+        'unreachable (refused): connection refused">n/a</td>',
+        '</tr>',
+        '</tbody></table></div>',
+        '<h2>Baseline violations</h2>',
+        '<table id="violations"><thead><tr><th>host</th><th>category</th><th>algorithm</th><th>rating</th>'
+        '<th>reason</th><th>source</th></tr></thead><tbody>',
+        '<tr><td>classic</td><td>ciphers</td><td><code>aes256-cbc</code></td><td class="rating-fail">fail</td>'
+        '<td>CBC mode in SSH allows plaintext recovery</td><td>%s</td></tr>' % CBC_SOURCE,
+        '</tbody></table>',
+        '<h2>Unreachable hosts</h2>',
+        '<table id="unreachable"><thead><tr><th>host</th><th>reason</th><th>message</th></tr></thead><tbody>',
+        '<tr><td>gone</td><td>refused</td><td>connection refused</td></tr>',
+        '</tbody></table>',
+        '<h2>Remediation</h2>',
+        '<h3>classic</h3><table class="remediation">',
+        '<tr><th>kex</th><td><code>sntrup761x25519-sha512,sntrup761x25519-sha512@openssh.com,curve25519-sha256,'
+        'curve25519-sha256@libssh.org,ecdh-sha2-nistp256,ecdh-sha2-nistp384,ecdh-sha2-nistp521,'
+        'diffie-hellman-group-exchange-sha256,diffie-hellman-group16-sha512,diffie-hellman-group18-sha512,'
+        'diffie-hellman-group14-sha256</code></td></tr>',
+        '<tr><th>host_key</th><td><code>ssh-ed25519,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256</code></td></tr>',
+        '<tr><th>ciphers</th><td><code>aes256-ctr</code></td></tr>',
+        '<tr><th>macs</th><td><code>hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,hmac-sha2-256'
+        '</code></td></tr>',
+        '</table>',
+    ]
+    assert '\n'.join(expected) in page  # whole lines, in this order, nothing between them
+    conflict = [line for line in lines if line.startswith('<p class="rating-fail">Conflict: ')]
+    assert conflict == ['<p class="rating-fail">Conflict: client jsch-0.1.54-restricted-jce shares no ciphers with '
+                        'what the server offers now, and what else the server supports is not known here (the role '
+                        'asks the daemon; or pass supported) (Algorithm negotiation fail: algorithmName=&#34;cipher.c2s'
+                        '&#34; jschProposal=&#34;aes128-ctr,aes128-cbc,3des-ctr,3des-cbc,blowfish-cbc&#34; '
+                        'serverProposal=&#34;aes256-ctr&#34;)</p>']
+    assert '\n'.join(expected[-5:] + conflict) in page
+    island = lines[lines.index(conflict[0]) + 1]
+    assert island.startswith('<script type="application/json" id="report-data">{"baseline": "intermediate", ')
+    assert island.endswith('</script>')
+    assert json.loads(island[len('<script type="application/json" id="report-data">'):-len('</script>')]) == dict(
+        report, hosts_omitted=0)
+    assert lines[lines.index(island) + 1:] == ['<script>'] + JS_LINES + ['</script></body></html>', '']
+    assert '<p>None.</p>' not in page and 'Nothing to remediate' not in page and 'id="omitted"' not in page
+
+
+def test_html_renders_missing_values_as_empty_and_missing_cells(clients, probe_result):
+    """A host never probed has no address or port (None prints as nothing); a host with its own client list has
+    an empty cell under the other clients."""
+    entries = [{'name': 'new', 'result': {}}, {'name': 'own', 'result': probe_result(), 'clients': ['openssh-9.2']}]
+    page = to_html(build_report(entries, 'intermediate', clients))
+    assert '<tr data-host="new"><th scope="row">new<br><small>:</small></th>' in page
+    assert 'title="host unreachable (not probed): no probe result for this host">n/a</td>' in page
+    own = page.split('<tr data-host="own">', 1)[1].split('</tr>', 1)[0]
+    assert own.endswith('">agreed</td>\n<td></td>\n')
+    assert '<p>None.</p>\n<h2>Unreachable hosts</h2>' in page  # no violations
+    assert '<tr><td>new</td><td>not probed</td><td>no probe result for this host</td></tr>' in page
+    assert '<p>Nothing to remediate.</p>' in page
+
+
+def test_html_template_environment_is_strict_and_built_once(report):
+    template = writers._template()  # pylint: disable=protected-access
+    assert writers._template() is template  # pylint: disable=protected-access
+    environment = template.environment
+    assert environment.autoescape is True and environment.undefined is jinja2.StrictUndefined
+    broken = dict(report)
+    del broken['generated_at']
+    with pytest.raises(jinja2.UndefinedError, match='generated_at'):
+        to_html(broken)
+
+
+EMPTY_FLEET = {
+    'json': lambda text: json.loads(text)['hosts'] == [] and json.loads(text)['summary']['hosts'] == 0,
+    'html': lambda text: ('<div class="card" id="card-hosts"><b>0</b>hosts</div>' in text
+                          and '<span id="verdict" class="verdict pass">PASSED</span>' in text
+                          and text.count('<p>None.</p>') == 2 and '<p>Nothing to remediate.</p>' in text
+                          and '<tr data-host' not in text),
+    'markdown': lambda text: '| 0 | 0 | 0 | 0 | 0 | 0 |' in text and '. All hosts pass.' in text,
+    'csv': lambda text: text == ','.join(CSV_FIELDS) + '\n',
+    'junit': lambda text: ET.fromstring(text).attrib == {
+        'name': 'fleetcrypto.sftp compliance (modern)', 'tests': '0', 'failures': '0', 'errors': '0'},
+}
+
+
+@pytest.mark.parametrize('fmt', FORMATS)
+def test_every_format_renders_an_empty_fleet(fmt):
+    assert render(build_report({}, 'modern', []), fmt)
+    assert EMPTY_FLEET[fmt](render(build_report({}, 'modern', []), fmt))
+
+
+def test_unknown_format():
+    with pytest.raises(ValueError, match='known: json'):
+        render(build_report({}, 'modern', []), 'pdf')
+    with pytest.raises(ValueError, match=r"^unknown report format 'pdf' \(known: json, html, markdown, csv, junit\)$"):
+        render(build_report({}, 'modern', []), 'pdf')
+
+
+def test_html_for_a_large_fleet_lists_failing_hosts_first(fleet, clients):
+    hosts = dict(('ok%02d' % index, fleet['good']) for index in range(5))
+    hosts.update(fleet)
+    report = build_report(hosts, 'intermediate', clients)
+    page = to_html(report, max_hosts=3)
+    rows = re.findall(r'<tr data-host="([^"]+)"', page)
+    assert rows == ['classic', 'gone', 'ok00']
+    assert '5 compliant hosts are not listed' in page
+    data = json.loads(re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1))
+    assert data['hosts_omitted'] == 5 and data['summary']['hosts'] == 8
+    assert [host['name'] for host in data['hosts']] == ['classic', 'gone', 'ok00']
+    assert ('<p id="omitted">5 compliant hosts are not listed on this page; compliance.json, .csv and .xml have '
+            'every host.</p>') in page
+    assert '<div class="card" id="card-hosts"><b>8</b>hosts</div>' in page  # the summary counts every host
+    assert re.findall(r'<tr data-host="([^"]+)"', to_html(report)) == [host['name'] for host in report['hosts']]
+    assert 'id="omitted"' not in to_html(report, max_hosts=8)
