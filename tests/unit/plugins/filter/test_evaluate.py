@@ -8,27 +8,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 import pytest
-import yaml
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleetcrypto.sftp.plugins.filter.evaluate import FilterModule, evaluate
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
 
-
-@pytest.fixture(scope='module')
-def classic():
-    with open(os.path.join(FIXTURES, 'classic-server.yml')) as handle:
-        return yaml.safe_load(handle)
-
-
-def test_cbc_and_sha1_fail_the_intermediate_baseline(classic):
+def test_cbc_and_sha1_fail_the_intermediate_baseline(classic_server):
     assert FilterModule().filters() == {'evaluate': evaluate}
-    result = evaluate(classic, 'intermediate')
+    result = evaluate(classic_server, 'intermediate')
     assert result['passed'] is False and result['baseline'] == 'intermediate'
     violations = {item['algorithm']: item for item in result['violations']}
     assert {'aes256-cbc', 'hmac-sha1'} <= set(violations)
@@ -36,13 +25,13 @@ def test_cbc_and_sha1_fail_the_intermediate_baseline(classic):
     assert all(item['source'] and item['rating'] in ('fail', 'warn') for item in result['violations'])
 
 
-def test_an_exception_covers_a_violation(classic):
+def test_an_exception_covers_a_violation(classic_server):
     exceptions = [{'client': '*', 'algorithm': 'aes256-cbc', 'reason': 'partner', 'expires': '2099-01-01'},
                   {'client': '*', 'algorithm': 'hmac-sha1', 'reason': 'partner', 'expires': '2099-01-01'}]
-    result = evaluate(classic, 'intermediate', exceptions, today='2026-11-24')
+    result = evaluate(classic_server, 'intermediate', exceptions, today='2026-11-24')
     assert {item['algorithm'] for item in result['excepted']} >= {'aes256-cbc', 'hmac-sha1'}
 
 
-def test_unknown_baseline_is_a_filter_error(classic):
+def test_unknown_baseline_is_a_filter_error(classic_server):
     with pytest.raises(AnsibleFilterError, match=r"^evaluate: no built-in baseline 'no-such-baseline'"):
-        evaluate(classic, 'no-such-baseline')
+        evaluate(classic_server, 'no-such-baseline')

@@ -8,34 +8,24 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 import pytest
-import yaml
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleetcrypto.sftp.plugins.filter.parse_kex_log import FilterModule, parse_kex_log
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
 
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return yaml.safe_load(handle) if name.endswith('.yml') else handle.read()
-
-
-def test_cerberus_debug_log_gives_both_proposals():
+def test_cerberus_debug_log_gives_both_proposals(fixture_file):
     assert FilterModule().filters() == {'parse_kex_log': parse_kex_log}
-    client, server = parse_kex_log(fixture('cerberus-kex-debug.log'))
+    client, server = parse_kex_log(fixture_file('cerberus-kex-debug.log'))
     assert (client['role'], server['role']) == ('client', 'server') and not client['partial']
     assert client['encryption_algorithms_client_to_server'][0] == 'aes128-ctr'
     assert server['encryption_algorithms_client_to_server'] == ['aes256-ctr', 'aes256-cbc']
     assert server['empty_entries'] == {'mac_algorithms_client_to_server': 7, 'mac_algorithms_server_to_client': 7}
 
 
-def test_sshd_unable_to_negotiate_lines_are_partial_client_proposals():
-    proposals = parse_kex_log(fixture('openssh-9.2-sshd-unable-to-negotiate.log'))
+def test_sshd_unable_to_negotiate_lines_are_partial_client_proposals(fixture_file):
+    proposals = parse_kex_log(fixture_file('openssh-9.2-sshd-unable-to-negotiate.log'))
     assert [item['role'] for item in proposals] == ['client', 'client'] and all(item['partial'] for item in proposals)
     assert proposals[0]['encryption_algorithms_client_to_server'] == ['aes128-ctr', 'aes128-cbc']
 

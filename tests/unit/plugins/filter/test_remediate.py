@@ -8,33 +8,23 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 import pytest
-import yaml
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleetcrypto.sftp.plugins.filter.remediate import FilterModule, remediate
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
 
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return yaml.safe_load(handle) if name.endswith('.yml') else handle.read()
-
-
-def test_target_keeps_the_restricted_jsch_client_working():
+def test_target_keeps_the_restricted_jsch_client_working(fixture_file):
     assert FilterModule().filters() == {'remediate': remediate}
     clients = ['openssh-9.2', 'jsch-0.1.54-restricted-jce']
-    plan = remediate(fixture('classic-server.yml'), 'intermediate', clients, fixture('openssh-9.2-supported.yml'))
+    plan = remediate(fixture_file('classic-server.yml'), 'intermediate', clients, fixture_file('openssh-9.2-supported.yml'))
     assert plan['ok'] is True and plan['conflicts'] == []
     assert 'aes128-ctr' in plan['target']['ciphers'] and 'aes256-cbc' not in plan['target']['ciphers']
     assert all(plan['predictions'][name]['compatible'] for name in clients)
     assert plan['evaluation']['passed'] is True
 
 
-def test_unknown_baseline_is_a_filter_error():
+def test_unknown_baseline_is_a_filter_error(fixture_file):
     with pytest.raises(AnsibleFilterError, match=r"^remediate: no built-in baseline 'nope'"):
-        remediate(fixture('classic-server.yml'), 'nope', ['openssh-9.2'])
+        remediate(fixture_file('classic-server.yml'), 'nope', ['openssh-9.2'])

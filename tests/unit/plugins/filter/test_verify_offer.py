@@ -8,35 +8,25 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 import pytest
-import yaml
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fleetcrypto.sftp.plugins.filter.remediate import remediate
 from ansible_collections.fleetcrypto.sftp.plugins.filter.verify_offer import FilterModule, verify_offer
 
-FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', 'fixtures')
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return yaml.safe_load(handle) if name.endswith('.yml') else handle.read()
-
 
 CLIENTS = ['openssh-9.2', 'jsch-0.1.54-restricted-jce']
 
 
-@pytest.fixture(scope='module')
-def plan():
-    return remediate(fixture('classic-server.yml'), 'intermediate', CLIENTS, fixture('openssh-9.2-supported.yml'))
+@pytest.fixture
+def plan(fixture_file):
+    return remediate(fixture_file('classic-server.yml'), 'intermediate', CLIENTS, fixture_file('openssh-9.2-supported.yml'))
 
 
-def test_offer_equal_to_the_plan_passes_and_the_old_offer_does_not(plan):
+def test_offer_equal_to_the_plan_passes_and_the_old_offer_does_not(plan, fixture_file):
     assert FilterModule().filters() == {'verify_offer': verify_offer}
-    classic = fixture('classic-server.yml')
+    classic = fixture_file('classic-server.yml')
     live = dict(plan['target'], banner=classic['banner'], compression=['none'])
     live['host_key'] = list(reversed(live['host_key']))  # host keys are compared as a set
     assert verify_offer(live, plan, CLIENTS) == {'ok': True, 'mismatches': [], 'client_failures': {}}
@@ -46,6 +36,6 @@ def test_offer_equal_to_the_plan_passes_and_the_old_offer_does_not(plan):
     assert list(old['client_failures']) == ['jsch-0.1.54-restricted-jce']
 
 
-def test_a_plan_without_target_is_a_filter_error():
+def test_a_plan_without_target_is_a_filter_error(fixture_file):
     with pytest.raises(AnsibleFilterError, match=r'^verify_offer: '):
-        verify_offer(fixture('classic-server.yml'), {}, CLIENTS)
+        verify_offer(fixture_file('classic-server.yml'), {}, CLIENTS)

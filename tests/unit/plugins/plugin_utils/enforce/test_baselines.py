@@ -8,25 +8,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 import pytest
-import yaml
 
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import (
     BaselineError, baseline_names, evaluate, load_baseline, normalize_exceptions, rating_for, shared_ratings)
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), 'fixtures')
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return yaml.safe_load(handle)
-
-
-OPENSSH_92_SUPPORTED = fixture('openssh-9.2-supported.yml')
-CLASSIC_SERVER = fixture('classic-server.yml')
 TODAY = '2026-11-24'
 
 
@@ -54,8 +41,8 @@ def test_required_baselines_exist():
     assert 'chacha20-poly1305@openssh.com' not in load_baseline('fips-140-3')['allowed']['ciphers']
 
 
-def test_classic_server_violations_are_rated_with_sources():
-    result = evaluate(CLASSIC_SERVER, 'intermediate')
+def test_classic_server_violations_are_rated_with_sources(classic_server):
+    result = evaluate(classic_server, 'intermediate')
     assert result['passed'] is False
     found = {item['algorithm']: item for item in result['violations']}
     assert set(found) == {'aes256-cbc', 'hmac-sha1'}
@@ -66,14 +53,14 @@ def test_classic_server_violations_are_rated_with_sources():
     assert result['counts'] == {'fail': 1, 'warn': 1, 'excepted': 0}
 
 
-def test_pseudo_algorithms_are_never_violations():
-    result = evaluate(dict(CLASSIC_SERVER, ciphers=['aes256-ctr'], macs=['hmac-sha2-256']), 'intermediate')
+def test_pseudo_algorithms_are_never_violations(classic_server):
+    result = evaluate(dict(classic_server, ciphers=['aes256-ctr'], macs=['hmac-sha2-256']), 'intermediate')
     assert result['passed'] is True and result['violations'] == []
 
 
-def test_exceptions_cover_until_they_expire():
+def test_exceptions_cover_until_they_expire(classic_server):
     exceptions = [exception('partner', 'aes256-cbc'), exception('partner', 'hmac-sha1', '2026-11-23')]
-    active = evaluate(CLASSIC_SERVER, 'intermediate', exceptions, TODAY)
+    active = evaluate(classic_server, 'intermediate', exceptions, TODAY)
     assert [item['algorithm'] for item in active['excepted']] == ['aes256-cbc']
     assert [item['algorithm'] for item in active['violations']] == ['hmac-sha1']
     assert active['expired_exceptions'][0]['algorithm'] == 'hmac-sha1'

@@ -8,26 +8,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 import pytest
-import yaml
 
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import load_baseline
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile, profile_names, predict
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.remediation import (
     candidate_names, remediate, verify_offer)
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), 'fixtures')
-
-
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return yaml.safe_load(handle)
-
-
-OPENSSH_92_SUPPORTED = fixture('openssh-9.2-supported.yml')
-CLASSIC_SERVER = fixture('classic-server.yml')
 TODAY = '2026-11-24'
 
 
@@ -35,9 +22,9 @@ def exception(client, algorithm, expires='2099-01-01'):
     return {'client': client, 'algorithm': algorithm, 'reason': 'ticket 1', 'expires': expires}
 
 
-def test_remediation_of_the_classic_failure_needs_no_weakening():
-    plan = remediate(CLASSIC_SERVER, 'intermediate', ['jsch-0.1.54-restricted-jce', 'openssh-7.4', 'putty-0.78'],
-                     OPENSSH_92_SUPPORTED, today=TODAY)
+def test_remediation_of_the_classic_failure_needs_no_weakening(classic_server, openssh_92_supported):
+    plan = remediate(classic_server, 'intermediate', ['jsch-0.1.54-restricted-jce', 'openssh-7.4', 'putty-0.78'],
+                     openssh_92_supported, today=TODAY)
     assert plan['ok'], plan['conflicts']
     assert plan['additions'] == []
     assert plan['target']['ciphers'] == load_baseline('intermediate')['allowed']['ciphers']
@@ -46,8 +33,8 @@ def test_remediation_of_the_classic_failure_needs_no_weakening():
     assert 'ssh-dss' not in plan['target']['host_key'] and not any('cert' in name for name in plan['target']['host_key'])
 
 
-def test_remediation_conflict_names_client_category_and_needed_algorithms():
-    plan = remediate(CLASSIC_SERVER, 'modern', ['jsch-0.1.54-restricted-jce'], OPENSSH_92_SUPPORTED,
+def test_remediation_conflict_names_client_category_and_needed_algorithms(classic_server, openssh_92_supported):
+    plan = remediate(classic_server, 'modern', ['jsch-0.1.54-restricted-jce'], openssh_92_supported,
                      [exception('jsch-0.1.54-restricted-jce', 'hmac-sha1', '2020-01-01')], TODAY)
     assert plan['ok'] is False
     by_category = {item['category']: item for item in plan['conflicts']}
@@ -58,11 +45,11 @@ def test_remediation_conflict_names_client_category_and_needed_algorithms():
     assert plan['target']['macs'] == load_baseline('modern')['allowed']['macs']  # nothing weakened silently
 
 
-def test_remediation_adds_the_clients_most_preferred_excepted_algorithm_once():
+def test_remediation_adds_the_clients_most_preferred_excepted_algorithm_once(classic_server, openssh_92_supported):
     exceptions = [exception('jsch-0.1.54-restricted-jce', name) for name in
                   ('hmac-sha1', 'hmac-sha2-256', 'ssh-rsa', 'rsa-sha2-256', 'diffie-hellman-group14-sha1',
                    'ecdh-sha2-nistp256')]
-    plan = remediate(CLASSIC_SERVER, 'modern', ['jsch-0.1.54-restricted-jce', 'openssh-9.2'], OPENSSH_92_SUPPORTED,
+    plan = remediate(classic_server, 'modern', ['jsch-0.1.54-restricted-jce', 'openssh-9.2'], openssh_92_supported,
                      exceptions, TODAY)
     assert plan['ok'], plan
     added = {(item['category'], item['algorithm']) for item in plan['additions']}
@@ -73,15 +60,15 @@ def test_remediation_adds_the_clients_most_preferred_excepted_algorithm_once():
     assert plan['predictions']['openssh-9.2']['negotiated']['kex'] != 'ecdh-sha2-nistp256'
 
 
-def test_exception_for_another_client_does_not_apply():
-    plan = remediate(CLASSIC_SERVER, 'modern', ['jsch-0.1.54-restricted-jce'], OPENSSH_92_SUPPORTED,
+def test_exception_for_another_client_does_not_apply(classic_server, openssh_92_supported):
+    plan = remediate(classic_server, 'modern', ['jsch-0.1.54-restricted-jce'], openssh_92_supported,
                      [exception('someone-else', 'ecdh-sha2-nistp256')], TODAY)
     assert any(item['category'] == 'kex' for item in plan['conflicts'])
 
 
-def test_server_without_any_allowed_algorithm_is_a_conflict():
-    supported = dict(OPENSSH_92_SUPPORTED, ciphers=['aes256-cbc', '3des-cbc'])
-    plan = remediate(CLASSIC_SERVER, 'intermediate', [], supported, today=TODAY)
+def test_server_without_any_allowed_algorithm_is_a_conflict(classic_server, openssh_92_supported):
+    supported = dict(openssh_92_supported, ciphers=['aes256-cbc', '3des-cbc'])
+    plan = remediate(classic_server, 'intermediate', [], supported, today=TODAY)
     assert plan['ok'] is False
     assert plan['conflicts'][0]['client'] is None and plan['conflicts'][0]['category'] == 'ciphers'
 
@@ -90,15 +77,15 @@ CLIENTS = [name for name in profile_names() if not name.startswith('golang')]
 
 
 @pytest.mark.parametrize('baseline', ['modern', 'intermediate', 'fips-140-3', 'bsi-tr-02102-4'])
-def test_every_plan_negotiates_and_passes_or_names_its_conflicts(baseline):
+def test_every_plan_negotiates_and_passes_or_names_its_conflicts(baseline, classic_server, openssh_92_supported):
     """For each baseline and each built-in client: a plan is either ok, verified by negotiate and evaluate, or
     names conflicts; granting the first needed algorithm as an exception for each conflict then makes it ok."""
     for client in CLIENTS:
-        plan = remediate(CLASSIC_SERVER, baseline, [client], OPENSSH_92_SUPPORTED, today=TODAY)
+        plan = remediate(classic_server, baseline, [client], openssh_92_supported, today=TODAY)
         if not plan['ok']:
             assert plan['conflicts'] and all(item['client'] in (client, None) for item in plan['conflicts'])
             exceptions = [exception(client, item['needed'][0]) for item in plan['conflicts'] if item['needed']]
-            plan = remediate(CLASSIC_SERVER, baseline, [client], OPENSSH_92_SUPPORTED, exceptions, TODAY)
+            plan = remediate(classic_server, baseline, [client], openssh_92_supported, exceptions, TODAY)
             if not plan['ok']:
                 # Only a client the server cannot serve at all (nothing in common) may still fail.
                 assert any(not item['needed'] for item in plan['conflicts']), (client, plan['conflicts'])
@@ -115,8 +102,8 @@ def test_candidates_cover_baseline_clients_and_exceptions():
     assert 'ext-info-c' not in names['kex']
 
 
-def test_verify_offer_compares_order_and_host_keys_as_a_set():
-    plan = remediate(CLASSIC_SERVER, 'intermediate', ['openssh-9.2'], OPENSSH_92_SUPPORTED, today=TODAY)
+def test_verify_offer_compares_order_and_host_keys_as_a_set(classic_server, openssh_92_supported):
+    plan = remediate(classic_server, 'intermediate', ['openssh-9.2'], openssh_92_supported, today=TODAY)
     live = dict(plan['target_proposal'])
     live['offer'] = dict(live['offer'], server_host_key_algorithms=list(reversed(plan['target']['host_key'])))
     assert verify_offer(live, plan, ['openssh-9.2'])['ok']
@@ -132,7 +119,7 @@ def test_profiles_used_here_exist():
         load_profile(name)
 
 
-def test_example_inventory_settings_are_valid():
+def test_example_inventory_settings_are_valid(classic_server, openssh_92_supported):
     """examples/inventory: the custom baseline, partner profile and exceptions pass the same validation."""
     import os
     import yaml
@@ -142,7 +129,7 @@ def test_example_inventory_settings_are_valid():
         partners = yaml.safe_load(handle)
     with open(os.path.join(root, 'internal.yml')) as handle:
         internal = yaml.safe_load(handle)
-    plan = remediate(CLASSIC_SERVER, 'intermediate', partners['baseline_required_clients'], OPENSSH_92_SUPPORTED,
+    plan = remediate(classic_server, 'intermediate', partners['baseline_required_clients'], openssh_92_supported,
                      partners['baseline_exceptions'], TODAY)
     assert plan['ok'], plan['conflicts']
     assert {item['algorithm'] for item in plan['additions']} == {'ssh-rsa'}

@@ -8,8 +8,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 import pytest
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import LIST_KEY
@@ -18,19 +16,13 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiati
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), 'fixtures')
 OPENSSH = {'product': 'OpenSSH', 'version': '9.2p1'}
 CLIENT = {'kex': ['curve25519-sha256'], 'host_key': ['ssh-ed25519'], 'ciphers': ['aes128-ctr'],
           'macs': ['hmac-sha2-256'], 'compression': ['none']}
 
 
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return handle.read()
-
-
-def test_openssh_client_debug_log_gives_both_full_proposals():
-    proposals = parse_kex_log(fixture('openssh-9.2-client-no-matching-cipher.log'))
+def test_openssh_client_debug_log_gives_both_full_proposals(fixture_file):
+    proposals = parse_kex_log(fixture_file('openssh-9.2-client-no-matching-cipher.log'))
     blocks = [p for p in proposals if p['source'] == 'openssh-debug']
     assert [p['role'] for p in blocks] == ['client', 'server']
     client, server = blocks
@@ -43,8 +35,8 @@ def test_openssh_client_debug_log_gives_both_full_proposals():
     assert result['failures'][0]['message'] == 'no matching cipher found. Their offer: aes256-ctr,aes256-cbc'
 
 
-def test_sshd_log_lines_describe_the_client():
-    proposals = parse_kex_log(fixture('openssh-9.2-sshd-unable-to-negotiate.log'))
+def test_sshd_log_lines_describe_the_client(fixture_file):
+    proposals = parse_kex_log(fixture_file('openssh-9.2-sshd-unable-to-negotiate.log'))
     assert [p['role'] for p in proposals] == ['client', 'client']
     assert proposals[1]['kex_algorithms'] == ['diffie-hellman-group1-sha1', 'ext-info-c', 'kex-strict-c-v00@openssh.com']
 

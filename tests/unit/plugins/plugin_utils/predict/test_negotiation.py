@@ -12,15 +12,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
-
 import pytest
 
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.kex_log import parse_kex_log
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, normalize_proposal
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))), 'fixtures')
 OPENSSH = {'product': 'OpenSSH', 'version': '9.2p1'}
 PARAMIKO = {'product': 'paramiko', 'version': '5.1.0'}
 
@@ -34,11 +31,6 @@ def profile(software=None, **lists):
     return base
 
 
-def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
-        return handle.read()
-
-
 def test_plain_agreement_uses_the_clients_preference():
     server = profile(ciphers=['aes128-ctr', 'aes256-ctr'], macs='hmac-sha1,hmac-sha2-256')
     client = profile(ciphers=['aes256-ctr', 'aes128-ctr'], macs=['hmac-sha2-256', 'hmac-sha1'])
@@ -49,8 +41,8 @@ def test_plain_agreement_uses_the_clients_preference():
                                     'compression_c2s': 'none', 'compression_s2c': 'none'}
 
 
-def test_cerberus_reference_log_reports_both_cipher_directions():
-    proposals = parse_kex_log(fixture('cerberus-kex-debug.log'))
+def test_cerberus_reference_log_reports_both_cipher_directions(fixture_file):
+    proposals = parse_kex_log(fixture_file('cerberus-kex-debug.log'))
     client = [p for p in proposals if p['role'] == 'client'][0]
     server = [p for p in proposals if p['role'] == 'server'][0]
     assert server['software']['product'] == 'Cerberus FTP Server'
