@@ -9,6 +9,8 @@ During an outage people have log lines, not packet captures. This reads the form
 * Cerberus FTP Server's DEBUG screen log: ``Client Proposed: Kex: (...) Host Key: (...) C2S : (ciphers),
   (macs), (compression) S2C : ...`` and ``Server Proposed: ...`` (with its quirks: empty entries such as
   ``hmac-ripemd160,,hmac-md5``, `` : `` separators and ``(none)``);
+* Cerberus FTP Server 9.0.6.1 and later, on a failed key exchange: ``No common C2S mac: [S: ...][C: ...]`` (the
+  server's list, then the client's; the ``[C: ...]`` part may be on the next line);
 * OpenSSH's ``Unable to negotiate with HOST port N: no matching cipher found. Their offer: ...`` (from the
   ssh client, "their" is the server; from sshd, it is the client), packet.c sshpkt_vfatal;
 * OpenSSH's ``ssh -vv`` / ``sshd -ddd`` KEXINIT dumps (kex.c kex_prop2buf debug2 lines after
@@ -20,6 +22,9 @@ During an outage people have log lines, not packet captures. This reads the form
 Each proposal comes back with ``role`` (client or server), ``source`` (which format), the name-lists it
 gives (others missing, so the proposal is ``partial``), and ``empty_entries`` where a list had them.
 Names are validated like any other proposal. Plain Python, no Ansible imports.
+
+The OpenSSH patterns are the node-side log reader's (``module_utils/daemon_logs.py``, used by the
+``negotiation_failures_info`` module), imported from there so that both read sshd's lines the same way.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,9 +34,11 @@ __metaclass__ = type
 import re
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORY, LANGUAGE_KEYS, LIST_KEY, \
-    NAME_LIST_KEYS, NEGOTIATED_KEY, NEGOTIATED_LIST_KEYS
+    NEGOTIATED_KEY, NEGOTIATED_LIST_KEYS
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon_logs import OPENSSH_PROPOSAL_FIELD, \
+    OPENSSH_PROPOSAL_FIELDS, OPENSSH_PROPOSAL_HEADER, OPENSSH_REMOTE_VERSION, match_openssh_unable
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import parse_software
-from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import OpenSSH, PuTTY
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import PuTTY
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, validate_name
 
 MAX_LOG_BYTES = 4 * 1024 * 1024
@@ -50,18 +57,21 @@ _CERBERUS = re.compile(
     re.I)
 _CERBERUS_KEYS = tuple((NEGOTIATED_KEY[slot], key) for slot, key in LIST_KEY.items())
 
-# OpenSSH's sentence (kex.c kex_choose_conf), with the same words the negotiation engine prints for OpenSSH.
-_OPENSSH_WORDS = {words: category for category, words in OpenSSH.WORDS.items()}
-_OPENSSH_UNABLE = re.compile(r'Unable to negotiate with (?P<peer>\S+(?: port \d+)?): no matching '
-                             r'(?P<what>%s) found\. Their offer: (?P<list>\S*)' % _alternatives(_OPENSSH_WORDS))
-
-_OPENSSH_BLOCK = re.compile(r'(?P<who>local|peer) (?P<role>client|server) KEXINIT proposal')
-# kex.c proposal_names[], the labels of the debug2 dump of each list (kex_prop2buf), in wire order.
-_OPENSSH_FIELDS = dict(zip(('KEX algorithms', 'host key algorithms', 'ciphers ctos', 'ciphers stoc', 'MACs ctos',
-                            'MACs stoc', 'compression ctos', 'compression stoc', 'languages ctos',
-                            'languages stoc'), NAME_LIST_KEYS))
-_OPENSSH_FIELD = re.compile(r'debug\d: (?P<field>%s): ?(?P<list>.*)$' % _alternatives(_OPENSSH_FIELDS))
-_OPENSSH_REMOTE = re.compile(r'Remote protocol version [\d.]+, remote software version (?P<sw>.+)$')
+# Cerberus FTP Server 9.0.6.1 and later log why a key exchange failed and both lists, the server's first (vendor
+# support article 115000016444, "I get the error message Key exchange failed; could not agree on key exchange
+# parameters", example for v9.0.6.1):
+#   No common C2S mac: [S: hmac-ripemd160@openssh.com,]
+#   [C: hmac-sha2-256,hmac-sha1,hmac-sha1-96,hmac-md5,hmac-sha2-256-etm@openssh.com,...]
+#   No common S2C mac: [S: ...]
+#   Key exchange failed: Could not agree on key exchange parameters
+# The vendor publishes only the MAC wording; lines naming another category are not read until an example of
+# them can be cited (add its word here).
+_CERBERUS_NO_COMMON_WORDS = {'mac': 'mac'}
+_CERBERUS_NO_COMMON = re.compile(r'No common (?P<direction>C2S|S2C) (?P<what>%s):\s*\[S:(?P<server>[^\[\]]*)\]\s*'
+                                 r'\[C:(?P<client>[^\[\]]*)\]' % _alternatives(_CERBERUS_NO_COMMON_WORDS))
+# The article shows "[C: ...]" on the line after "[S: ...]": such a pair is read as one line.
+_CERBERUS_SERVER_ONLY = re.compile(r'No common (?:C2S|S2C) \S+:\s*\[S:[^\[\]]*\]\s*$')
+_CERBERUS_CLIENT_ONLY = re.compile(r'^\s*\[C:[^\[\]]*\]')
 
 # PuTTY's event log (ssh/transport2.c), with the words the negotiation engine prints for PuTTY.
 _PUTTY_WHAT = {words: LIST_KEY[slot] for slot, words in PuTTY.WORDS.items()}
@@ -115,15 +125,30 @@ def _cerberus(line, number):
     return _proposal(role, 'cerberus', lists, empty, software, number)
 
 
-def _openssh_unable(line, number):
-    match = _OPENSSH_UNABLE.search(line)
+def _cerberus_no_common(line, number):
+    """Cerberus' "No common C2S mac: [S: ...][C: ...]": a partial server and a partial client proposal of that list."""
+    match = _CERBERUS_NO_COMMON.search(line)
     if not match:
+        return None
+    key = LIST_KEY[(_CERBERUS_NO_COMMON_WORDS[match.group('what')], match.group('direction').lower())]
+    proposals = []
+    for role, group, letter in (('server', 'server', 'S'), ('client', 'client', 'C')):
+        names, first_empty = _names(match.group(group), 'Cerberus line %d [%s:] %s' % (number, letter, key))
+        software = {'product': 'Cerberus FTP Server', 'version': None} if role == 'server' else None
+        proposals.append(_proposal(role, 'cerberus-no-common', {key: names},
+                                   {key: first_empty} if first_empty is not None else None, software, number))
+    return proposals
+
+
+def _openssh_unable(line, number):
+    found = match_openssh_unable(line)
+    if found is None:
         return None
     # In sshd's log "their offer" is the client's (its lines end in "[preauth]", and in syslog start with
     # "sshd[pid]:"); the ssh client prints the same sentence about the server.
     role = 'client' if re.search(r'\bsshd\b|\[preauth\]', line) else 'server'
-    names, first_empty = _names(match.group('list'), 'OpenSSH line %d' % number)
-    lists = {key: list(names) for key in CATEGORY[_OPENSSH_WORDS[match.group('what')]].keys}
+    names, first_empty = _names(found.offer, 'OpenSSH line %d' % number)
+    lists = {key: list(names) for key in CATEGORY[found.category].keys}
     empty = {key: first_empty for key in lists} if first_empty is not None else None
     return _proposal(role, 'openssh-unable-to-negotiate', lists, empty, None, number)
 
@@ -138,6 +163,22 @@ def _putty(line, number):
                      {key: first_empty} if first_empty is not None else None, None, number)
 
 
+def _lines(text):
+    """``(number, line)`` pairs; a Cerberus "No common ... [S: ...]" line and a next line that starts with
+    "[C: ...]" are joined (numbered as the first)."""
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if (index + 1 < len(lines) and _CERBERUS_SERVER_ONLY.search(line)
+                and _CERBERUS_CLIENT_ONLY.match(lines[index + 1])):
+            yield index + 1, line + lines[index + 1]
+            index += 2
+            continue
+        yield index + 1, line
+        index += 1
+
+
 def parse_kex_log(text):
     """Return the list of proposals found in ``text`` (in order of appearance)."""
     if not isinstance(text, str):
@@ -147,21 +188,21 @@ def parse_kex_log(text):
     proposals = []
     block = None
     remote_software = None
-    for number, line in enumerate(text.splitlines(), 1):
-        remote = _OPENSSH_REMOTE.search(line)
+    for number, line in _lines(text):
+        remote = OPENSSH_REMOTE_VERSION.search(line)
         if remote:
             try:
                 remote_software = parse_software('SSH-2.0-' + remote.group('sw').strip())
             except ValueError:
                 remote_software = None
-        header = _OPENSSH_BLOCK.search(line)
+        header = OPENSSH_PROPOSAL_HEADER.search(line)
         if header:
             block = {'role': header.group('role'), 'who': header.group('who'), 'lists': {}, 'line': number}
             continue
         if block is not None:
-            field = _OPENSSH_FIELD.search(line)
+            field = OPENSSH_PROPOSAL_FIELD.search(line)
             if field:
-                key = _OPENSSH_FIELDS[field.group('field')]
+                key = OPENSSH_PROPOSAL_FIELDS[field.group('field')]
                 names, _first_empty = _names(field.group('list'), 'OpenSSH debug line %d %s' % (number, key))
                 block['lists'][key] = names
                 if key == 'languages_server_to_client':
@@ -172,6 +213,10 @@ def parse_kex_log(text):
                                                block['line']))
                     block = None
                 continue
+        no_common = _cerberus_no_common(line, number)
+        if no_common is not None:
+            proposals.extend(no_common)
+            continue
         for reader in (_cerberus, _openssh_unable, _putty):
             found = reader(line, number)
             if found is not None:

@@ -11,6 +11,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import LIST_KEY
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon_logs import OPENSSH_WORDS
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.kex_log import parse_kex_log
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import OpenSSH, PuTTY
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
@@ -83,3 +84,80 @@ def test_every_openssh_message_the_engine_prints_is_read_back(category):
          'cipher': ['encryption_algorithms_client_to_server', 'encryption_algorithms_server_to_client'],
          'mac': ['mac_algorithms_client_to_server', 'mac_algorithms_server_to_client'],
          'compression': ['compression_algorithms_client_to_server', 'compression_algorithms_server_to_client']}[category])
+
+
+# --- Cerberus FTP Server 9.0.6.1+ "No common ..." lines (vendor support article 115000016444) ---------------
+
+PUTTY_MACS = ['hmac-sha2-256', 'hmac-sha1', 'hmac-sha1-96', 'hmac-md5', 'hmac-sha2-256-etm@openssh.com',
+              'hmac-sha1-etm@openssh.com', 'hmac-sha1-96-etm@openssh.com', 'hmac-md5-etm@openssh.com']
+
+
+def test_cerberus_no_common_lines_give_a_partial_server_and_client_proposal_each(fixture_file):
+    """The vendor's example: "[C: ...]" on the line after "[S: ...]", a trailing comma in the server's list."""
+    proposals = parse_kex_log(fixture_file('negotiation_failures/cerberus-9.0.6.1-no-common-mac.log'))
+    assert [(p['role'], p['source'], p['line']) for p in proposals] == [
+        ('server', 'cerberus-no-common', 1), ('client', 'cerberus-no-common', 1),
+        ('server', 'cerberus-no-common', 3), ('client', 'cerberus-no-common', 3)]
+    c2s_server, c2s_client, s2c_server, s2c_client = proposals
+    assert c2s_server['mac_algorithms_client_to_server'] == ['hmac-ripemd160@openssh.com']
+    assert c2s_server['empty_entries'] == {'mac_algorithms_client_to_server': 1}
+    assert c2s_server['software'] == {'product': 'Cerberus FTP Server', 'version': None}
+    assert c2s_client['mac_algorithms_client_to_server'] == PUTTY_MACS and 'empty_entries' not in c2s_client
+    assert s2c_server['mac_algorithms_server_to_client'] == ['hmac-ripemd160@openssh.com']
+    assert s2c_client['mac_algorithms_server_to_client'] == PUTTY_MACS
+    for proposal in proposals:
+        assert proposal['partial'] and 'kex_algorithms' not in proposal
+        assert proposal['languages_client_to_server'] == [] and proposal['languages_server_to_client'] == []
+
+
+def test_cerberus_no_common_lines_predict_the_mac_failure(fixture_file):
+    proposals = parse_kex_log(fixture_file('negotiation_failures/cerberus-9.0.6.1-no-common-mac.log'))
+    server = dict(proposals[0], mac_algorithms_server_to_client=proposals[2]['mac_algorithms_server_to_client'])
+    client = dict(proposals[1], mac_algorithms_server_to_client=proposals[3]['mac_algorithms_server_to_client'])
+    result = predict(server, dict(client, software={'product': 'PuTTY', 'version': '0.78'}))
+    assert result['partial'] and not result['compatible']
+    assert sorted((f['category'], f['direction']) for f in result['failures']) == [('mac', 'c2s'), ('mac', 's2c')]
+    assert result['failures'][0]['server'] == ['hmac-ripemd160@openssh.com']
+
+
+@pytest.mark.parametrize('line, key', [
+    ('No common C2S mac: [S:hmac-sha2-256,hmac-sha1][C:hmac-md5]', 'mac_algorithms_client_to_server'),
+    ('2026-11-25 10:00:01 [42] No common S2C mac: [S: hmac-sha2-256,hmac-sha1] [C: hmac-md5]',
+     'mac_algorithms_server_to_client'),
+])
+def test_cerberus_no_common_on_one_line(line, key):
+    server, client = parse_kex_log(line)
+    assert (server['role'], server[key]) == ('server', ['hmac-sha2-256', 'hmac-sha1'])
+    assert (client['role'], client[key]) == ('client', ['hmac-md5'])
+
+
+def test_cerberus_no_common_of_an_undocumented_category_is_not_guessed():
+    """Only the MAC wording is published; another word gives no proposal rather than a guessed mapping."""
+    assert parse_kex_log('No common C2S cipher: [S: aes256-ctr][C: aes128-ctr]') == []
+    assert parse_kex_log('No common C2S mac: [S: hmac-sha1]\nsomething else [C: hmac-md5]') == []
+
+
+def test_cerberus_no_common_with_a_malformed_name_names_the_line():
+    with pytest.raises(ProposalError) as err:
+        parse_kex_log('x\ny\nNo common C2S mac: [S: hmac-sha1]\n[C: hmac-md5,bell\x07 PermitRootLogin yes]')
+    assert 'Cerberus line 3 [C:]' in str(err.value)
+
+
+def test_openssh_words_are_the_engines():
+    """The node-side reader's word table (ssherr.c) is the one the negotiation engine prints OpenSSH's
+    message with."""
+    assert OPENSSH_WORDS == {words: category for category, words in OpenSSH.WORDS.items()}
+
+
+def test_sshd_debug2_dump_with_preauth_suffix():
+    """sshd's privilege-separated child logs through the monitor, which appends " [preauth]" to each line."""
+    labels = ['KEX algorithms', 'host key algorithms', 'ciphers ctos', 'ciphers stoc', 'MACs ctos', 'MACs stoc',
+              'compression ctos', 'compression stoc', 'languages ctos', 'languages stoc']
+    values = ['curve25519-sha256', 'ssh-ed25519', 'aes256-gcm@openssh.com', 'aes256-gcm@openssh.com',
+              'hmac-sha2-256', 'hmac-sha2-256', 'none', 'none', '', '']
+    text = 'debug2: local server KEXINIT proposal [preauth]\n' + ''.join(
+        'debug2: %s: %s [preauth]\r\n' % (label, value) for label, value in zip(labels, values))
+    proposal = parse_kex_log(text)[0]
+    assert proposal['role'] == 'server' and not proposal['partial']
+    assert proposal['encryption_algorithms_client_to_server'] == ['aes256-gcm@openssh.com']
+    assert proposal['languages_server_to_client'] == []
