@@ -43,9 +43,23 @@ options:
         C(host_key), C(ciphers), C(macs), C(compression) (applied to both directions), with optional
         C(banner) or C(software) (C({product, version})) to select the implementation's rules.
       - Lists may be YAML lists or comma-separated strings. Missing language lists mean empty; a missing
-        algorithm category (for example from a log line) is treated as unknown and neither agreed nor failed.
+        name-list (a partial proposal, for example from a log line or a Zeek or Suricata record, see
+        P(fleetcrypto.sftp.proposals_from_ids_logs#filter)) is not known, so its category is neither agreed nor
+        failed but listed in RV(_value.unknown).
     type: raw
     required: true
+  fill_from_profiles:
+    description:
+      - When the client is a partial proposal whose C(banner) or C(software) names exactly one built-in client
+        profile (the same product and release line, as profiles are named, for example C(openssh-9.2) for
+        C(SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3)), take its unknown lists from that profile, and say so in
+        RV(_value.filled_from).
+      - Nothing is filled when the software matches no profile or several, or when a list the client does know
+        differs from the profile's (the client does not run that release's defaults). Known lists are never
+        replaced.
+      - Set to V(false) to judge only what was observed.
+    type: bool
+    default: true
 '''
 
 EXAMPLES = r'''
@@ -61,6 +75,13 @@ EXAMPLES = r'''
       macs: [hmac-md5, hmac-sha1, hmac-sha2-256]
       compression: [none]
 
+- name: Which observed clients (Zeek ssh.log) would fail? Host keys are unknown unless a profile fills them
+  ansible.builtin.debug:
+    msg: "{{ item.banner }}: {{ result.failures | map(attribute='message') }}; not judged: {{ result.unknown }}"
+  loop: "{{ (lookup('ansible.builtin.file', 'ssh.log') | fleetcrypto.sftp.proposals_from_ids_logs).proposals }}"
+  vars:
+    result: "{{ sftp_probe | fleetcrypto.sftp.negotiate(item, fill_from_profiles=false) }}"
+
 - name: Fail the play when a required client would break
   ansible.builtin.assert:
     that: (sftp_probe | fleetcrypto.sftp.negotiate(item)).compatible
@@ -74,13 +95,44 @@ _value:
   type: dict
   contains:
     compatible:
-      description: The client can complete the key exchange with the server.
+      description:
+        - No category that could be judged fails. With RV(_value.unknown) empty, the client can complete the key
+          exchange with the server; with categories in RV(_value.unknown), whether it can cannot be told (only
+          that nothing known fails); false is always a real failure.
       type: bool
+    unknown:
+      description:
+        - The categories (C(kex), C(host_key), C(cipher), C(mac), C(compression)), in the order the client
+          software checks them, that could not be judged because a name-list was not known on either side (a
+          partial proposal), in either direction. Nothing is guessed for them; their RV(_value.negotiated) keys
+          are null.
+        - A MAC is not unknown when the cipher agreed in its direction is AEAD and the implementation then ignores
+          the MAC (OpenSSH, PuTTY, AsyncSSH, libssh2); paramiko and JSch still need one.
+        - Empty for complete proposals.
+      type: list
+      elements: str
+      sample: [host_key, cipher, mac, compression]
+    filled_from:
+      description:
+        - Set when the client's unknown lists were taken from a built-in profile (see the O(fill_from_profiles)
+          option); null otherwise.
+      type: dict
+      contains:
+        profile:
+          description: The built-in profile the lists came from.
+          type: str
+          sample: openssh-9.2
+        categories:
+          description: The categories that had a list filled from it.
+          type: list
+          elements: str
+          sample: [host_key, cipher, mac, compression]
     negotiated:
       description:
         - The agreed algorithms (C(kex), C(host_key), C(cipher_c2s), C(cipher_s2c), C(mac_c2s), C(mac_s2c),
-          C(compression_c2s), C(compression_s2c)); a key is null where nothing was agreed, and the MAC is
-          null when the cipher is AEAD (its integrity is built in). Null when nothing at all was agreed.
+          C(compression_c2s), C(compression_s2c)); a key is null where nothing was agreed or the category is in
+          RV(_value.unknown), and the MAC is null when the cipher is AEAD (its integrity is built in). Null when
+          nothing at all was agreed.
       type: dict
     failures:
       description: Every failing category, in the order the client software checks them.
@@ -113,7 +165,9 @@ _value:
       description: Both sides do strict key exchange (the Terrapin countermeasure, CVE-2023-48795).
       type: bool
     terrapin_exposed:
-      description: They would negotiate chacha20-poly1305 or a CBC cipher with an EtM MAC without strict kex.
+      description:
+        - They would negotiate chacha20-poly1305 or a CBC cipher with an EtM MAC without strict kex.
+        - Judged on what is agreed; a direction whose cipher or MAC is in RV(_value.unknown) does not count.
       type: bool
     client_software:
       description: Whose negotiation rules were applied for the client (C(OpenSSH), C(paramiko), C(AsyncSSH), or C(RFC 4253)).
@@ -122,20 +176,27 @@ _value:
       description: Whose negotiation rules were applied for the server.
       type: str
     partial:
-      description: A proposal lacked some categories (for example one rebuilt from a log line).
+      description:
+        - A proposal lacked some name-lists (for example one rebuilt from a log line), also when they were then
+          filled from a profile.
       type: bool
 '''
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
 
 
-def negotiate(server, client):
+def negotiate(server, client, fill_from_profiles=True):
     """Predict the negotiation of ``client`` connecting to ``server``."""
     try:
-        return predict(server, client)
+        fill_from_profiles = boolean(fill_from_profiles, strict=True)
+    except TypeError:
+        raise AnsibleFilterError('negotiate: fill_from_profiles must be a boolean, got %r' % (fill_from_profiles,))
+    try:
+        return predict(server, client, fill_from_profiles=fill_from_profiles)
     except ProposalError as exc:
         raise AnsibleFilterError('negotiate: %s' % exc)
 

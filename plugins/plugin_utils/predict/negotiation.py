@@ -66,6 +66,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import (
     is_aead_cipher,
     terrapin_pair,
 )
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon_logs import OPENSSH_WORDS
 
 _C2S = tuple(slot for slot in BASE_ORDER if slot[1] == 'c2s')
 _S2C = tuple(slot for slot in BASE_ORDER if slot[1] == 's2c')
@@ -103,9 +104,9 @@ class OpenSSH(Implementation):
     name = 'OpenSSH'
     stops_at_empty_entry = True
     max_server_names = 40   # match.c MAX_PROP
-    # kex.c kex_choose_conf: "no matching %s found. Their offer: %s" with these words per category.
-    WORDS = {'kex': 'key exchange method', 'host_key': 'host key type', 'cipher': 'cipher', 'mac': 'MAC',
-             'compression': 'compression method'}
+    # kex.c kex_choose_conf: "no matching %s found. Their offer: %s" with these words per category (one table,
+    # shared with the daemon-log reader).
+    WORDS = {category: words for words, category in OPENSSH_WORDS.items()}
 
     def check_order(self, role):
         # kex.c: kex, host key, then mode 0 (MODE_IN) and mode 1 (MODE_OUT); for a client MODE_IN is s2c.
@@ -228,23 +229,31 @@ def _choose(client_names, server_names):
 
 
 def _side_outcome(client, server, impl, role):
-    """What one implementation computes: ``{(category, direction): name or None}`` and failing keys."""
+    """What one implementation computes: ``({(category, direction): name or None}, failing slots, unknown slots)``.
+
+    A slot is *unknown* when a list it needs is not known (a partial proposal): it is neither chosen nor failed.
+    The MAC of a direction is not unknown when the cipher this implementation agreed on is AEAD and it ignores the
+    MAC for those. Known MAC lists without a common name fail even when the cipher is not known: the logs that
+    carry MACs without ciphers (Cerberus's "No common C2S mac") record exactly that failure. A kex method needing
+    an encryption-capable host key (RFC 4432) is unknown when the host-key lists are."""
     chosen = {}
     failed = []
+    unknown = []
     lists = {}
     for slot, key in LIST_KEY.items():
         lists[slot] = (_view(client, key, impl, False, role), _view(server, key, impl, True, role))
     for slot in BASE_ORDER:
         category, direction = slot
         client_names, server_names = lists[slot]
-        if client_names is None or server_names is None:
-            chosen[slot] = None   # unknown (a partial proposal): neither chosen nor failed
-            continue
         if category == 'mac':
             cipher = chosen.get(('cipher', direction))
             if cipher is not None and is_aead_cipher(cipher) and not impl.aead_needs_common_mac:
-                chosen[slot] = None
+                chosen[slot] = None   # "ignore mac for authenticated encryption"
                 continue
+        if client_names is None or server_names is None:
+            chosen[slot] = None   # unknown (a partial proposal): neither chosen nor failed
+            unknown.append(slot)
+            continue
         if impl.empty_entry_aborts:
             name = _choose_until_empty_entry(client_names, server_names,
                                              server.get('empty_entries', {}).get(LIST_KEY[slot]))
@@ -252,10 +261,14 @@ def _side_outcome(client, server, impl, role):
             name = _choose_kex(client_names, server_names, lists[('host_key', None)])
         else:
             name = _choose(client_names, server_names)
+        if category == 'kex' and name in RSA_KEX and None in lists[('host_key', None)]:
+            chosen[slot] = None   # depends on the host keys, which are not known
+            unknown.append(slot)
+            continue
         chosen[slot] = name
         if name is None:
             failed.append(slot)
-    return chosen, failed
+    return chosen, failed, unknown
 
 
 def _choose_until_empty_entry(client_names, server_names, empty_at):
@@ -275,7 +288,7 @@ def _choose_kex(client_names, server_names, host_key_lists):
     """RFC 4253 section 7.1: a kex method needing an encryption-capable host key is skipped without one."""
     server_set = set(server_names)
     client_keys, server_keys = host_key_lists
-    common_keys = set(client_keys or ()) & set(server_keys or ()) if client_keys is not None else None
+    common_keys = None if client_keys is None or server_keys is None else set(client_keys) & set(server_keys)
     for name in client_names:
         if name not in server_set or name in PSEUDO_ALGORITHMS:
             continue
@@ -290,11 +303,17 @@ def negotiate(server, client):
 
     Both are proposals already passed through ``proposal.normalize_proposal`` (``profiles.as_proposal`` turns a
     profile name or a user's dict into one): the edges normalize each server and each client once, and fleet
-    reports then predict every pair."""
+    reports then predict every pair.
+
+    A partial proposal (a list that is ``None``, not known) is judged as far as it goes: ``unknown`` names the
+    categories, in the client's check order, that could not be judged on either side, and nothing is guessed for
+    them. ``compatible`` stays a bool meaning "no judged category fails" (its consumers treat it as one), so a
+    definite "connects" is ``compatible and not unknown``. Filling unknown lists from a known profile happens at
+    the edge (``profiles.fill_from_profile``), never here."""
     client_impl = implementation_for(client['software'])
     server_impl = implementation_for(server['software'])
-    client_chosen, client_failed = _side_outcome(client, server, client_impl, 'client')
-    server_chosen, server_failed = _side_outcome(client, server, server_impl, 'server')
+    client_chosen, client_failed, client_unknown = _side_outcome(client, server, client_impl, 'client')
+    server_chosen, server_failed, server_unknown = _side_outcome(client, server, server_impl, 'server')
 
     failures = []
     failing_slots = set(client_failed) | set(server_failed)
@@ -331,6 +350,15 @@ def negotiate(server, client):
     negotiated = {}
     for slot, name in NEGOTIATED_KEY.items():
         negotiated[name] = None if slot in failing_slots else client_chosen.get(slot)
+    # What one side could not judge because a list is not known; a slot that the other side already fails on
+    # (a paramiko server needing a MAC where an OpenSSH client might not) is a failure, not unknown.
+    unknown_slots = (set(client_unknown) | set(server_unknown)) - failing_slots
+    unknown = []
+    for category, _direction in client_order:
+        if (category, _direction) in unknown_slots and category not in unknown:
+            unknown.append(category)
+    # Kept a plain bool for every consumer: "no category that could be judged fails". With ``unknown`` non-empty a
+    # true value means only that nothing known fails: whether it connects cannot be told.
     compatible = not failures
     client_kex = client['offer']['kex_algorithms'] or []
     server_kex = server['offer']['kex_algorithms'] or []
@@ -344,6 +372,7 @@ def negotiate(server, client):
         'client_software': client_impl.name,
         'server_software': server_impl.name,
         'partial': client['partial'] or server['partial'],
+        'unknown': unknown,
     }
 
 

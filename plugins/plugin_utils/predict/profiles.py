@@ -12,7 +12,8 @@ reads them (on the controller); it is plain Python with PyYAML, no Ansible impor
 
 :func:`as_proposal` is the edge where users' values (profile names, probe results, hand-written profiles) become
 normalized proposals, and :func:`predict` the ``negotiate`` filter: the engine in ``negotiation`` itself never
-resolves names.
+resolves names. :func:`fill_from_profile` is the other edge: a partial client proposal (lists rebuilt from a log
+line or an IDS record) whose software names exactly one built-in profile gets its unknown lists from it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,7 +22,9 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import profile_name
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORIES, CATEGORY, NAME_LIST_KEYS, \
+    NEGOTIATED_LIST_KEYS
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils import data
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import negotiate
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, normalize_proposal
@@ -29,6 +32,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal 
 KIND = 'client_profiles'
 _NAME = re.compile(r'^[a-z0-9][a-z0-9.+_-]{0,99}$')
 _CACHE = {}
+_BY_RELEASE = {}
 
 
 def profile_names():
@@ -69,7 +73,66 @@ def as_proposal(value, role='proposal'):
     return normalize_proposal(resolve(value), role)
 
 
-def predict(server, client):
+def profiles_for_software(software):
+    """The built-in profiles (their own names, aliases resolved, sorted) of the same product and release line as
+    ``software`` (``{product, version}``), by ``capture.profile_name``: ``OpenSSH 9.2p1`` -> ``['openssh-9.2']``,
+    ``JSch 0.1.54`` -> ``['jsch-0.1.54', 'jsch-0.1.54-restricted-jce']``."""
+    if not software or not software.get('product') or not software.get('version'):
+        return []
+    if not _BY_RELEASE:
+        index = {}
+        for name in profile_names():
+            profile = load_profile(name)
+            index.setdefault(profile_name(profile['software']), set()).add(profile['name'])
+        _BY_RELEASE.update(index)
+    return sorted(_BY_RELEASE.get(profile_name(software), ()))
+
+
+def fill_from_profile(proposal):
+    """Fill the unknown lists of a normalized partial client proposal from the one built-in profile its software
+    names; return ``(proposal, filled_from)``.
+
+    ``filled_from`` is ``{'profile': NAME, 'categories': [...]}`` (the categories that had an unknown list, in
+    catalog order) when lists were filled, else None and the proposal is returned unchanged. Nothing is filled
+    when the software matches no profile or several (JSch 0.1.54 is both ``jsch-0.1.54`` and
+    ``jsch-0.1.54-restricted-jce``), nor when a list the proposal does know differs from that profile's: the
+    client then does not run that release's defaults (its own configuration, or a distribution's crypto policy),
+    so the profile's other lists would be a guess. Known lists are never replaced. The filled proposal keeps
+    ``partial`` true."""
+    offer = proposal['offer']
+    missing = [key for key in NEGOTIATED_LIST_KEYS if offer[key] is None]
+    if not missing:
+        return proposal, None
+    candidates = profiles_for_software(proposal['software'])
+    if len(candidates) != 1:
+        return proposal, None
+    profile = load_profile(candidates[0])
+    if any(offer[key] is not None and offer[key] != profile[key] for key in NEGOTIATED_LIST_KEYS):
+        return proposal, None
+    filled = dict(proposal, offer=dict(offer))
+    for key in missing:
+        filled['offer'][key] = list(profile[key])
+    empty_entries = dict(proposal.get('empty_entries') or {})
+    for key, cut in (profile.get('empty_entries') or {}).items():
+        if key in missing:
+            empty_entries[key] = cut
+    filled['empty_entries'] = empty_entries
+    categories = [name for name in CATEGORIES if any(key in missing for key in CATEGORY[name].keys)]
+    return filled, {'profile': profile['name'], 'categories': categories}
+
+
+def predict(server, client, fill_from_profiles=True):
     """``negotiation.negotiate`` for users' values: each side a profile name or a proposal in any accepted form,
-    normalized here once. The ``negotiate`` filter is this function."""
-    return negotiate(as_proposal(server, 'server'), as_proposal(client, 'client'))
+    normalized here once. The ``negotiate`` filter is this function.
+
+    With ``fill_from_profiles`` (the default), a partial client proposal gets its unknown lists from the one
+    built-in profile of its software (:func:`fill_from_profile`); the result's ``filled_from`` says so (None when
+    nothing was filled)."""
+    server = as_proposal(server, 'server')
+    client = as_proposal(client, 'client')
+    filled_from = None
+    if fill_from_profiles:
+        client, filled_from = fill_from_profile(client)
+    result = negotiate(server, client)
+    result['filled_from'] = filled_from
+    return result

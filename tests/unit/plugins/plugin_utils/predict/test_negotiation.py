@@ -216,3 +216,90 @@ def test_putty_message_names_the_direction_and_the_server_list():
     result = predict(_server(ciphers=['twofish256-ctr']), 'putty-0.81')
     assert result['failures'][0]['message'] == "Couldn't agree a client-to-server cipher (available: twofish256-ctr)"
     assert result['client_software'] == 'PuTTY'
+
+
+# --- partial proposals: what cannot be judged is reported, never guessed -------------------------------------
+
+def partial(software=None, **lists):
+    """A client knowing only ``lists`` (name-list keys); every other list is unknown."""
+    value = dict(lists, partial=True)
+    if software:
+        value['software'] = software
+    return value
+
+
+def test_a_complete_proposal_has_nothing_unknown():
+    result = predict(profile(), profile(OPENSSH))
+    assert result['unknown'] == [] and result['compatible'] is True and not result['partial']
+
+
+def test_unknown_host_keys_are_reported_not_guessed():
+    client = profile(OPENSSH)
+    client.pop('host_key')
+    result = predict(profile(), client)
+    assert result['unknown'] == ['host_key'] and result['partial']
+    assert result['compatible'] is True and result['failures'] == []   # nothing known fails; cannot tell more
+    assert result['negotiated']['host_key'] is None and result['negotiated']['kex'] == 'curve25519-sha256'
+
+
+def test_unknown_categories_come_in_the_clients_check_order():
+    hassh_like = partial(kex_algorithms=['curve25519-sha256'], encryption_algorithms_client_to_server=['aes256-ctr'],
+                         mac_algorithms_client_to_server=['hmac-sha2-256'],
+                         compression_algorithms_client_to_server=['none'])
+    # OpenSSH checks kex, host key, then server-to-client first; AsyncSSH, as a client, the host key last.
+    assert predict(profile(), dict(hassh_like, software=OPENSSH))['unknown'] == [
+        'host_key', 'cipher', 'mac', 'compression']
+    assert predict(profile(), dict(hassh_like, software={'product': 'AsyncSSH', 'version': '2.24.0'}))['unknown'] == [
+        'cipher', 'mac', 'compression', 'host_key']
+
+
+def test_a_real_failure_stays_false_beside_unknown_categories():
+    client = partial(OPENSSH, kex_algorithms=['curve25519-sha256'], encryption_algorithms_client_to_server=['aes128-cbc'])
+    result = predict(profile(), client)
+    assert result['compatible'] is False
+    assert [(f['category'], f['direction']) for f in result['failures']] == [('cipher', 'c2s')]
+    assert result['unknown'] == ['host_key', 'cipher', 'mac', 'compression']   # s2c cipher, both MACs, ...
+
+
+def test_the_mac_of_an_aead_cipher_is_not_unknown_where_the_implementation_ignores_it():
+    client = partial(OPENSSH, kex_algorithms=['curve25519-sha256'], server_host_key_algorithms=['ssh-ed25519'],
+                     encryption_algorithms_client_to_server=['chacha20-poly1305@openssh.com'],
+                     encryption_algorithms_server_to_client=['chacha20-poly1305@openssh.com'],
+                     compression_algorithms_client_to_server=['none'], compression_algorithms_server_to_client=['none'])
+    server = profile(OPENSSH, ciphers=['chacha20-poly1305@openssh.com'])
+    openssh = predict(server, client)
+    assert openssh['unknown'] == [] and openssh['compatible'] is True
+    # A paramiko server needs a common MAC even for an AEAD cipher: with the client's MACs unknown, it cannot tell.
+    paramiko = predict(profile(PARAMIKO, ciphers=['chacha20-poly1305@openssh.com']), client)
+    assert paramiko['unknown'] == ['mac'] and paramiko['compatible'] is True and paramiko['failures'] == []
+
+
+def test_rsa_kex_is_unknown_when_the_host_keys_are():
+    server = profile(kex=['rsa2048-sha256', 'diffie-hellman-group14-sha256'], host_key=['ssh-ed25519', 'ssh-rsa'])
+    client = partial(kex_algorithms=['rsa2048-sha256', 'diffie-hellman-group14-sha256'],
+                     encryption_algorithms_client_to_server=['aes256-ctr'])
+    result = predict(server, client)
+    assert result['unknown'][:2] == ['kex', 'host_key'] and result['negotiated']['kex'] is None
+    # A server whose host keys are unknown cannot rule RSA key exchange out either.
+    known = profile(kex=['rsa2048-sha256'], host_key=['ssh-rsa'])
+    partial_server = partial(kex_algorithms=['rsa2048-sha256'], encryption_algorithms_client_to_server=['aes256-ctr'])
+    assert predict(partial_server, known)['unknown'][:2] == ['kex', 'host_key']
+
+
+def test_a_partial_server_is_judged_the_same_way():
+    server = partial(kex_algorithms=['curve25519-sha256'], server_host_key_algorithms=['ssh-ed25519'])
+    result = predict(server, 'openssh-9.2')
+    assert result['unknown'] == ['cipher', 'mac', 'compression'] and result['compatible'] is True
+    assert result['filled_from'] is None   # only clients are filled from profiles
+
+
+def test_sshd_unable_to_negotiate_lines_give_partial_clients(fixture_file, classic_server):
+    """sshd logs only the list that failed ("no matching cipher found. Their offer: ..."): that category is judged
+    (it fails again against the classic server), every other one is unknown."""
+    cipher_line, kex_line = parse_kex_log(fixture_file('openssh-9.2-sshd-unable-to-negotiate.log'))
+    cipher = predict(classic_server, cipher_line)
+    assert cipher['compatible'] is False and {f['category'] for f in cipher['failures']} == {'cipher'}
+    assert cipher['unknown'] == ['kex', 'host_key', 'mac', 'compression'] and cipher['filled_from'] is None
+    kex = predict(classic_server, kex_line)
+    assert [f['category'] for f in kex['failures']] == ['kex']
+    assert kex['unknown'] == ['host_key', 'cipher', 'mac', 'compression']

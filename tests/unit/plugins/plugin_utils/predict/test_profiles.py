@@ -13,7 +13,8 @@ import pytest
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import profile_name
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import parse_software
-from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile, profile_names, predict
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import as_proposal, fill_from_profile, \
+    load_profile, predict, profile_names, profiles_for_software
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
 
 REQUIRED_CAPTURED = ('openssh-9.2', 'paramiko-5.1', 'asyncssh-2.24', 'dropbear-2022.83', 'putty-0.78',
@@ -95,3 +96,85 @@ def test_a_profile_banner_names_its_product(name):
     profile must lead to the profile's own product."""
     profile = load_profile(name)
     assert parse_software(profile['banner'])['product'] == profile['software']['product']
+
+
+# --- filling a partial client from the one profile its software names -----------------------------------------
+
+HASSH_KEYS = ('kex_algorithms', 'encryption_algorithms_client_to_server', 'mac_algorithms_client_to_server',
+              'compression_algorithms_client_to_server')
+
+
+def hassh_view(name, **changes):
+    """What a Zeek/Suricata HASSH record knows of a built-in profile: banner and the four client-to-server lists."""
+    profile = load_profile(name)
+    value = {key: list(profile[key]) for key in HASSH_KEYS}
+    value.update(banner=profile['banner'], partial=True)
+    value.update(changes)
+    return value
+
+
+@pytest.mark.parametrize('software,expected', [
+    ({'product': 'OpenSSH', 'version': '9.2p1'}, ['openssh-9.2']),
+    ({'product': 'OpenSSH', 'version': '9.2p2'}, ['openssh-9.2']),        # named by release line
+    ({'product': 'JSch', 'version': '0.1.55'}, ['jsch-0.1.54-restricted-jce', 'jsch-0.1.55']),
+    ({'product': 'JSch', 'version': '0.2.26'}, ['jsch-0.2.26']),          # the alias jsch-0.2.x counts once
+    ({'product': 'OpenSSH', 'version': '6.6.1p1'}, []),
+    ({'product': 'SecureBlackbox', 'version': None}, []),
+    (None, []),
+])
+def test_profiles_for_software(software, expected):
+    assert profiles_for_software(software) == expected
+
+
+def test_a_hassh_view_of_openssh_is_filled_from_its_profile():
+    filled, filled_from = fill_from_profile(as_proposal(hassh_view('openssh-9.2'), 'client'))
+    assert filled_from == {'profile': 'openssh-9.2', 'categories': ['host_key', 'cipher', 'mac', 'compression']}
+    full = load_profile('openssh-9.2')
+    for key in NAME_LIST_KEYS[:8]:
+        assert filled['offer'][key] == full[key]
+    assert filled['partial'] is True
+
+
+def test_nothing_is_filled_when_a_known_list_is_not_the_profiles():
+    """A client configured otherwise (or a distribution's crypto policy) does not run the release's defaults."""
+    custom = hassh_view('openssh-9.2', encryption_algorithms_client_to_server=['aes256-ctr'])
+    proposal = as_proposal(custom, 'client')
+    assert fill_from_profile(proposal) == (proposal, None)
+
+
+def test_nothing_is_filled_for_an_ambiguous_or_unknown_release_or_a_complete_proposal():
+    ambiguous = as_proposal(hassh_view('jsch-0.1.55', banner='SSH-2.0-JSCH-0.1.55'), 'client')
+    assert fill_from_profile(ambiguous)[1] is None       # jsch-0.1.55 and jsch-0.1.54-restricted-jce
+    unknown = as_proposal(hassh_view('openssh-9.2', banner='SSH-2.0-SecureBlackbox'), 'client')
+    assert fill_from_profile(unknown)[1] is None
+    no_banner = as_proposal(hassh_view('openssh-9.2', banner=None), 'client')
+    assert fill_from_profile(no_banner)[1] is None
+    complete = as_proposal('openssh-9.2', 'client')
+    assert fill_from_profile(complete) == (complete, None)
+
+
+def test_software_fills_as_the_banner_does_and_known_lists_are_never_replaced():
+    value = hassh_view('putty-0.78', banner=None, software={'product': 'PuTTY', 'version': '0.78'})
+    value['server_host_key_algorithms'] = list(load_profile('putty-0.78')['server_host_key_algorithms'])
+    filled, filled_from = fill_from_profile(as_proposal(value, 'client'))
+    assert filled_from == {'profile': 'putty-0.78', 'categories': ['cipher', 'mac', 'compression']}
+    assert filled['offer']['server_host_key_algorithms'] == value['server_host_key_algorithms']
+    assert filled['offer']['encryption_algorithms_server_to_client'] == \
+        load_profile('putty-0.78')['encryption_algorithms_server_to_client']
+
+
+@pytest.mark.parametrize('name', profile_names())
+def test_a_filled_hassh_view_predicts_what_the_full_profile_does(name, classic_server):
+    """For every profile that its own software names alone, a HASSH record of it, filled, is the profile again."""
+    profile = load_profile(name)
+    if profiles_for_software(profile['software']) != [profile['name']]:
+        pytest.skip('%s shares its release with another profile' % name)
+    view = hassh_view(name, banner=None, software=profile['software'])
+    filled = predict(classic_server, view)
+    full = predict(classic_server, name)
+    assert filled['filled_from']['profile'] == profile['name']
+    assert filled['unknown'] == [] and full['unknown'] == []
+    for key in ('compatible', 'negotiated', 'failures', 'terrapin_exposed', 'client_software'):
+        assert filled[key] == full[key], key
+    raw = predict(classic_server, view, fill_from_profiles=False)
+    assert raw['filled_from'] is None and 'host_key' in raw['unknown']
