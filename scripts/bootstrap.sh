@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(openssh-server openssh-client proftpd-core proftpd-mod-crypto dropbear-bin putty-tools curl libssh-dev
-              libjsch-java default-jdk-headless python3-venv git shellcheck chromium "$@")
+              libjsch-java default-jdk-headless python3-venv git shellcheck chromium tcpdump tshark "$@")
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -26,6 +26,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     added_policy=1
   fi
   as_root apt-get update -qq
+  # tshark (the HASSH cross-check of observed_clients_info) would ask whether non-root users may capture: no.
+  echo 'wireshark-common wireshark-common/install-setuid boolean false' | as_root debconf-set-selections
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   [ "$added_policy" -eq 1 ] && as_root rm -f /usr/sbin/policy-rc.d
 fi
