@@ -90,6 +90,9 @@ ETHERTYPE_IPV6 = 0x86DD
 _VLAN_TYPES = (0x8100, 0x88A8, 0x9100)
 # BSD AF_INET6 values as the BSD loopback header writes them (FreeBSD 28, OpenBSD/NetBSD 24, macOS 30).
 _NULL_IPV6 = (24, 28, 30)
+# Link type -> the bytes its header needs before the network layer can be found (raw IP: its first byte).
+_LINK_HEADER_BYTES = {LINKTYPE_ETHERNET: 14, LINKTYPE_LINUX_SLL: 16, LINKTYPE_LINUX_SLL2: 20, LINKTYPE_NULL: 4,
+                      LINKTYPE_LOOP: 4, LINKTYPE_RAW: 1, LINKTYPE_IPV4: 1, LINKTYPE_IPV6: 1, 12: 1, 14: 1}
 
 _TCP_FIN, _TCP_SYN, _TCP_RST, _TCP_ACK = 0x01, 0x02, 0x04, 0x10
 _SEQ_MOD = 1 << 32
@@ -521,10 +524,14 @@ class Observer:
         data = frame.data
         linktype = frame.linktype
         size = len(data)
+        minimum = _LINK_HEADER_BYTES.get(linktype)
+        if minimum is None:
+            self.ignored['unsupported_link_type'] += 1
+            return
+        if size < minimum:
+            self.ignored['malformed_packet'] += 1
+            return
         if linktype == LINKTYPE_ETHERNET:
-            if size < 14:
-                self.ignored['malformed_packet'] += 1
-                return
             ethertype = (data[12] << 8) | data[13]
             offset = 14
             tags = 0
@@ -533,37 +540,22 @@ class Observer:
                 offset += 4
                 tags += 1
         elif linktype == LINKTYPE_LINUX_SLL:
-            if size < 16:
-                self.ignored['malformed_packet'] += 1
-                return
             ethertype = (data[14] << 8) | data[15]
             offset = 16
         elif linktype == LINKTYPE_LINUX_SLL2:
-            if size < 20:
-                self.ignored['malformed_packet'] += 1
-                return
             ethertype = (data[0] << 8) | data[1]
             offset = 20
-        elif linktype in (LINKTYPE_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6, 12, 14):
-            if not size:
-                self.ignored['malformed_packet'] += 1
-                return
-            version = data[0] >> 4
-            ethertype = ETHERTYPE_IPV4 if version == 4 else ETHERTYPE_IPV6 if version == 6 else None
-            offset = 0
         elif linktype in (LINKTYPE_NULL, LINKTYPE_LOOP):
-            if size < 4:
-                self.ignored['malformed_packet'] += 1
-                return
             # The family is in the byte order of the machine that captured (NULL) or big-endian (LOOP).
             family = struct.unpack_from('>I' if linktype == LINKTYPE_LOOP else '<I', data, 0)[0]
             if linktype == LINKTYPE_NULL and family > 0xFFFF:
                 family = struct.unpack_from('>I', data, 0)[0]
             ethertype = ETHERTYPE_IPV4 if family == 2 else ETHERTYPE_IPV6 if family in _NULL_IPV6 else None
             offset = 4
-        else:
-            self.ignored['unsupported_link_type'] += 1
-            return
+        else:  # raw IP: the version nibble says which
+            version = data[0] >> 4
+            ethertype = ETHERTYPE_IPV4 if version == 4 else ETHERTYPE_IPV6 if version == 6 else None
+            offset = 0
         self._ip(frame.ts, data, offset, ethertype, frame.origlen - size)
 
     def ip_packet(self, ts, data, ethertype):
