@@ -49,15 +49,37 @@ options:
   hostvars:
     description:
       - Ansible's C(hostvars). With the dict form of the input, each host's own C(baseline_policy),
-        C(baseline_required_clients) and C(baseline_exceptions) (the variables of the role
-        C(fleetcrypto.sftp.baseline)) override the defaults, so group_vars decide per server group.
+        C(baseline_required_clients), C(baseline_exceptions) and C(baseline_observed_exceptions) (the variables of
+        the role C(fleetcrypto.sftp.baseline)) override the defaults, so group_vars decide per server group.
     type: raw
+  observed:
+    description:
+      - The clients each host really has, host name -> what C(playbooks/observe.yml) stored for it
+        (C({host, clients, failures, capture, logs, ...}), from M(fleetcrypto.sftp.observed_clients_info) and
+        M(fleetcrypto.sftp.negotiation_failures_info)).
+      - Each observed client is predicted against the host's offer today and against the baseline's target lists
+        (the remediation, capabilities taken from the current offer; see P(fleetcrypto.sftp.observed_impact#filter)),
+        listed under the host's C(observed_clients), and counted in the summary. Hosts without an entry say so.
+      - Omitted, the report says that no observations were loaded.
+    type: dict
+  observed_exceptions:
+    description:
+      - The default observed-client exceptions, C({hassh | banner | address, reason, expires}) (see
+        P(fleetcrypto.sftp.observed_impact#filter)); a client they cover is reported as accepted, not locked out.
+    type: list
+    elements: dict
 '''
 
 EXAMPLES = r'''
 - name: One report for the whole group
   ansible.builtin.set_fact:
     report: "{{ dict(ansible_play_hosts_all | zip(probe.results)) | fleetcrypto.sftp.compliance_report('intermediate', ['openssh-7.4']) }}"
+
+- name: With the clients observe.yml saw on each host
+  ansible.builtin.set_fact:
+    report: >-
+      {{ dict(ansible_play_hosts_all | zip(probe.results)) | fleetcrypto.sftp.compliance_report('intermediate',
+         ['openssh-7.4'], hostvars=hostvars, observed=stored_observations) }}
 '''
 
 RETURN = r'''
@@ -69,15 +91,28 @@ _value:
       description: C(fleetcrypto.sftp/compliance-report).
       type: str
     schema_version:
-      description: The model's version, C(1.0).
+      description: The model's version, C(1.1).
       type: str
+    clients:
+      description: The required clients, the columns of the host x client matrix.
+      type: list
+      elements: str
+    observed_clients:
+      description: The labels of the observed clients, the matrix's further columns (first-seen order).
+      type: list
+      elements: str
     summary:
       description:
         - C(hosts), C(compliant), C(non_compliant), C(unreachable), C(baseline_failures), C(predictions),
           C(client_failures), C(terrapin_exposed), and C(passed) (no non-compliant and no unreachable host).
+        - C(observed_hosts), C(observed_clients), C(observed_failing) (observed clients that cannot connect today)
+          and C(observed_locked_out) (observed clients that connect today and the baseline's target would lock
+          out, with no observed-client exception). Observed clients do not change C(passed).
       type: dict
     hosts:
-      description: One entry per host with its status, evaluation, per-client predictions and remediation.
+      description:
+        - One entry per host with its status, evaluation, per-client predictions and remediation, its
+          C(observation) (whether one was stored, when and how) and its C(observed_clients).
       type: list
       elements: dict
 '''
@@ -89,7 +124,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report.model impo
 
 
 _HOST_SETTINGS = {'baseline': 'baseline_policy', 'clients': 'baseline_required_clients',
-                  'exceptions': 'baseline_exceptions'}
+                  'exceptions': 'baseline_exceptions', 'observed_exceptions': 'baseline_observed_exceptions'}
 
 
 def _per_host(names, hostvars):
@@ -109,11 +144,12 @@ def _per_host(names, hostvars):
 
 
 def compliance_report(hosts, baseline='intermediate', clients=None, exceptions=None, today=None, generated_at=None,
-                      hostvars=None):
+                      hostvars=None, observed=None, observed_exceptions=None):
     """Build the report model."""
     try:
         per_host = _per_host(list(hosts), hostvars) if hostvars is not None and isinstance(hosts, dict) else None
-        return build_report(hosts, baseline, clients, exceptions, today, generated_at, per_host=per_host)
+        return build_report(hosts, baseline, clients, exceptions, today, generated_at, per_host=per_host,
+                            observed=observed, observed_exceptions=observed_exceptions)
     except ProposalError as exc:
         raise AnsibleFilterError('compliance_report: %s' % exc)
 

@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 ---
 module: negotiation_failures_info
 short_description: Which clients failed to agree on algorithms with this node's SSH/SFTP daemon, from its own logs
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Reads the records the SSH daemons on the managed node write when a client shares no key-exchange, host-key,
     cipher, MAC or compression algorithm with them, within O(since), and returns one entry per daemon, client

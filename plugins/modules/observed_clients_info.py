@@ -12,7 +12,7 @@ DOCUMENTATION = r'''
 ---
 module: observed_clients_info
 short_description: Observe which SSH clients really connect, from their banners and KEXINITs on the wire
-version_added: 1.1.0
+version_added: 1.0.0
 description:
   - Watches the SSH/SFTP ports of the host it runs on and records, for every client connection, the client's
     identification line and its first C(SSH_MSG_KEXINIT), which every SSH-2 client sends in the clear before any

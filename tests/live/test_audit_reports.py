@@ -128,3 +128,90 @@ def test_html_report_in_headless_chromium(audited):
     assert external == []
     assert os.path.getsize(os.path.join(OUTPUT, 'compliance-report.png')) > 10000
     sys.stdout.write('screenshot: %s\n' % os.path.join(OUTPUT, 'compliance-report.png'))
+
+
+@pytest.fixture(scope='module')
+def audited_observed(tmp_path_factory):
+    """audit.yml with what observe.yml stored (the shapes observed_clients_info and negotiation_failures_info
+    return): an unlisted restricted-JCE JSch seen on one sshd, a logged failure on it, and a second sshd with no
+    stored observation. Baseline "modern" would lock the JSch out."""
+    from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS
+    from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.observed import hassh_of
+    from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile
+    tmp = tmp_path_factory.mktemp('audit-observed')
+    profile = load_profile('jsch-0.1.54-restricted-jce')
+    proposal = {key: profile[key] for key in NAME_LIST_KEYS}
+    stored = {'schema': 'fleetcrypto.sftp/observation', 'schema_version': '1.0', 'host': 'observed-sshd',
+              'collected_at': '2026-11-25T10:00:00Z', 'seconds': 60, 'ports': [22],
+              'capture': {'capture_method': 'raw_socket', 'connections_seen': 3, 'skipped': {'total': 0},
+                          'truncated': {'total': 0}},
+              'clients': [{'banner': 'SSH-2.0-JSCH-0.1.54', 'software': {'product': 'JSch', 'version': '0.1.54'},
+                           'proposal': proposal, 'hassh': hassh_of(proposal), 'connections': 3,
+                           'first_seen': '2026-11-25T09:59:01Z', 'last_seen': '2026-11-25T09:59:40Z',
+                           'addresses': [{'address': '127.0.0.1', 'connections': 3}]}],
+              'logs': {'since': '2026-11-18T10:00:00Z'},
+              'failures': [{'address': '192.0.2.9', 'category': 'cipher', 'direction': None, 'daemon': 'openssh',
+                            'client_list': ['aes128-cbc', '3des-cbc'], 'server_list': None, 'count': 2,
+                            'first_seen': '2026-11-24T08:00:00Z', 'last_seen': '2026-11-24T08:05:00Z',
+                            'message': 'Unable to negotiate with 192.0.2.9 port 4: no matching cipher found. Their '
+                                       'offer: aes128-cbc,3des-cbc [preauth]'}]}
+    out = tmp / 'reports'
+    (out / 'observed').mkdir(parents=True)
+    (out / 'observed' / 'observed-sshd.json').write_text(json.dumps(stored))
+    with Sshd() as observed_sshd, Sshd() as other:
+        inventory = {'all': {'children': {'sftp_servers': {
+            'hosts': {'observed-sshd': {'fleetcrypto_sftp_host': '127.0.0.1', 'fleetcrypto_sftp_port': observed_sshd.port},
+                      'not-observed': {'fleetcrypto_sftp_host': '127.0.0.1', 'fleetcrypto_sftp_port': other.port}},
+            'vars': {'baseline_policy': 'modern', 'baseline_required_clients': ['openssh-9.2'],
+                     'fleetcrypto_timeout': 5}}}}}
+        inventory_path = tmp / 'inventory.json'
+        inventory_path.write_text(json.dumps(inventory))
+        run = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(inventory_path),
+                              os.path.join(ROOT, 'playbooks', 'audit.yml'), '-c', 'local',
+                              '-e', 'fleetcrypto_output_dir=%s' % out],
+                             env=ansible_env(str(tmp)), capture_output=True, text=True, timeout=300,
+                             stdin=subprocess.DEVNULL, check=False)
+    return {'out': out, 'run': run, 'label': 'observed JSch_0.1.54 #' + stored['clients'][0]['hassh'][:8]}
+
+
+def test_audit_loads_stored_observations_and_names_the_clients(audited_observed):
+    run, out, label = audited_observed['run'], audited_observed['out'], audited_observed['label']
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert 'observed-sshd: %s (SSH-2.0-JSCH-0.1.54, 3 connection(s)) connects today, LOCKED OUT under the target: ' \
+           'Algorithm negotiation fail' % label in run.stdout
+    assert 'Observed clients: 2 on 1 host(s), 1 cannot connect today, 1 would be locked out by the baseline target.' \
+        in run.stdout
+    report = json.loads((out / 'compliance.json').read_text())
+    assert report['schema_version'] == '1.1' and report['observed_clients'][0] == label
+    assert report['summary']['observed_locked_out'] == 1 and report['summary']['observed_hosts'] == 1
+    hosts = {host['name']: host for host in report['hosts']}
+    assert hosts['not-observed']['observation']['message'].startswith('no stored observation for this host')
+    assert hosts['observed-sshd']['observation']['capture_method'] == 'raw_socket'
+    rows = [row for row in csv.DictReader((out / 'compliance.csv').open()) if row['kind'] == 'observed']
+    assert [(row['host'], row['locked_out']) for row in rows] == [('observed-sshd', 'True'), ('observed-sshd', 'False')]
+    junit = ET.parse(str(out / 'compliance.xml')).getroot()
+    assert junit.find(".//testcase[@name='%s']/failure" % label).get('type') == 'lockout'
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason='Debian chromium is installed by scripts/bootstrap.sh')
+def test_observed_clients_in_headless_chromium(audited_observed):
+    playwright = pytest.importorskip('playwright.sync_api')
+    out, label = audited_observed['out'], audited_observed['label']
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox'])
+        try:
+            page = browser.new_page(viewport={'width': 1366, 'height': 900})
+            page.goto('file://%s' % (out / 'compliance.html'))
+            assert page.inner_text('#card-observed_locked_out b') == '1'
+            assert page.locator('th.observed').count() == 2
+            cell = page.locator('tr[data-host="observed-sshd"] td.cell.observed[data-client="%s"]' % label)
+            assert cell.count() == 1 and 'lockout' in cell.get_attribute('class').split()
+            assert cell.inner_text() == 'target FAILS'
+            cell.click()
+            assert 'under the baseline target: cannot connect: Algorithm negotiation fail' in page.inner_text('#detail')
+            table = page.locator('table.observed-clients[data-host="observed-sshd"]')
+            assert table.locator('tr[data-client="%s"] td.lockout' % label).count() == 1
+            assert 'not-observed' in page.inner_text('#observed-missing')
+            page.screenshot(path=os.path.join(OUTPUT, 'compliance-report-observed.png'), full_page=True)
+        finally:
+            browser.close()

@@ -339,3 +339,41 @@ def test_settings_sshd_would_not_use_are_undone_before_any_reload(tmp_path):
         assert digest(server.config) == files
         assert os.listdir(server.dropin_dir) == []
         assert live_lists(server)[1] == before
+
+
+def test_observed_client_lock_out_is_refused_until_an_exception_accepts_it(tmp_path):
+    """An observed client (the shape observed_clients_info returns: the restricted-JCE JSch's real lists) and a
+    logged failure (negotiation_failures_info's shape): "modern" would lock the JSch out, so the role fails before
+    writing anything and names it with JSch's own message; an observed-client exception lets the same run apply,
+    and the logged client, which fails today already, never blocks."""
+    from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS
+    from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.observed import hassh_of
+    from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile
+    profile = load_profile('jsch-0.1.54-restricted-jce')
+    proposal = {key: profile[key] for key in NAME_LIST_KEYS}
+    jsch = {'banner': 'SSH-2.0-JSCH-0.1.54', 'proposal': proposal, 'hassh': hassh_of(proposal), 'connections': 7,
+            'addresses': [{'address': '127.0.0.1', 'connections': 7}]}
+    logged = {'address': '192.0.2.9', 'category': 'kex', 'client_list': ['diffie-hellman-group1-sha1'],
+              'count': 2, 'daemon': 'openssh', 'message': 'Unable to negotiate with 192.0.2.9 port 4: no matching key '
+                                                          'exchange method found.'}
+    with ManagedSshd(include='top') as server:
+        files = digest(server.config, dropin_path(server))
+        role_vars = dict(server.role_vars(), baseline_policy='modern', baseline_required_clients=['openssh-9.2'],
+                         baseline_observed_clients=[jsch, logged])
+        code, out, counts = play(tmp_path / 'refused', role_vars)
+        assert code != 0 and counts['failed'] == 1, out[-4000:]
+        assert 'would lock out observed clients of this server; nothing was changed' in out, out[-4000:]
+        assert 'observed JSch_0.1.54 #%s' % jsch['hassh'][:8] in out
+        assert 'Algorithm negotiation fail: algorithmName=\\"kex\\"' in out  # JSch's own words (JSON-escaped)
+        assert 'logged kex failure' not in out.split('would lock out observed clients', 1)[1].split('\n', 1)[0]
+        assert digest(server.config, dropin_path(server)) == files and 'RUNNING HANDLER' not in out
+
+        role_vars['baseline_observed_exceptions'] = [
+            {'hassh': jsch['hassh'][:8], 'reason': 'partner retires it, ticket 4711', 'expires': '2099-12-31'},
+            {'banner': 'SSH-2.0-JSCH-*', 'reason': 'expired on purpose', 'expires': '2020-01-01'}]
+        code, out, counts = play(tmp_path / 'accepted', role_vars)
+        assert code == 0, out[-5000:]
+        assert '0 would be locked out, 1 accepted by an observed-client exception, 1 cannot connect today' in out
+        assert 'Expired observed-client exceptions (ignored): expired on purpose' in out
+        assert 'RUNNING HANDLER [fleetcrypto.sftp.baseline : Fleetcrypto baseline apply]' in out
+        assert not predict(live_lists(server)[0], 'jsch-0.1.54-restricted-jce')['compatible']  # locked out, as accepted

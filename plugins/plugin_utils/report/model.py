@@ -22,17 +22,21 @@ import json
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import STRICT_KEX_SERVER
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import evaluate_normalized, \
     load_baseline
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.observed import impact_normalized, \
+    normalize_observed_exceptions, observed_entries
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.remediation import client_label, \
-    remediate_normalized
+    remediate_normalized, target_proposal
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import negotiate
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import as_proposal
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, \
     normalize_proposal
 
 SCHEMA = 'fleetcrypto.sftp/compliance-report'
-SCHEMA_VERSION = '1.0'
+SCHEMA_VERSION = '1.1'
 STATUSES = ('compliant', 'non_compliant', 'unreachable')
 _EVALUATION_KEYS = ('passed', 'violations', 'excepted', 'expired_exceptions', 'counts')
+_NO_OBSERVATIONS = 'no client observations were loaded for this report (run playbooks/observe.yml first)'
+_NOT_OBSERVED = 'no stored observation for this host (playbooks/observe.yml writes observed/<host>.json)'
 
 
 class ReportError(ProposalError):
@@ -87,7 +91,11 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
     labelled = [clients_cache.get(client, index) for index, client in enumerate(clients or [])]
     host = {'name': name, 'address': result.get('address') or result.get('host'), 'port': result.get('port'),
             'baseline': baseline_name, 'banner': result.get('banner'), 'software': result.get('software')}
+    observation = _read_observation(name, entry.get('observed'), defaults['observed_given'],
+                                    entry.get('observed_exceptions') if entry.get('observed_exceptions') is not None
+                                    else defaults['observed_exceptions'], today)
     if not result or result.get('failed') or not isinstance(result.get('offer'), dict):
+        _observed_section(host, observation, None, None)
         host.update({'status': 'unreachable', 'reason': result.get('reason') or 'not probed',
                      'message': result.get('msg') or 'no probe result for this host',
                      'evaluation': None, 'clients': [{'client': label, 'compatible': None, 'negotiated': None,
@@ -116,27 +124,118 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
         'strict_kex': STRICT_KEX_SERVER in (server['offer']['kex_algorithms'] or ()),
         'remediation': None,
     })
-    if not compliant and with_remediation:
+    plan = None
+    if (not compliant and with_remediation) or observation['entries']:
         plan = remediate_normalized(server, baseline, labelled, None, exceptions, today)
+    if not compliant and with_remediation:
         host['remediation'] = {'ok': plan['ok'], 'target': plan['target'], 'additions': plan['additions'],
                                'conflicts': plan['conflicts'],
                                'capabilities_assumed_from_offer': plan['capabilities_assumed_from_offer']}
+    _observed_section(host, observation, server, target_proposal(plan['target'], server) if plan else None)
     return host
 
 
+def _read_observation(name, stored, given, exceptions, today):
+    """A host's stored observation (observe.yml's file) read into entries; problems become the message."""
+    observation = {'available': False, 'message': _NO_OBSERVATIONS if not given else _NOT_OBSERVED,
+                   'entries': [], 'errors': [], 'skipped': 0, 'active': [], 'expired': []}
+    if stored is None:
+        return observation
+    if not isinstance(stored, dict):
+        observation['message'] = 'the stored observation is not a dict'
+        return observation
+    if stored.get('host') is not None and stored.get('host') != name:
+        observation['message'] = 'the stored observation belongs to another host (%s)' % _short(stored.get('host'))
+        return observation
+    try:
+        read = observed_entries(stored)
+        observation['active'], observation['expired'] = normalize_observed_exceptions(exceptions, today)
+    except ProposalError as exc:
+        raise ReportError('host %s: %s' % (name, exc))
+    capture = stored.get('capture') if isinstance(stored.get('capture'), dict) else {}
+    logs = stored.get('logs') if isinstance(stored.get('logs'), dict) else {}
+    problems = []
+    if capture.get('failed'):
+        problems.append('capture failed: %s' % _short(capture.get('msg'), 300))
+    if logs.get('failed'):
+        problems.append('reading the logs failed: %s' % _short(logs.get('msg'), 300))
+    observation.update({
+        'available': True, 'message': '; '.join(problems) or None, 'entries': read['entries'],
+        'errors': read['errors'], 'skipped': read['skipped'],
+        'collected_at': _short(stored.get('collected_at'), 40) or None,
+        'seconds': stored.get('seconds') if isinstance(stored.get('seconds'), int) else None,
+        'ports': [port for port in stored.get('ports') or () if isinstance(port, int)][:16]
+        if isinstance(stored.get('ports'), list) else [],
+        'capture_method': _short(capture.get('capture_method'), 40) or None,
+        'connections_seen': _number(capture.get('connections_seen')),
+        'capture_skipped': _number(capture.get('skipped')),
+        'truncated': _number(capture.get('truncated')),
+    })
+    return observation
+
+
+def _number(value):
+    """A count from the module's result: a number, or the ``total`` of its ``{total, reasons}`` dicts."""
+    if isinstance(value, dict):
+        value = value.get('total')
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _short(value, limit=100):
+    return '' if value is None else str(value)[:limit]
+
+
+_OBSERVATION_KEYS = ('available', 'message', 'collected_at', 'seconds', 'ports', 'capture_method',
+                     'connections_seen', 'capture_skipped', 'truncated', 'errors', 'skipped')
+
+
+def _observed_section(host, observation, server, target):
+    """``observation`` and ``observed_clients`` of a host: each observed client today and under the target."""
+    impact = impact_normalized(observation['entries'], server, target, observation['active'], observation['expired'])
+    clients = []
+    for item in impact['clients']:
+        item = dict(item)
+        item['client'] = item.pop('label')
+        if item['target'] is not None:  # what the target would agree on is the remediation's business
+            item['target'] = {name: value for name, value in item['target'].items() if name != 'negotiated'}
+        clients.append(item)
+    section = {key: observation.get(key) for key in _OBSERVATION_KEYS}
+    section['errors'] = section['errors'] or []
+    section['skipped'] = section['skipped'] or 0
+    section['ports'] = section['ports'] or []
+    section.update({'clients': len(clients), 'locked_out': len(impact['locked_out']),
+                    'accepted': len(impact['accepted']), 'failing_today': len(impact['failing_today']),
+                    'expired_exceptions': impact['expired_exceptions']})
+    host['observation'] = section
+    host['observed_clients'] = clients
+
+
 def build_report(hosts, baseline='intermediate', clients=None, exceptions=None, today=None, generated_at=None,
-                 remediation=True, per_host=None):
-    """The report model; see docs/report-schema.md. Per-host ``baseline``, ``clients`` and ``exceptions`` in
-    list entries override the arguments."""
+                 remediation=True, per_host=None, observed=None, observed_exceptions=None):
+    """The report model; see docs/report-schema.md. Per-host ``baseline``, ``clients``, ``exceptions`` and
+    ``observed_exceptions`` in list entries override the arguments. ``observed`` maps host names to what
+    playbooks/observe.yml stored (``{clients, failures, ...}``); None means no observations were loaded."""
     load_baseline(baseline)  # a bad default baseline fails once, by name, before any host
-    defaults = {'baseline': baseline, 'clients': clients or [], 'exceptions': exceptions or []}
+    if observed is not None and not isinstance(observed, dict):
+        raise ReportError('observed must be a dict of host -> stored observation {clients, failures}')
+    defaults = {'baseline': baseline, 'clients': clients or [], 'exceptions': exceptions or [],
+                'observed_given': observed is not None, 'observed_exceptions': observed_exceptions or []}
     clients_cache = _Clients()
-    rows = [_host(entry, defaults, clients_cache, today, remediation) for entry in _entries(hosts, per_host)]
+    entries = [dict(entry) for entry in _entries(hosts, per_host)]
+    for entry in entries:
+        if 'observed' not in entry and observed is not None:
+            entry['observed'] = observed.get(entry['name'])
+    rows = [_host(entry, defaults, clients_cache, today, remediation) for entry in entries]
     client_names = []
     for row in rows:
         for item in row['clients']:
             if item['client'] not in client_names:
                 client_names.append(item['client'])
+    observed_names = []
+    for row in rows:
+        for item in row['observed_clients']:
+            if item['client'] not in observed_names:
+                observed_names.append(item['client'])
     predictions = [item for row in rows for item in row['clients'] if item['compatible'] is not None]
     summary = {
         'hosts': len(rows),
@@ -147,6 +246,10 @@ def build_report(hosts, baseline='intermediate', clients=None, exceptions=None, 
         'predictions': len(predictions),
         'client_failures': sum(1 for item in predictions if not item['compatible']),
         'terrapin_exposed': sum(1 for row in rows if row['terrapin_exposed']),
+        'observed_hosts': sum(1 for row in rows if row['observation']['available']),
+        'observed_clients': sum(row['observation']['clients'] for row in rows),
+        'observed_failing': sum(row['observation']['failing_today'] for row in rows),
+        'observed_locked_out': sum(row['observation']['locked_out'] for row in rows),
     }
     summary['passed'] = summary['non_compliant'] == 0 and summary['unreachable'] == 0
     when = generated_at or datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
@@ -156,6 +259,7 @@ def build_report(hosts, baseline='intermediate', clients=None, exceptions=None, 
         'generated_at': when,
         'baseline': load_baseline(baseline)['name'],
         'clients': client_names,
+        'observed_clients': observed_names,
         'summary': summary,
         'hosts': rows,
     }

@@ -59,6 +59,57 @@ def _md(text):
     return str(text).replace('|', '\\|').replace('\n', ' ')
 
 
+def observed_state(item):
+    """How one observed client fares, as a matrix cell says it: ``(kind, text)`` with kind one of ``unreachable``
+    (today not known), ``accepted`` (fails today or under the target, and an observed-client exception covers it),
+    ``fail`` (cannot connect today), ``lockout`` (connects today, the target would lock it out) and ``ok``."""
+    today = item['today']
+    if today is None:
+        return 'unreachable', 'n/a'
+    if item['accepted']:
+        return 'accepted', 'accepted'
+    if not today['compatible']:
+        return 'fail', 'FAILED'
+    if item['locked_out']:
+        return 'lockout', 'target FAILS'
+    return 'ok', 'agreed'
+
+
+def _connections_text(item):
+    where = ', '.join('%s (%d)' % (address['address'], address['count']) for address in item['addresses'])
+    return '%d connection%s%s' % (item['connections'], '' if item['connections'] == 1 else 's',
+                                  ' from ' + where if where else '')
+
+
+def _verdict_text(value, when):
+    if value is None:
+        return '%s: not known' % when
+    if value['compatible']:
+        text = '%s: connects' % when
+        if value.get('negotiated'):
+            text += ' (' + _agreed(value) + ')'
+    else:
+        text = '%s: cannot connect: %s' % (when, '; '.join(failure['message'] for failure in value['failures']))
+    if value.get('unknown'):
+        text += ' [not judged: %s]' % ', '.join(value['unknown'])
+    return text
+
+
+def observed_title(host, item):
+    """The whole story of one observed client on one host, for a cell's title and the CSV/JUnit messages."""
+    if item['today'] is None and host['status'] == 'unreachable':
+        parts = ['host unreachable (%s): %s' % (host['reason'], host['message'])]
+    else:
+        parts = [_verdict_text(item['today'], 'today'), _verdict_text(item['target'], 'under the baseline target')]
+    if item['exception'] is not None:
+        parts.append('accepted by exception: %s (expires %s)' % (item['exception']['reason'],
+                                                                 item['exception']['expires']))
+    elif item.get('expired_exception') is not None:
+        parts.append('its exception expired on %s' % item['expired_exception']['expires'])
+    parts.append(_connections_text(item))
+    return '; '.join(parts)
+
+
 def to_markdown(report):
     summary = report['summary']
     verdict = 'All hosts pass' if summary['passed'] else '**Not passed**'
@@ -69,10 +120,13 @@ def to_markdown(report):
              '| ---: | ---: | ---: | ---: | ---: | ---: |',
              '| %(hosts)d | %(compliant)d | %(non_compliant)d | %(unreachable)d | %(client_failures)d | '
              '%(terrapin_exposed)d |' % summary, '',
-             '| host | status | baseline | ' + ' | '.join(_md(name) for name in report['clients']) + ' |',
-             '| --- | --- | --- |' + ' --- |' * len(report['clients'])]
+             '| host | status | baseline | ' + ' | '.join(
+                 [_md(name) for name in report['clients']]
+                 + ['%s (observed)' % _md(name) for name in report['observed_clients']]) + ' |',
+             '| --- | --- | --- |' + ' --- |' * (len(report['clients']) + len(report['observed_clients']))]
     for host in report['hosts']:
         cells = {item['client']: item for item in host['clients']}
+        observed = {item['client']: item for item in host['observed_clients']}
         row = ['%s (%s:%s)' % (_md(host['name']), _md(host['address']), host['port']), host['status'].replace('_', '-')]
         if host['evaluation'] is None:
             row.append('n/a')
@@ -83,6 +137,9 @@ def to_markdown(report):
             item = cells.get(name)
             row.append('' if item is None else ('n/a' if item['compatible'] is None else
                                                 ('ok' if item['compatible'] else 'FAIL')))
+        for name in report['observed_clients']:
+            item = observed.get(name)
+            row.append('' if item is None else observed_state(item)[1])
         lines.append('| ' + ' | '.join(row) + ' |')
     for host in report['hosts']:
         if host['status'] == 'compliant':
@@ -105,14 +162,49 @@ def to_markdown(report):
                 lines.append('  - %s: `%s`' % (category, _md(','.join(names))))
             for conflict in plan['conflicts']:
                 lines.append('  - conflict: %s' % _md(conflict['message']))
+    lines += _markdown_observed(report)
     return '\n'.join(lines) + '\n'
+
+
+def _markdown_observed(report):
+    lines = ['', '## Observed clients', '']
+    if not report['summary']['observed_hosts']:
+        lines.append('No client observations were loaded (playbooks/observe.yml stores them).')
+        return lines
+    lines.append('%(observed_clients)d observed on %(observed_hosts)d host(s): %(observed_failing)d cannot connect '
+                 'today, %(observed_locked_out)d would be locked out by the baseline target.' % report['summary'])
+    for host in report['hosts']:
+        observation = host['observation']
+        lines += ['', '### %s' % _md(host['name']), '']
+        if not observation['available'] or observation['message']:
+            lines.append(_md(observation['message']))
+        if not observation['available']:
+            continue
+        if not host['observed_clients']:
+            lines.append('No client was observed.')
+            continue
+        lines += ['| client | banner | hassh | connections | today | under the target |',
+                  '| --- | --- | --- | --- | --- | --- |']
+        for item in host['observed_clients']:
+            state, text = observed_state(item)
+            today = 'n/a' if item['today'] is None else ('ok' if item['today']['compatible'] else
+                                                         'FAIL: ' + item['today']['message'])
+            target = 'n/a' if item['target'] is None else ('ok' if item['target']['compatible'] else
+                                                           'FAIL: ' + item['target']['message'])
+            if state in ('lockout', 'accepted'):
+                target += ' **%s**' % ('LOCKED OUT' if state == 'lockout' else 'accepted: ' + item['exception']['reason'])
+            lines.append('| %s | %s | %s | %s | %s | %s |' % (
+                _md(item['client']), _md(item['banner'] or ''), _md(item['hassh'] or ''),
+                _md(_connections_text(item)), _md(today), _md(target)))
+    return lines
 
 
 # The negotiated slots of the categories baselines govern (kex, host key, ciphers and MACs per direction), in
 # KEXINIT order: compression is left out of the CSV.
 CSV_NEGOTIATED = tuple(key for slot, key in NEGOTIATED_KEY.items() if CATEGORY[slot[0]].governed)
 CSV_FIELDS = ('host', 'address', 'port', 'status', 'baseline', 'baseline_passed', 'client', 'compatible') \
-    + CSV_NEGOTIATED + ('failed_categories', 'messages', 'terrapin_exposed')
+    + CSV_NEGOTIATED + ('failed_categories', 'messages', 'terrapin_exposed') \
+    + ('kind', 'connections', 'target_compatible', 'target_messages', 'locked_out')  # schema 1.1
 
 
 def _csv_safe(value):
@@ -135,17 +227,53 @@ def to_csv(report):
                    'compatible': item['compatible'], 'failed_categories': ' '.join(
                        sorted({failure['category'] for failure in item['failures']})),
                    'messages': _failure_text(item) if not item['compatible'] else '',
-                   'terrapin_exposed': item['terrapin_exposed']}
+                   'terrapin_exposed': item['terrapin_exposed'], 'kind': 'required' if item['client'] else None}
+            for key in CSV_NEGOTIATED:
+                row[key] = negotiated.get(key)
+            writer.writerow({key: _csv_safe(value) for key, value in row.items()})
+        for item in host['observed_clients']:
+            today, target = item['today'] or {}, item['target'] or {}
+            negotiated = today.get('negotiated') or {}
+            row = {'host': host['name'], 'address': host['address'], 'port': host['port'], 'status': host['status'],
+                   'baseline': host['baseline'], 'baseline_passed': passed, 'client': item['client'],
+                   'compatible': today.get('compatible'), 'failed_categories': ' '.join(
+                       sorted({failure['category'] for failure in today.get('failures') or ()})),
+                   'messages': '; '.join(failure['message'] for failure in today.get('failures') or ()),
+                   'terrapin_exposed': None, 'kind': 'observed', 'connections': item['connections'],
+                   'target_compatible': target.get('compatible'),
+                   'target_messages': '; '.join(failure['message'] for failure in target.get('failures') or ()),
+                   'locked_out': item['locked_out']}
             for key in CSV_NEGOTIATED:
                 row[key] = negotiated.get(key)
             writer.writerow({key: _csv_safe(value) for key, value in row.items()})
     return out.getvalue()
 
 
+def _junit_observed(host, item):
+    """An observed client's test case: an error when the host is unreachable, a failure when it cannot connect
+    today or the target would lock it out, skipped when an observed-client exception accepts that."""
+    label = item['client']
+    name = label if label.startswith(('observed ', 'logged ')) else 'observed %s' % label
+    case = ET.Element('testcase', classname=host['name'], name=name)
+    state, _text = observed_state(item)
+    title = observed_title(host, item)
+    if state == 'unreachable':
+        ET.SubElement(case, 'error', message='host unreachable', type=host['reason'] or 'unreachable')
+    elif state == 'accepted':
+        ET.SubElement(case, 'skipped', message='accepted: %s (expires %s)' % (
+            item['exception']['reason'], item['exception']['expires']))
+    elif state == 'fail':
+        ET.SubElement(case, 'failure', message=item['today']['message'][:1000], type='negotiation').text = title
+    elif state == 'lockout':
+        ET.SubElement(case, 'failure', message=('the baseline target would lock it out: %s'
+                                                % item['target']['message'])[:1000], type='lockout').text = title
+    return case
+
+
 def to_junit(report):
     """JUnit XML as CI systems read it: a suite per host; unreachable hosts are errors, not passes."""
     root = ET.Element('testsuites', name='fleetcrypto.sftp compliance (%s)' % report['baseline'])
-    total = failures = errors = 0
+    total = failures = errors = skipped = 0
     for host in report['hosts']:
         suite = ET.SubElement(root, 'testsuite', name=host['name'])
         cases = []
@@ -168,18 +296,26 @@ def to_junit(report):
                 ET.SubElement(case, 'failure', message=_failure_text(item)[:1000], type='negotiation').text = \
                     _failure_text(item)
             cases.append(case)
+        for item in host['observed_clients']:
+            cases.append(_junit_observed(host, item))
         suite.extend(cases)
         suite_failures = sum(1 for case in cases if case.find('failure') is not None)
         suite_errors = sum(1 for case in cases if case.find('error') is not None)
+        suite_skipped = sum(1 for case in cases if case.find('skipped') is not None)
         suite.set('tests', str(len(cases)))
         suite.set('failures', str(suite_failures))
         suite.set('errors', str(suite_errors))
+        if suite_skipped:
+            suite.set('skipped', str(suite_skipped))
         total += len(cases)
         failures += suite_failures
         errors += suite_errors
+        skipped += suite_skipped
     root.set('tests', str(total))
     root.set('failures', str(failures))
     root.set('errors', str(errors))
+    if skipped:
+        root.set('skipped', str(skipped))
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding='unicode') + '\n'
 
 
@@ -191,7 +327,8 @@ _TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'templates
 _CARDS = (('hosts', 'hosts'), ('compliant', 'compliant'), ('non_compliant', 'non-compliant'),
           ('unreachable', 'unreachable'), ('client_failures', 'client failures'),
           ('terrapin_exposed', 'Terrapin-exposed'))
-_Row = collections.namedtuple('_Row', 'name address port status status_label baseline terrapin cells')
+_OBSERVED_CARDS = (('observed_clients', 'observed clients'), ('observed_locked_out', 'locked out by the target'))
+_Row = collections.namedtuple('_Row', 'name address port status status_label baseline terrapin cells observed')
 _Cell = collections.namedtuple('_Cell', 'client css title')
 # Each escaped value is a markupsafe.Markup, which the cyclic garbage collector tracks. Joining a 1,000-host
 # page's ~200,000 of them at once (as Template.render does) runs the collector ~300 times, twice over the whole
@@ -231,8 +368,8 @@ def _page_hosts(report, limit):
     return ranked[:limit], len(hosts) - limit
 
 
-def _matrix_row(host, clients):
-    """One matrix row as plain text; the template escapes it."""
+def _matrix_row(host, clients, observed_clients=()):
+    """One matrix row as plain text; the template escapes it. Observed clients' cells follow the required ones'."""
     cells = {item['client']: item for item in host['clients']}
     evaluation = host['evaluation']
     baseline_cell = 'n/a' if evaluation is None else ('pass' if evaluation['passed'] else '%d fail, %d warn' % (
@@ -249,19 +386,46 @@ def _matrix_row(host, clients):
             row.append(_Cell(name, 'ok', 'agreed: ' + _agreed(item)))
         else:
             row.append(_Cell(name, 'fail', _failure_text(item)))
+    observed = {item['client']: item for item in host['observed_clients']}
+    observed_row = []
+    for name in observed_clients:
+        item = observed.get(name)
+        observed_row.append(None if item is None else _Cell(name, observed_state(item)[0], observed_title(host, item)))
     return _Row(host['name'], host['address'], host['port'], host['status'], host['status'].replace('_', '-'),
-                baseline_cell, terrapin, row)
+                baseline_cell, terrapin, row, observed_row)
+
+
+def _observed_rows(hosts):
+    """Per host with an observation: (host, [(item, state, state text, connections text, today, target)])."""
+    sections = []
+    for host in hosts:
+        if not host['observation']['available']:
+            continue
+        rows = []
+        for item in host['observed_clients']:
+            state, text = observed_state(item)
+            today = 'n/a' if item['today'] is None else (
+                'connects' if item['today']['compatible'] else item['today']['message'])
+            target = 'n/a' if item['target'] is None else (
+                'connects' if item['target']['compatible'] else item['target']['message'])
+            rows.append((item, state, text, _connections_text(item), today, target))
+        sections.append((host, rows))
+    return sections
 
 
 def to_html(report, max_hosts=HTML_MAX_HOSTS):
-    """A single page with no external assets: summary, host x client matrix (reason on hover or click),
-    baseline violations with ratings and sources, Terrapin exposure, unreachable hosts, remediation.
+    """A single page with no external assets: summary, host x client matrix (reason on hover or click; observed
+    clients after the required ones), baseline violations with ratings and sources, Terrapin exposure, unreachable
+    hosts, remediation, and the observed clients per host.
     Fleets larger than ``max_hosts`` show that many hosts, non-compliant and unreachable ones first.
     Rendered from ``templates/compliance.html.j2``."""
     hosts, omitted = _page_hosts(report, max_hosts)
+    observed_any = report['summary']['observed_hosts'] > 0
     parts = _template().generate(
-        report=report, summary=report['summary'], cards=_CARDS, omitted=omitted,
-        rows=(_matrix_row(host, report['clients']) for host in hosts),
+        report=report, summary=report['summary'], cards=_CARDS + (_OBSERVED_CARDS if observed_any else ()),
+        omitted=omitted, rows=(_matrix_row(host, report['clients'], report['observed_clients']) for host in hosts),
+        observed_sections=_observed_rows(hosts) if observed_any else [],
+        not_observed=[host for host in hosts if not host['observation']['available']] if observed_any else [],
         violations=[host for host in hosts if host['evaluation'] and host['evaluation']['violations']],
         unreachable=[host for host in report['hosts'] if host['status'] == 'unreachable'],
         plans=[host for host in hosts if host.get('remediation')],

@@ -76,7 +76,8 @@ def test_csv_has_a_row_per_host_and_client_and_defuses_formulas(report, probe_re
         ('classic', 'jsch-0.1.54-restricted-jce', 'False'), ('gone', 'openssh-9.2', '')}
     assert text.split('\n', 1)[0] == ','.join(CSV_FIELDS) == (
         'host,address,port,status,baseline,baseline_passed,client,compatible,kex,host_key,cipher_c2s,cipher_s2c,'
-        'mac_c2s,mac_s2c,failed_categories,messages,terrapin_exposed')
+        'mac_c2s,mac_s2c,failed_categories,messages,terrapin_exposed,kind,connections,target_compatible,'
+        'target_messages,locked_out')
     assert [(row['host'], row['client'], row['status'], row['baseline_passed'], row['compatible']) for row in rows] == [
         ('good', 'openssh-9.2', 'compliant', 'True', 'True'),
         ('good', 'jsch-0.1.54-restricted-jce', 'compliant', 'True', 'True'),
@@ -86,15 +87,17 @@ def test_csv_has_a_row_per_host_and_client_and_defuses_formulas(report, probe_re
         ('gone', 'jsch-0.1.54-restricted-jce', 'unreachable', '', '')]
     assert text.split('\n')[1] == ('good,127.0.0.1,22,compliant,intermediate,True,openssh-9.2,True,'
                                    'sntrup761x25519-sha512,ssh-ed25519,chacha20-poly1305@openssh.com,'
-                                   'chacha20-poly1305@openssh.com,,,,,False')
+                                   'chacha20-poly1305@openssh.com,,,,,False,required,,,,')
     assert rows[3] == {'host': 'classic', 'address': '127.0.0.1', 'port': '2222', 'status': 'non_compliant',
                        'baseline': 'intermediate', 'baseline_passed': 'False', 'client': 'jsch-0.1.54-restricted-jce',
                        'compatible': 'False', 'kex': 'ecdh-sha2-nistp256', 'host_key': 'ecdsa-sha2-nistp256',
                        'cipher_c2s': '', 'cipher_s2c': '', 'mac_c2s': 'hmac-sha2-256', 'mac_s2c': 'hmac-sha2-256',
-                       'failed_categories': 'cipher', 'messages': JSCH_FAILURE, 'terrapin_exposed': 'False'}
+                       'failed_categories': 'cipher', 'messages': JSCH_FAILURE, 'terrapin_exposed': 'False',
+                       'kind': 'required', 'connections': '', 'target_compatible': '', 'target_messages': '',
+                       'locked_out': ''}
     assert rows[4] == dict.fromkeys(CSV_FIELDS, '') | {
         'host': 'gone', 'address': '127.0.0.1', 'port': '1', 'status': 'unreachable', 'baseline': 'intermediate',
-        'client': 'openssh-9.2', 'messages': 'host unreachable'}
+        'client': 'openssh-9.2', 'messages': 'host unreachable', 'kind': 'required'}
     hostile = build_report({'=HYPERLINK("x")': probe_result()}, 'intermediate', ['openssh-9.2'])
     assert list(csv.DictReader(io.StringIO(render(hostile, 'csv'))))[0]['host'].startswith("'=")
     assert list(csv.DictReader(io.StringIO(render(hostile, 'csv'))))[0]['host'] == '\'=HYPERLINK("x")'
@@ -144,8 +147,9 @@ def test_markdown_lists_hosts_and_reasons(report):
                  '  - ciphers: `aes256-ctr`',
                  'Unreachable (refused): connection refused'):
         assert line in lines, line
-    assert [line for line in lines if line.startswith('## ')] == ['## classic', '## gone']  # compliant: no section
-    assert text.endswith('connection refused\n')
+    assert [line for line in lines if line.startswith('## ')] == ['## classic', '## gone', '## Observed clients']
+    assert text.endswith('Unreachable (refused): connection refused\n\n## Observed clients\n\nNo client observations were '
+                         'loaded (playbooks/observe.yml stores them).\n')
 
 
 def test_html_is_self_contained_and_escapes_server_text(fleet, clients, probe_result):
@@ -216,7 +220,7 @@ def test_html_template_output_fragments(report):
         '</style></head><body>',
         '<h1>SSH/SFTP compliance report</h1>',
         '<div class="meta">Baseline <b>intermediate</b> &middot; generated 2026-11-24T00:00:00+00:00 &middot; schema '
-        'fleetcrypto.sftp/compliance-report 1.0</div>',
+        'fleetcrypto.sftp/compliance-report 1.1</div>',
         '<span id="verdict" class="verdict fail">NOT PASSED</span>',
         '<div class="cards">',
         '<div class="card" id="card-hosts"><b>3</b>hosts</div>',
@@ -284,7 +288,11 @@ def test_html_template_output_fragments(report):
                         '&#34; jschProposal=&#34;aes128-ctr,aes128-cbc,3des-ctr,3des-cbc,blowfish-cbc&#34; '
                         'serverProposal=&#34;aes256-ctr&#34;)</p>']
     assert '\n'.join(expected[-5:] + conflict) in page
-    island = lines[lines.index(conflict[0]) + 1]
+    observed = ['<h2>Observed clients</h2>',
+                '<p id="observed-none">No client observations were loaded: only the required clients above were '
+                'predicted. Run playbooks/observe.yml to see the clients each server really has.</p>']
+    assert '\n'.join(conflict + observed) in page
+    island = lines[lines.index(conflict[0]) + 3]
     assert island.startswith('<script type="application/json" id="report-data">{"baseline": "intermediate", ')
     assert island.endswith('</script>')
     assert json.loads(island[len('<script type="application/json" id="report-data">'):-len('</script>')]) == dict(
@@ -321,10 +329,12 @@ def test_html_template_environment_is_strict_and_built_once(report):
 EMPTY_FLEET = {
     'json': lambda text: json.loads(text)['hosts'] == [] and json.loads(text)['summary']['hosts'] == 0,
     'html': lambda text: ('<div class="card" id="card-hosts"><b>0</b>hosts</div>' in text
+                          and 'id="observed-none"' in text and 'card-observed' not in text
                           and '<span id="verdict" class="verdict pass">PASSED</span>' in text
                           and text.count('<p>None.</p>') == 2 and '<p>Nothing to remediate.</p>' in text
                           and '<tr data-host' not in text),
-    'markdown': lambda text: '| 0 | 0 | 0 | 0 | 0 | 0 |' in text and '. All hosts pass.' in text,
+    'markdown': lambda text: ('| 0 | 0 | 0 | 0 | 0 | 0 |' in text and '. All hosts pass.' in text
+                              and 'No client observations were loaded' in text),
     'csv': lambda text: text == ','.join(CSV_FIELDS) + '\n',
     'junit': lambda text: ET.fromstring(text).attrib == {
         'name': 'fleetcrypto.sftp compliance (modern)', 'tests': '0', 'failures': '0', 'errors': '0'},
@@ -360,3 +370,113 @@ def test_html_for_a_large_fleet_lists_failing_hosts_first(fleet, clients):
     assert '<div class="card" id="card-hosts"><b>8</b>hosts</div>' in page  # the summary counts every host
     assert re.findall(r'<tr data-host="([^"]+)"', to_html(report)) == [host['name'] for host in report['hosts']]
     assert 'id="omitted"' not in to_html(report, max_hosts=8)
+
+
+OBSERVED_JSCH = 'observed JSch_0.1.54 #312582cf'  # conftest.py's observed JSch
+
+
+def _logged_label(report):
+    return report['hosts'][1]['observed_clients'][0]['client']
+
+
+def test_csv_has_a_row_per_observed_client(observed_report):
+    rows = list(csv.DictReader(io.StringIO(render(observed_report, 'csv'))))
+    observed = [row for row in rows if row['kind'] == 'observed']
+    assert [(row['host'], row['client']) for row in observed] == [
+        ('good', OBSERVED_JSCH), ('classic', _logged_label(observed_report))]
+    jsch = observed[0]
+    assert (jsch['compatible'], jsch['target_compatible'], jsch['locked_out'], jsch['connections']) == (
+        'True', 'False', 'True', '12')
+    assert jsch['cipher_c2s'] == 'aes128-ctr' and jsch['messages'] == ''
+    assert jsch['target_messages'].startswith('Algorithm negotiation fail: algorithmName="kex"')
+    logged = observed[1]
+    assert (logged['compatible'], logged['failed_categories'], logged['locked_out']) == ('False', 'cipher', 'False')
+    assert [row['kind'] for row in rows].count('required') == 3
+
+
+def test_junit_has_a_case_per_observed_client(observed_report, fleet, observations):
+    root = ET.fromstring(render(observed_report, 'junit'))
+    good = root.find("testsuite[@name='good']")
+    case = good.find("testcase[@name='%s']" % OBSERVED_JSCH)
+    failure = case.find('failure')
+    assert failure.get('type') == 'lockout'
+    assert failure.get('message').startswith('the baseline target would lock it out: Algorithm negotiation fail')
+    assert failure.text.startswith('today: connects (ecdh-sha2-nistp256 / ecdsa-sha2-nistp256 / aes128-ctr / '
+                                   'hmac-sha2-256); under the baseline target: cannot connect: Algorithm')
+    assert failure.text.endswith('; 12 connections from 198.51.100.7 (10), 198.51.100.8 (2)')
+    logged = root.find("testsuite[@name='classic']/testcase[@name='%s']/failure" % _logged_label(observed_report))
+    assert logged.get('type') == 'negotiation' and 'not judged: kex, host_key, mac, compression' in logged.text
+    accepted = build_report({'good': fleet['good']}, 'modern', ['openssh-9.2'], today='2026-11-24',
+                            observed=observations, observed_exceptions=[
+                                {'hassh': '312582cf', 'reason': 'retired, ticket 3', 'expires': '2099-01-01'}])
+    root = ET.fromstring(render(accepted, 'junit'))
+    skipped = root.find("testsuite/testcase[@name='%s']/skipped" % OBSERVED_JSCH)
+    assert skipped.get('message') == 'accepted: retired, ticket 3 (expires 2099-01-01)'
+    assert root.get('skipped') == '1' and root.find('testsuite').get('skipped') == '1'
+
+
+def test_markdown_shows_observed_columns_and_section(observed_report):
+    text = render(observed_report, 'markdown')
+    lines = text.split('\n')
+    logged = _logged_label(observed_report)
+    assert ('| host | status | baseline | openssh-9.2 | %s (observed) | %s (observed) |' % (OBSERVED_JSCH, logged)
+            in lines)
+    assert '| good (127.0.0.1:22) | non-compliant | 0 fail, 9 warn | ok | target FAILS |  |' in lines
+    assert '| classic (127.0.0.1:2222) | non-compliant | 1 fail, 9 warn | ok |  | FAILED |' in lines
+    assert '2 observed on 2 host(s): 1 cannot connect today, 1 would be locked out by the baseline target.' in lines
+    row = [line for line in lines if line.startswith('| %s | SSH-2.0-JSCH-0.1.54 |' % OBSERVED_JSCH)][0]
+    assert '| 12 connections from 198.51.100.7 (10), 198.51.100.8 (2) | ok | FAIL: Algorithm negotiation fail' in row
+    assert row.endswith(' **LOCKED OUT** |')
+    assert 'no stored observation for this host (playbooks/observe.yml writes observed/<host>.json)' in lines
+
+
+def test_html_shows_observed_clients_beside_required_ones(observed_report):
+    page = to_html(observed_report)
+    logged = _logged_label(observed_report)
+    assert ('<th>openssh-9.2</th>\n<th class="observed">%s<br><small>observed</small></th>\n<th class="observed">%s'
+            '<br><small>observed</small></th>\n</tr></thead><tbody>' % (OBSERVED_JSCH, logged)) in page
+    good = page.split('<tr data-host="good">', 1)[1].split('</tr>', 1)[0]
+    assert ('<td class="cell lockout observed" data-host="good" data-client="%s" title="today: connects ('
+            % OBSERVED_JSCH) in good
+    assert good.endswith('>target FAILS</td>\n<td class="observed"></td>\n')
+    classic = page.split('<tr data-host="classic">', 1)[1].split('</tr>', 1)[0]
+    assert '<td class="cell fail observed" data-host="classic" data-client="%s" title="today: cannot' % logged in classic
+    assert '<div class="card" id="card-observed_locked_out"><b>1</b>locked out by the target</div>' in page
+    assert '<div class="card" id="card-observed_clients"><b>2</b>observed clients</div>' in page
+    assert '<h2>Observed clients</h2>' in page and 'id="observed-none"' not in page
+    assert '<table class="observed-clients" data-host="good">' in page
+    assert '<td class="lockout">target FAILS</td></tr>' in page
+    assert '<p id="observed-missing">No stored observation: gone.</p>' in page
+    parsed = _Page(page)
+    cells = [attrs for tag, attrs in parsed.tags if tag == 'td' and 'observed' in attrs.get('class', '').split()
+             and 'cell' in attrs.get('class', '').split()]
+    assert [(attrs['data-host'], attrs['data-client'], attrs['class']) for attrs in cells] == [
+        ('good', OBSERVED_JSCH, 'cell lockout observed'), ('classic', logged, 'cell fail observed')]
+    data = json.loads(parsed.scripts[0])
+    assert data['observed_clients'] == [OBSERVED_JSCH, logged] and data['schema_version'] == '1.1'
+
+
+def test_observed_hostile_text_stays_text(probe_result, make_observed_client):
+    """A client's banner, software, address and a log message are the client's words: escaped everywhere."""
+    client = make_observed_client(banner='SSH-2.0-' + HOSTILE, addresses=((HOSTILE, 3),))
+    client['software'] = {'product': HOSTILE, 'version': '1'}
+    failure = {'address': HOSTILE, 'category': 'kex', 'client_list': ['diffie-hellman-group1-sha1'], 'count': 1,
+               'message': HOSTILE, 'daemon': 'openssh', 'client_banner': 'SSH-2.0-' + HOSTILE}
+    stored = {'host': 'h', 'clients': [client], 'failures': [failure],
+              'capture': {'failed': True, 'msg': HOSTILE}, 'collected_at': HOSTILE}
+    report = build_report({'h': probe_result()}, 'modern', ['openssh-9.2'], observed={'h': stored})
+    page = to_html(report)
+    assert '<script>alert' not in page and '<!--' not in page
+    assert page.count('<script') == 2 and page.count('</script>') == 2
+    parsed = _Page(page)
+    assert sorted({tag for tag, attrs in parsed.tags}) == [
+        'b', 'body', 'br', 'code', 'div', 'h1', 'h2', 'h3', 'head', 'html', 'meta', 'p', 'script', 'small', 'span',
+        'style', 'table', 'tbody', 'td', 'th', 'thead', 'title', 'tr']
+    text = ''.join(parsed.text)
+    assert 'SSH-2.0-' + HOSTILE in text and 'capture failed: ' + HOSTILE in text
+    assert json.loads(parsed.scripts[0])['hosts'][0]['observed_clients'][0]['banner'] == 'SSH-2.0-' + HOSTILE
+    markdown = render(report, 'markdown')
+    assert '\n' + HOSTILE not in markdown and '|' not in HOSTILE
+    rows = list(csv.DictReader(io.StringIO(render(report, 'csv'))))
+    assert len([row for row in rows if row['kind'] == 'observed']) == 2
+    ET.fromstring(render(report, 'junit'))  # well-formed
