@@ -480,3 +480,24 @@ def test_observed_hostile_text_stays_text(probe_result, make_observed_client):
     rows = list(csv.DictReader(io.StringIO(render(report, 'csv'))))
     assert len([row for row in rows if row['kind'] == 'observed']) == 2
     ET.fromstring(render(report, 'junit'))  # well-formed
+
+
+def test_hostile_observed_clients_render_as_text(probe_result, make_observed_client):
+    """A client's banner and a daemon's logged line are whatever a stranger on the network sent: printable, but
+    never markup, a Markdown cell break or a spreadsheet formula in any report."""
+    banner = 'SSH-2.0-</script><img_src=x_onerror=alert(1)>|=cmd()'
+    observed = {'good': {'clients': [make_observed_client(banner=banner, addresses=(('=1+1', 1),))],
+                         'failures': [{'address': '203.0.113.9', 'category': 'cipher', 'direction': None,
+                                       'client_list': ['aes128-cbc'], 'server_list': None, 'count': 1,
+                                       'first_seen': None, 'last_seen': None, 'daemon': 'openssh',
+                                       'message': 'Unable to negotiate <b>x</b> | y'}]}}
+    report = build_report({'good': probe_result()}, 'modern', ['openssh-9.2'], today='2026-11-24',
+                          generated_at='2026-11-24T00:00:00+00:00', observed=observed)
+    page = render(report, 'html')
+    assert page.count('<script') == 2 and page.count('</script>') == 2
+    assert '<img' not in page and '<b>x</b>' not in page
+    assert '&lt;/script&gt;&lt;img_src=x_onerror=alert(1)&gt;' in page
+    markdown = render(report, 'markdown')
+    assert banner not in markdown and '\\|=cmd()' in markdown
+    for row in csv.DictReader(io.StringIO(render(report, 'csv'))):
+        assert all(not value.startswith(('=', '+', '-', '@')) for value in row.values() if value)
