@@ -65,4 +65,4 @@ cache = os.path.expanduser('~/.ansible/test/cache/get_pip_%s.py' % version.repla
 os.makedirs(os.path.dirname(cache), exist_ok=True)
 shutil.copy('scripts/ansible_test_get_pip.py', cache)
 PY
-echo "bootstrap: ready ($(.venv/bin/ansible --version | head -1))"
+echo "bootstrap: ready ($(.venv/bin/ansible --version | sed -n 1p))"

@@ -34,9 +34,25 @@ def fixture(name):
     return os.path.join(FIXTURES, name)
 
 
+def text_of(name):
+    """A fixture log as the daemon wrote it: sshd -E ends its lines with CR LF (log.c do_log), which the files keep
+    as LF only (ansible-test's line-endings rule), so the CR is put back here."""
+    with open(fixture(name)) as handle:
+        text = handle.read()
+    return text.replace('\n', '\r\n') if name.startswith('sshd-') else text
+
+
 def lines_of(name):
+    """The lines as a file reader in text mode yields them (universal newlines: no CR)."""
     with open(fixture(name)) as handle:
         return handle.read().split('\n')
+
+
+def as_written(tmp_path, name):
+    """A copy of a fixture log, with the line endings the daemon wrote, for the tests that read files."""
+    path = tmp_path / name
+    path.write_bytes(text_of(name).encode('utf-8'))
+    return str(path)
 
 
 def run(lines, cutoff=LONG_AGO, now=NOW, undated_ok=True, **options):
@@ -190,8 +206,8 @@ def test_dropbear_log():
     assert totals['failures'] == 4 and totals['skipped'] == {}   # "Exited normally" is no failure
 
 
-def test_collect_reads_the_real_logs_as_files():
-    paths = [fixture(name) for name in ('sshd-9.2-default.log', 'proftpd-1.3.8-sftp.log', 'dropbear-2022.83.log')]
+def test_collect_reads_the_real_logs_as_files(tmp_path):
+    paths = [as_written(tmp_path, name) for name in ('sshd-9.2-default.log', 'proftpd-1.3.8-sftp.log', 'dropbear-2022.83.log')]
     result = collect(LONG_AGO, log_paths=paths, now=NOW)
     assert result['totals']['failures'] == 4 + 4 + 4 and result['totals']['entries'] == 12
     assert [source['error'] for source in result['sources']] == [None, None, None]
