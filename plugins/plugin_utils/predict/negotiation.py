@@ -352,11 +352,12 @@ def negotiate(server, client):
         negotiated[name] = None if slot in failing_slots else client_chosen.get(slot)
     # What one side could not judge because a list is not known; a slot that the other side already fails on
     # (a paramiko server needing a MAC where an OpenSSH client might not) is a failure, not unknown.
-    unknown_slots = (set(client_unknown) | set(server_unknown)) - failing_slots
     unknown = []
-    for category, _direction in client_order:
-        if (category, _direction) in unknown_slots and category not in unknown:
-            unknown.append(category)
+    if client_unknown or server_unknown:
+        unknown_slots = (set(client_unknown) | set(server_unknown)) - failing_slots
+        for category, _direction in client_order:
+            if (category, _direction) in unknown_slots and category not in unknown:
+                unknown.append(category)
     # Kept a plain bool for every consumer: "no category that could be judged fails". With ``unknown`` non-empty a
     # true value means only that nothing known fails: whether it connects cannot be told.
     compatible = not failures
