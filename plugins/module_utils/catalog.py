@@ -23,6 +23,7 @@ __metaclass__ = type
 
 import re
 from collections import namedtuple
+from functools import lru_cache
 
 # The ten RFC 4253 section 7.1 name-lists, in wire order: the keys of the "proposal" shape that
 # algorithms_info returns as ``offer`` and that client profiles share.
@@ -107,6 +108,7 @@ def _base(name):
     return name.split('@', 1)[0]
 
 
+@lru_cache(maxsize=4096)  # called for every prediction of a fleet report; names repeat
 def is_aead_cipher(name):
     """A cipher that authenticates by itself, so that no MAC is negotiated for it: OpenSSH's PROTOCOL.chacha20poly1305
     and PROTOCOL section 1.6 (AES-GCM), where cipher.c gives them a non-zero authlen. RFC 5647's plain
@@ -114,17 +116,20 @@ def is_aead_cipher(name):
     return name.startswith('chacha20-poly1305@') or (name.endswith('@openssh.com') and _base(name).endswith('-gcm'))
 
 
+@lru_cache(maxsize=4096)  # called for every prediction of a fleet report; names repeat
 def is_cbc_cipher(name):
     """Cipher-block chaining (RFC 4253 section 6.3 ``*-cbc``, and vendor names such as ``seed-cbc@ssh.com`` and
     ``rijndael-cbc@lysator.liu.se``), by name rather than from a fixed list."""
     return _base(name).endswith('-cbc')
 
 
+@lru_cache(maxsize=4096)  # called for every prediction of a fleet report; names repeat
 def is_etm_mac(name):
     """An encrypt-then-MAC MAC (OpenSSH PROTOCOL section 1.7: ``*-etm@openssh.com``)."""
     return name.endswith('-etm@openssh.com')
 
 
+@lru_cache(maxsize=4096)  # called for every prediction of a fleet report; names repeat
 def is_chacha20_poly1305(name):
     return name.startswith('chacha20-poly1305@')
 

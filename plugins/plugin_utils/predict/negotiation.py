@@ -379,5 +379,5 @@ def negotiate(server, client):
 
 def _terrapin_pair(negotiated):
     """CVE-2023-48795 needs chacha20-poly1305, or a CBC cipher with an encrypt-then-MAC MAC, in a direction."""
-    return any(terrapin_pair(negotiated.get('cipher_' + direction), negotiated.get('mac_' + direction))
-               for direction in ('c2s', 's2c'))
+    return terrapin_pair(negotiated['cipher_c2s'], negotiated['mac_c2s']) or \
+        terrapin_pair(negotiated['cipher_s2c'], negotiated['mac_s2c'])

@@ -18,7 +18,7 @@ __metaclass__ = type
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils import catalog
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import LANGUAGE_KEYS, NAME_LIST_KEYS, \
-    NEGOTIATED_LIST_KEYS, SHORTHANDS
+    NEGOTIATED_LIST_KEYS, SHORTHANDS, is_valid_name
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import parse_software
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import PeerError
 
@@ -39,7 +39,13 @@ def _as_list(value, where):
         value = value.split(',') if value else []
     if not isinstance(value, (list, tuple)):
         raise ProposalError('%s must be a list of algorithm names or a comma-separated string' % where)
-    return [validate_name(name, 'in %s, the name' % where) for name in value]
+    names = list(value)
+    # Fleet reports normalize thousands of proposals: check each name cheaply, and build the message (which names
+    # the list) only for a name that fails.
+    for name in names:
+        if not is_valid_name(name):
+            validate_name(name, 'in %s, the name' % where)
+    return names
 
 
 def _software(data):
