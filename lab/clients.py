@@ -232,15 +232,23 @@ def default_openssh(port, workdir):
             '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=5', '-p', str(port), 'probe@' + LOOPBACK, 'true'])
 
 
-def default_paramiko(port, workdir):
+def paramiko_handshake(port, source=None, disabled_algorithms=None, timeout=5):
+    """Start a paramiko client's key exchange with 127.0.0.1:``port`` (from ``source`` when given) and hang up,
+    whatever the outcome: enough for the server (and any capture) to see its KEXINIT."""
     import paramiko  # pylint: disable=import-outside-toplevel
-    transport = paramiko.Transport(socket.create_connection((LOOPBACK, port), timeout=5))
+    sock = socket.create_connection((LOOPBACK, port), timeout=timeout,
+                                    source_address=(source, 0) if source else None)
+    transport = paramiko.Transport(sock, disabled_algorithms=disabled_algorithms)
     try:
-        transport.start_client(timeout=5)
+        transport.start_client(timeout=timeout)
     except Exception:  # pylint: disable=broad-except
         pass
     finally:
         transport.close()
+
+
+def default_paramiko(port, workdir):
+    paramiko_handshake(port)
 
 
 # scripts/bootstrap.sh installs them beside the virtual environment the tests run in (.venv/legacy); the

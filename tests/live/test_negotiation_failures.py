@@ -17,7 +17,6 @@ __metaclass__ = type
 
 import os
 import shutil
-import socket
 import subprocess
 import time
 
@@ -25,6 +24,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, run_playbook
+from lab.clients import paramiko_handshake
 from lab.servers import LOOPBACK, SSHD, Dropbear, ProftpdSftp, Sshd
 
 PLINK = shutil.which('plink')
@@ -111,14 +111,7 @@ def paramiko_only(port, source, cipher):
     """paramiko with every cipher but ``cipher`` disabled (Transport disabled_algorithms)."""
     import paramiko  # pylint: disable=import-outside-toplevel
     disabled = [name for name in paramiko.Transport._preferred_ciphers if name != cipher]
-    sock = socket.create_connection((LOOPBACK, port), timeout=10, source_address=(source, 0))
-    transport = paramiko.Transport(sock, disabled_algorithms={'ciphers': disabled})
-    try:
-        transport.start_client(timeout=10)
-    except Exception:  # pylint: disable=broad-except
-        pass
-    finally:
-        transport.close()
+    paramiko_handshake(port, source, {'ciphers': disabled}, timeout=10)
 
 
 def putty_macs():
