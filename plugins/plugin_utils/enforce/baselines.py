@@ -23,6 +23,8 @@ import re
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import GOVERNED, GOVERNED_KEYS, \
     PSEUDO_ALGORITHMS
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils import data
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.checks import COUNTED_RATINGS, \
+    normalize_checks, run_checks
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, \
     normalize_proposal, validate_name
 
@@ -112,6 +114,7 @@ def normalize_baseline(value, where='baseline'):
         'allowed': allowed,
         'sources': sources,
         'rejected': _ratings(value.get('rejected') or {}, '%s %r rejected' % (where, name)),
+        'checks': normalize_checks(value, name, where),
     }
 
 
@@ -197,13 +200,17 @@ def category_lists(offer):
 
 def evaluate(server, baseline, exceptions=None, today=None):
     """Which algorithms ``server`` offers that ``baseline`` does not allow, each with its rating, reason and
-    source; an algorithm covered by an active exception is reported under ``excepted`` and does not fail."""
-    return evaluate_normalized(normalize_proposal(server, 'server'), baseline, exceptions, today)
+    source; an algorithm covered by an active exception is reported under ``excepted`` and does not fail.
+    When ``server`` is a whole ``algorithms_info`` result, the checks beyond names (``checks``) judge what it
+    gathered besides the offer (host keys, moduli, daemon settings)."""
+    facts = server if isinstance(server, dict) and isinstance(server.get('offer'), dict) else None
+    return evaluate_normalized(normalize_proposal(server, 'server'), baseline, exceptions, today, facts=facts)
 
 
-def evaluate_normalized(proposal, baseline, exceptions=None, today=None):
+def evaluate_normalized(proposal, baseline, exceptions=None, today=None, facts=None, with_checks=True):
     """:func:`evaluate` for a proposal already passed through ``normalize_proposal`` (reports and remediation
-    have normalized the server for their predictions already)."""
+    have normalized the server for their predictions already). ``facts`` is what was gathered about the server
+    besides its offer (see :mod:`.checks`); ``with_checks=False`` judges the names only."""
     baseline = load_baseline(baseline)
     active, expired = normalize_exceptions(exceptions, today)
     violations, excepted = [], []
@@ -222,14 +229,23 @@ def evaluate_normalized(proposal, baseline, exceptions=None, today=None):
                 excepted.append(finding)
             else:
                 violations.append(finding)
+    checked = run_checks(proposal, facts, baseline) if with_checks else {'checks': {}, 'findings': []}
+    findings = checked['findings']
+    counted = [item for item in findings if item['rating'] in COUNTED_RATINGS]
     return {
-        'passed': not violations,
+        'passed': not violations and not counted,
         'baseline': baseline['name'],
         'baseline_version': baseline['version'],
         'violations': violations,
         'excepted': excepted,
         'expired_exceptions': expired,
+        'findings': findings,
+        'checks': checked['checks'],
         'counts': {'fail': sum(1 for item in violations if item['rating'] == 'fail'),
                    'warn': sum(1 for item in violations if item['rating'] == 'warn'),
-                   'excepted': len(excepted)},
+                   'excepted': len(excepted),
+                   'findings_fail': sum(1 for item in findings if item['rating'] == 'fail'),
+                   'findings_warn': sum(1 for item in findings if item['rating'] == 'warn'),
+                   'findings_info': sum(1 for item in findings if item['rating'] == 'info'),
+                   'checks_not_run': sum(1 for item in checked['checks'].values() if item['status'] == 'not_run')},
     }

@@ -34,7 +34,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal 
 SCHEMA = 'fleetcrypto.sftp/compliance-report'
 SCHEMA_VERSION = '1.1'
 STATUSES = ('compliant', 'non_compliant', 'unreachable')
-_EVALUATION_KEYS = ('passed', 'violations', 'excepted', 'expired_exceptions', 'counts')
+_EVALUATION_KEYS = ('passed', 'violations', 'excepted', 'expired_exceptions', 'findings', 'checks', 'counts')
 _NO_OBSERVATIONS = 'no client observations were loaded for this report (run playbooks/observe.yml first)'
 _NOT_OBSERVED = 'no stored observation for this host (playbooks/observe.yml writes observed/<host>.json)'
 
@@ -107,7 +107,7 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
         server = normalize_proposal(result, 'host %s' % name)
     except ProposalError as exc:
         raise ReportError(str(exc))
-    evaluation = evaluate_normalized(server, baseline, exceptions, today)
+    evaluation = evaluate_normalized(server, baseline, exceptions, today, facts=result)
     predictions = []
     for label, client in labelled:
         prediction = negotiate(server, client)
