@@ -96,8 +96,43 @@ _value:
       description: Exceptions past their expiry date, which count as absent.
       type: list
       elements: dict
+    findings:
+      description:
+        - What the checks beyond algorithm names found (host keys, group-exchange moduli, the Terrapin rule,
+          post-quantum key exchange, throttling), in check order. A C(fail) or C(warn) finding makes the server
+          fail the baseline as a violation does; C(info) findings are reported only.
+        - Checks that need data besides the offer (host keys, moduli, daemon settings) judge what the input carries:
+          pass the whole M(fleetcrypto.sftp.algorithms_info) result, not only its C(offer).
+      type: list
+      elements: dict
+      contains:
+        check:
+          description: C(terrapin), C(post_quantum), C(host_keys), C(moduli) or C(throttling).
+          type: str
+        subject:
+          description: What the finding is about (a key, a group size, an algorithm pair, a setting).
+          type: str
+        rating:
+          description: C(fail), C(warn) or C(info).
+          type: str
+        reason:
+          description: Why.
+          type: str
+        source:
+          description: Where the rule comes from.
+          type: str
+        fix:
+          description: The exact change that resolves it, when there is one.
+          type: str
+    checks:
+      description:
+        - Per check, C(status) (C(passed), C(failed) or C(not_run)), C(message) (for C(not_run), what is missing),
+          its C(findings) and check-specific C(details).
+      type: dict
     counts:
-      description: Numbers of C(fail) and C(warn) violations and of C(excepted) algorithms.
+      description:
+        - Numbers of C(fail) and C(warn) violations and of C(excepted) algorithms; C(findings_fail), C(findings_warn),
+          C(findings_info) and C(checks_not_run) for the checks beyond names.
       type: dict
 '''
 

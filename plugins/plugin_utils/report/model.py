@@ -32,9 +32,14 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal 
     normalize_proposal
 
 SCHEMA = 'fleetcrypto.sftp/compliance-report'
-SCHEMA_VERSION = '1.1'
+SCHEMA_VERSION = '1.2'
 STATUSES = ('compliant', 'non_compliant', 'unreachable')
 _EVALUATION_KEYS = ('passed', 'violations', 'excepted', 'expired_exceptions', 'findings', 'checks', 'counts')
+# The checks beyond algorithm names: the summary counts the hosts with findings of each (any rating, so the
+# hosts without post-quantum key exchange are counted also where the baseline only notes it) (1.2).
+_CHECK_COUNTS = (('terrapin', 'terrapin_violations'), ('post_quantum', 'without_post_quantum'),
+                 ('host_keys', 'host_key_findings'), ('moduli', 'moduli_findings'),
+                 ('throttling', 'throttling_findings'))
 _NO_OBSERVATIONS = 'no client observations were loaded for this report (run playbooks/observe.yml first)'
 _NOT_OBSERVED = 'no stored observation for this host (playbooks/observe.yml writes observed/<host>.json)'
 
@@ -98,9 +103,10 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
         _observed_section(host, observation, None, None)
         host.update({'status': 'unreachable', 'reason': result.get('reason') or 'not probed',
                      'message': result.get('msg') or 'no probe result for this host',
-                     'evaluation': None, 'clients': [{'client': label, 'compatible': None, 'negotiated': None,
-                                                      'failures': [], 'terrapin_exposed': None}
-                                                     for label, _client in labelled],
+                     'evaluation': None, 'checks': None,
+                     'clients': [{'client': label, 'compatible': None, 'negotiated': None, 'failures': [],
+                                  'terrapin_exposed': None, 'proven_by': None, 'proof': None}
+                                 for label, _client in labelled],
                      'terrapin_exposed': None, 'strict_kex': None, 'remediation': None})
         return host
     try:
@@ -109,16 +115,20 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
         raise ReportError(str(exc))
     evaluation = evaluate_normalized(server, baseline, exceptions, today, facts=result)
     predictions = []
+    proofs = _proofs(result)
     for label, client in labelled:
         prediction = negotiate(server, client)
-        predictions.append({'client': label, 'compatible': prediction['compatible'],
-                            'negotiated': prediction['negotiated'], 'failures': _failure_summary(prediction),
-                            'terrapin_exposed': prediction['terrapin_exposed']})
+        item = {'client': label, 'compatible': prediction['compatible'], 'negotiated': prediction['negotiated'],
+                'failures': _failure_summary(prediction), 'terrapin_exposed': prediction['terrapin_exposed']}
+        item.update(_proof_of(proofs.get(label), item))
+        predictions.append(item)
     compliant = evaluation['passed'] and all(item['compatible'] for item in predictions)
     host.update({
         'status': 'compliant' if compliant else 'non_compliant',
         'reason': None, 'message': None,
         'evaluation': {key: evaluation[key] for key in _EVALUATION_KEYS},
+        'checks': {name: {'status': check['status'], 'message': check['message'],
+                          'findings': len(check['findings'])} for name, check in evaluation['checks'].items()},
         'clients': predictions,
         'terrapin_exposed': any(item['terrapin_exposed'] for item in predictions),
         'strict_kex': STRICT_KEX_SERVER in (server['offer']['kex_algorithms'] or ()),
@@ -133,6 +143,33 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
                                'capabilities_assumed_from_offer': plan['capabilities_assumed_from_offer']}
     _observed_section(host, observation, server, target_proposal(plan['target'], server) if plan else None)
     return host
+
+
+def _proofs(result):
+    """The handshake proofs gathered for a host (``handshake_info`` run by audit.yml), by client label."""
+    gathered = result.get('handshake')
+    if not isinstance(gathered, dict) or not isinstance(gathered.get('clients'), list):
+        return {}
+    return {item['client']: item for item in gathered['clients']
+            if isinstance(item, dict) and isinstance(item.get('client'), str)}
+
+
+def _proof_of(proof, prediction):
+    """How a client's verdict is known (1.2): ``proven_by`` ``handshake`` (a real handshake completed, or failed:
+    ``compatible`` then follows it and the failure is listed), or ``prediction`` (no handshake was made, or
+    the handshake library cannot speak this client's proposal; ``proof.message`` says why)."""
+    if not proof:
+        return {'proven_by': 'prediction', 'proof': None}
+    summary = {'proven': proof.get('proven'), 'message': str(proof.get('message') or ''),
+               'proven_by': proof.get('proven_by') if proof.get('proven_by') in ('handshake', 'prediction')
+               else 'prediction'}
+    if summary['proven_by'] == 'handshake' and proof.get('proven') is False and prediction['compatible']:
+        # The offer promised a connection the server did not complete: the handshake outranks the prediction.
+        prediction['compatible'] = False
+        prediction['failures'] = prediction['failures'] + [{
+            'category': 'handshake', 'direction': None,
+            'message': 'handshake failed although the offer agrees: %s' % (summary['message'] or 'no reason given')}]
+    return {'proven_by': summary['proven_by'], 'proof': summary}
 
 
 def _read_observation(name, stored, given, exceptions, today):
@@ -250,7 +287,12 @@ def build_report(hosts, baseline='intermediate', clients=None, exceptions=None, 
         'observed_clients': sum(row['observation']['clients'] for row in rows),
         'observed_failing': sum(row['observation']['failing_today'] for row in rows),
         'observed_locked_out': sum(row['observation']['locked_out'] for row in rows),
+        'handshake_proven': sum(1 for item in predictions if item['proven_by'] == 'handshake'),
+        'checks_not_run': sum(1 for row in rows if row['checks']
+                              and any(check['status'] == 'not_run' for check in row['checks'].values())),
     }
+    for check, key in _CHECK_COUNTS:
+        summary[key] = sum(1 for row in rows if (row['checks'] or {}).get(check, {}).get('findings'))
     summary['passed'] = summary['non_compliant'] == 0 and summary['unreachable'] == 0
     when = generated_at or datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     return {

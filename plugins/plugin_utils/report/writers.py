@@ -55,6 +55,36 @@ def _agreed(item):
                                   negotiated.get('mac_c2s') or 'AEAD')
 
 
+def check_rows(host):
+    """A host's checks beyond algorithm names, flattened for every format: ``(check, status, message,
+    finding or None)``, one row per finding, and one row for a check without findings (passed, or not run and
+    why). Empty for unreachable hosts."""
+    rows = []
+    evaluation = host.get('evaluation') or {}
+    checks = evaluation.get('checks') or {}
+    for name, check in checks.items():
+        if check['findings']:
+            rows.extend((name, check['status'], check['message'], item) for item in check['findings'])
+        else:
+            rows.append((name, check['status'], check['message'], None))
+    return rows
+
+
+def finding_text(item):
+    """One finding in a sentence: rating, subject, reason, fix and source."""
+    text = '%s %s: %s' % (item['rating'].upper(), item['subject'], item['reason'])
+    if item.get('fix'):
+        text += '. Fix: %s' % item['fix']
+    return text + '. Source: %s' % item['source']
+
+
+def _proof_text(item):
+    proof = item.get('proof') or {}
+    if item.get('proven_by') == 'handshake':
+        return 'proven by a real handshake' if proof.get('proven') else 'handshake FAILED: %s' % proof.get('message')
+    return 'predicted only' + (' (%s)' % proof['message'] if proof.get('message') else '')
+
+
 def _md(text):
     return str(text).replace('|', '\\|').replace('\n', ' ')
 
@@ -120,6 +150,11 @@ def to_markdown(report):
              '| ---: | ---: | ---: | ---: | ---: | ---: |',
              '| %(hosts)d | %(compliant)d | %(non_compliant)d | %(unreachable)d | %(client_failures)d | '
              '%(terrapin_exposed)d |' % summary, '',
+             '| Terrapin rule | without post-quantum kex | host-key findings | moduli findings | throttling findings '
+             '| checks not run | clients proven by handshake |',
+             '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+             '| %(terrapin_violations)d | %(without_post_quantum)d | %(host_key_findings)d | %(moduli_findings)d | '
+             '%(throttling_findings)d | %(checks_not_run)d | %(handshake_proven)d |' % summary, '',
              '| host | status | baseline | ' + ' | '.join(
                  [_md(name) for name in report['clients']]
                  + ['%s (observed)' % _md(name) for name in report['observed_clients']]) + ' |',
@@ -141,6 +176,7 @@ def to_markdown(report):
             item = observed.get(name)
             row.append('' if item is None else observed_state(item)[1])
         lines.append('| ' + ' | '.join(row) + ' |')
+    lines += _markdown_checks(report)
     for host in report['hosts']:
         if host['status'] == 'compliant':
             continue
@@ -152,9 +188,16 @@ def to_markdown(report):
             lines.append('- baseline: `%s` (%s) %s: %s. Source: %s' % (
                 _md(violation['algorithm']), violation['category'], violation['rating'].upper(),
                 _md(violation['reason']), _md(violation['source'])))
+        for check, status, message, item in check_rows(host):
+            if item is not None:
+                lines.append('- check %s: %s' % (check, _md(finding_text(item))))
+            elif status == 'not_run':
+                lines.append('- check %s not run: %s' % (check, _md(message)))
         for item in host['clients']:
             if not item['compatible']:
                 lines.append('- client **%s** cannot connect: %s' % (_md(item['client']), _md(_failure_text(item))))
+            elif item.get('proven_by') == 'handshake':
+                lines.append('- client **%s**: %s' % (_md(item['client']), _md(_proof_text(item))))
         plan = host.get('remediation')
         if plan:
             lines.append('- remediation%s:' % ('' if plan['ok'] else ' (conflicts, see below)'))
@@ -164,6 +207,39 @@ def to_markdown(report):
                 lines.append('  - conflict: %s' % _md(conflict['message']))
     lines += _markdown_observed(report)
     return '\n'.join(lines) + '\n'
+
+
+def check_cell(host, check):
+    """A host's verdict for one check, as a table cell says it."""
+    found = (host.get('checks') or {}).get(check)
+    if found is None:
+        return 'n/a'
+    if found['status'] == 'not_run':
+        return 'not run'
+    if found['status'] == 'failed':
+        return 'FAIL'
+    return 'noted' if found['findings'] else 'pass'
+
+
+def report_checks(report):
+    """The checks that ran on any host of the report, in the order the evaluation lists them."""
+    names = []
+    for host in report['hosts']:
+        for name in host.get('checks') or ():
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def _markdown_checks(report):
+    names = report_checks(report)
+    if not names:
+        return []
+    lines = ['', '## Checks beyond algorithm names', '', '| host | ' + ' | '.join(names) + ' |',
+             '| --- |' + ' --- |' * len(names)]
+    for host in report['hosts']:
+        lines.append('| %s | %s |' % (_md(host['name']), ' | '.join(check_cell(host, name) for name in names)))
+    return lines
 
 
 def _markdown_observed(report):
@@ -204,7 +280,8 @@ def _markdown_observed(report):
 CSV_NEGOTIATED = tuple(key for slot, key in NEGOTIATED_KEY.items() if CATEGORY[slot[0]].governed)
 CSV_FIELDS = ('host', 'address', 'port', 'status', 'baseline', 'baseline_passed', 'client', 'compatible') \
     + CSV_NEGOTIATED + ('failed_categories', 'messages', 'terrapin_exposed') \
-    + ('kind', 'connections', 'target_compatible', 'target_messages', 'locked_out')  # schema 1.1
+    + ('kind', 'connections', 'target_compatible', 'target_messages', 'locked_out') \
+    + ('proven_by', 'check', 'check_status', 'rating', 'subject', 'reason', 'fix', 'source')  # schema 1.1, 1.2
 
 
 def _csv_safe(value):
@@ -227,9 +304,17 @@ def to_csv(report):
                    'compatible': item['compatible'], 'failed_categories': ' '.join(
                        sorted({failure['category'] for failure in item['failures']})),
                    'messages': _failure_text(item) if not item['compatible'] else '',
-                   'terrapin_exposed': item['terrapin_exposed'], 'kind': 'required' if item['client'] else None}
+                   'terrapin_exposed': item['terrapin_exposed'], 'kind': 'required' if item['client'] else None,
+                   'proven_by': item.get('proven_by')}
             for key in CSV_NEGOTIATED:
                 row[key] = negotiated.get(key)
+            writer.writerow({key: _csv_safe(value) for key, value in row.items()})
+        for check, status, message, item in check_rows(host):
+            row = {'host': host['name'], 'address': host['address'], 'port': host['port'], 'status': host['status'],
+                   'baseline': host['baseline'], 'baseline_passed': passed, 'kind': 'check', 'check': check,
+                   'check_status': status, 'reason': message}
+            if item is not None:
+                row.update({key: item.get(key) for key in ('rating', 'subject', 'reason', 'fix', 'source')})
             writer.writerow({key: _csv_safe(value) for key, value in row.items()})
         for item in host['observed_clients']:
             today, target = item['today'] or {}, item['target'] or {}
@@ -270,6 +355,25 @@ def _junit_observed(host, item):
     return case
 
 
+def _junit_checks(host):
+    """One test case per check beyond algorithm names: a failure when a fail/warn finding counts against the
+    host, skipped (with the reason) when the check could not run, passed otherwise (info findings in the output)."""
+    cases = []
+    for name, check in ((host.get('evaluation') or {}).get('checks') or {}).items():
+        case = ET.Element('testcase', classname=host['name'], name='check %s' % name)
+        text = '\n'.join(finding_text(item) for item in check['findings'])
+        if check['status'] == 'failed':
+            counted = [item for item in check['findings'] if item['rating'] != 'info']
+            ET.SubElement(case, 'failure', message=('%d finding(s): %s' % (len(counted), '; '.join(
+                item['subject'] for item in counted)))[:1000], type='check').text = text
+        elif check['status'] == 'not_run':
+            ET.SubElement(case, 'skipped', message=check['message'][:1000] or 'not run')
+        elif text:
+            ET.SubElement(case, 'system-out').text = text
+        cases.append(case)
+    return cases
+
+
 def to_junit(report):
     """JUnit XML as CI systems read it: a suite per host; unreachable hosts are errors, not passes."""
     root = ET.Element('testsuites', name='fleetcrypto.sftp compliance (%s)' % report['baseline'])
@@ -288,6 +392,7 @@ def to_junit(report):
             ET.SubElement(baseline_case, 'failure', message='%d algorithm(s) outside the baseline'
                           % len(host['evaluation']['violations']), type='baseline').text = text
         cases.append(baseline_case)
+        cases.extend(_junit_checks(host))
         for item in host['clients']:
             case = ET.Element('testcase', classname=host['name'], name='client %s' % item['client'])
             if item['compatible'] is None:
@@ -327,6 +432,10 @@ _TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'templates
 _CARDS = (('hosts', 'hosts'), ('compliant', 'compliant'), ('non_compliant', 'non-compliant'),
           ('unreachable', 'unreachable'), ('client_failures', 'client failures'),
           ('terrapin_exposed', 'Terrapin-exposed'))
+_CHECK_CARDS = (('terrapin_violations', 'Terrapin rule violated'), ('without_post_quantum', 'without post-quantum kex'),
+                ('host_key_findings', 'host-key findings'), ('moduli_findings', 'moduli findings'),
+                ('throttling_findings', 'throttling findings'), ('checks_not_run', 'hosts with checks not run'),
+                ('handshake_proven', 'clients proven by handshake'))
 _OBSERVED_CARDS = (('observed_clients', 'observed clients'), ('observed_locked_out', 'locked out by the target'))
 _Row = collections.namedtuple('_Row', 'name address port status status_label baseline terrapin cells observed')
 _Cell = collections.namedtuple('_Cell', 'client css title')
@@ -383,7 +492,7 @@ def _matrix_row(host, clients, observed_clients=()):
         elif item['compatible'] is None:
             row.append(_Cell(name, 'unreachable', 'host unreachable (%s): %s' % (host['reason'], host['message'])))
         elif item['compatible']:
-            row.append(_Cell(name, 'ok', 'agreed: ' + _agreed(item)))
+            row.append(_Cell(name, 'ok', 'agreed: %s; %s' % (_agreed(item), _proof_text(item))))
         else:
             row.append(_Cell(name, 'fail', _failure_text(item)))
     observed = {item['client']: item for item in host['observed_clients']}
@@ -422,7 +531,12 @@ def to_html(report, max_hosts=HTML_MAX_HOSTS):
     hosts, omitted = _page_hosts(report, max_hosts)
     observed_any = report['summary']['observed_hosts'] > 0
     parts = _template().generate(
-        report=report, summary=report['summary'], cards=_CARDS + (_OBSERVED_CARDS if observed_any else ()),
+        report=report, summary=report['summary'],
+        cards=_CARDS + tuple(card for card in _CHECK_CARDS if card[0] in report['summary'])
+        + (_OBSERVED_CARDS if observed_any else ()),
+        check_names=report_checks(dict(report, hosts=hosts)),
+        check_table=[(host, [(name, check_cell(host, name)) for name in report_checks(dict(report, hosts=hosts))],
+                      check_rows(host)) for host in hosts if host.get('checks')],
         omitted=omitted, rows=(_matrix_row(host, report['clients'], report['observed_clients']) for host in hosts),
         observed_sections=_observed_rows(hosts) if observed_any else [],
         not_observed=[host for host in hosts if not host['observation']['available']] if observed_any else [],

@@ -28,7 +28,10 @@ def test_model_statuses_and_summary(report, clients):
     assert report['summary'] == {'hosts': 3, 'compliant': 1, 'non_compliant': 1, 'unreachable': 1,
                                  'baseline_failures': 1, 'predictions': 4, 'client_failures': 1,
                                  'terrapin_exposed': 0, 'passed': False, 'observed_hosts': 0, 'observed_clients': 0,
-                                 'observed_failing': 0, 'observed_locked_out': 0}
+                                 'observed_failing': 0, 'observed_locked_out': 0,
+                                 'handshake_proven': 0, 'checks_not_run': 0, 'terrapin_violations': 0,
+                                 'without_post_quantum': 0, 'host_key_findings': 0, 'moduli_findings': 0,
+                                 'throttling_findings': 0}
     assert report['observed_clients'] == []
     for host in report['hosts']:  # no observations given: every host says so
         assert host['observed_clients'] == [] and host['observation']['available'] is False
@@ -73,7 +76,8 @@ def test_model_statuses_and_summary(report, clients):
         'refused', 'connection refused', '127.0.0.1', 1)
     assert gone['evaluation'] is None and gone['remediation'] is None and gone['terrapin_exposed'] is None
     assert gone['clients'] == [{'client': name, 'compatible': None, 'negotiated': None, 'failures': [],
-                                'terrapin_exposed': None} for name in clients]
+                                'terrapin_exposed': None, 'proven_by': None, 'proof': None} for name in clients]
+    assert gone['checks'] is None
 
 
 def test_unreachable_is_never_compliant(fleet, clients):
@@ -82,7 +86,10 @@ def test_unreachable_is_never_compliant(fleet, clients):
     assert only_gone['summary'] == {'hosts': 1, 'compliant': 0, 'non_compliant': 0, 'unreachable': 1,
                                     'baseline_failures': 0, 'predictions': 0, 'client_failures': 0,
                                     'terrapin_exposed': 0, 'passed': False, 'observed_hosts': 0,
-                                    'observed_clients': 0, 'observed_failing': 0, 'observed_locked_out': 0}
+                                    'observed_clients': 0, 'observed_failing': 0, 'observed_locked_out': 0,
+                                    'handshake_proven': 0, 'checks_not_run': 0, 'terrapin_violations': 0,
+                                    'without_post_quantum': 0, 'host_key_findings': 0, 'moduli_findings': 0,
+                                    'throttling_findings': 0}
     assert [item['compatible'] for item in only_gone['hosts'][0]['clients']] == [None, None]
     assert only_gone['clients'] == clients
 
@@ -102,7 +109,7 @@ def test_per_host_settings_override_defaults(fleet, clients):
 
 def test_observed_clients_per_host_and_in_the_summary(observed_report):
     report = observed_report
-    assert report['schema_version'] == '1.1' and report['clients'] == ['openssh-9.2']
+    assert report['schema_version'] == '1.2' and report['clients'] == ['openssh-9.2']
     logged = report['hosts'][1]['observed_clients'][0]['client']
     assert logged.startswith('logged cipher failure #')
     assert report['observed_clients'] == [OBSERVED_JSCH, logged]

@@ -77,7 +77,7 @@ def test_csv_has_a_row_per_host_and_client_and_defuses_formulas(report, probe_re
     assert text.split('\n', 1)[0] == ','.join(CSV_FIELDS) == (
         'host,address,port,status,baseline,baseline_passed,client,compatible,kex,host_key,cipher_c2s,cipher_s2c,'
         'mac_c2s,mac_s2c,failed_categories,messages,terrapin_exposed,kind,connections,target_compatible,'
-        'target_messages,locked_out')
+        'target_messages,locked_out,proven_by,check,check_status,rating,subject,reason,fix,source')
     assert [(row['host'], row['client'], row['status'], row['baseline_passed'], row['compatible']) for row in rows] == [
         ('good', 'openssh-9.2', 'compliant', 'True', 'True'),
         ('good', 'jsch-0.1.54-restricted-jce', 'compliant', 'True', 'True'),
@@ -87,14 +87,15 @@ def test_csv_has_a_row_per_host_and_client_and_defuses_formulas(report, probe_re
         ('gone', 'jsch-0.1.54-restricted-jce', 'unreachable', '', '')]
     assert text.split('\n')[1] == ('good,127.0.0.1,22,compliant,intermediate,True,openssh-9.2,True,'
                                    'sntrup761x25519-sha512,ssh-ed25519,chacha20-poly1305@openssh.com,'
-                                   'chacha20-poly1305@openssh.com,,,,,False,required,,,,')
+                                   'chacha20-poly1305@openssh.com,,,,,False,required,,,,,prediction,,,,,,,')
     assert rows[3] == {'host': 'classic', 'address': '127.0.0.1', 'port': '2222', 'status': 'non_compliant',
                        'baseline': 'intermediate', 'baseline_passed': 'False', 'client': 'jsch-0.1.54-restricted-jce',
                        'compatible': 'False', 'kex': 'ecdh-sha2-nistp256', 'host_key': 'ecdsa-sha2-nistp256',
                        'cipher_c2s': '', 'cipher_s2c': '', 'mac_c2s': 'hmac-sha2-256', 'mac_s2c': 'hmac-sha2-256',
                        'failed_categories': 'cipher', 'messages': JSCH_FAILURE, 'terrapin_exposed': 'False',
                        'kind': 'required', 'connections': '', 'target_compatible': '', 'target_messages': '',
-                       'locked_out': ''}
+                       'locked_out': '', 'proven_by': 'prediction', 'check': '', 'check_status': '', 'rating': '',
+                       'subject': '', 'reason': '', 'fix': '', 'source': ''}
     assert rows[4] == dict.fromkeys(CSV_FIELDS, '') | {
         'host': 'gone', 'address': '127.0.0.1', 'port': '1', 'status': 'unreachable', 'baseline': 'intermediate',
         'client': 'openssh-9.2', 'messages': 'host unreachable', 'kind': 'required'}
@@ -220,7 +221,7 @@ def test_html_template_output_fragments(report):
         '</style></head><body>',
         '<h1>SSH/SFTP compliance report</h1>',
         '<div class="meta">Baseline <b>intermediate</b> &middot; generated 2026-11-24T00:00:00+00:00 &middot; schema '
-        'fleetcrypto.sftp/compliance-report 1.1</div>',
+        'fleetcrypto.sftp/compliance-report 1.2</div>',
         '<span id="verdict" class="verdict fail">NOT PASSED</span>',
         '<div class="cards">',
         '<div class="card" id="card-hosts"><b>3</b>hosts</div>',
@@ -229,6 +230,13 @@ def test_html_template_output_fragments(report):
         '<div class="card" id="card-unreachable"><b>1</b>unreachable</div>',
         '<div class="card" id="card-client_failures"><b>1</b>client failures</div>',
         '<div class="card" id="card-terrapin_exposed"><b>0</b>Terrapin-exposed</div>',
+        '<div class="card" id="card-terrapin_violations"><b>0</b>Terrapin rule violated</div>',
+        '<div class="card" id="card-without_post_quantum"><b>0</b>without post-quantum kex</div>',
+        '<div class="card" id="card-host_key_findings"><b>0</b>host-key findings</div>',
+        '<div class="card" id="card-moduli_findings"><b>0</b>moduli findings</div>',
+        '<div class="card" id="card-throttling_findings"><b>0</b>throttling findings</div>',
+        '<div class="card" id="card-checks_not_run"><b>0</b>hosts with checks not run</div>',
+        '<div class="card" id="card-handshake_proven"><b>0</b>clients proven by handshake</div>',
         '</div>',
         '<h2>Who can connect</h2><p>Click a cell for the reason (also on hover).</p>',
         '<div id="detail" role="status" hidden></div><div class="matrix-wrap"><table id="matrix"><thead><tr>'
@@ -239,14 +247,14 @@ def test_html_template_output_fragments(report):
         '<tr data-host="good"><th scope="row">good<br><small>127.0.0.1:22</small></th><td class="status-compliant">'
         'compliant</td><td>pass</td><td>no</td>',
         '<td class="cell ok" data-host="good" data-client="openssh-9.2" title="agreed: sntrup761x25519-sha512 / '
-        'ssh-ed25519 / chacha20-poly1305@openssh.com / AEAD">agreed</td>',
+        'ssh-ed25519 / chacha20-poly1305@openssh.com / AEAD; predicted only">agreed</td>',
         '<td class="cell ok" data-host="good" data-client="jsch-0.1.54-restricted-jce" title="agreed: '
-        'ecdh-sha2-nistp256 / ecdsa-sha2-nistp256 / aes128-ctr / hmac-sha2-256">agreed</td>',
+        'ecdh-sha2-nistp256 / ecdsa-sha2-nistp256 / aes128-ctr / hmac-sha2-256; predicted only">agreed</td>',
         '</tr>',
         '<tr data-host="classic"><th scope="row">classic<br><small>127.0.0.1:2222</small></th>'
         '<td class="status-non_compliant">non-compliant</td><td>1 fail, 0 warn</td><td>no</td>',
         '<td class="cell ok" data-host="classic" data-client="openssh-9.2" title="agreed: sntrup761x25519-sha512 / '
-        'ssh-ed25519 / aes256-ctr / hmac-sha2-256-etm@openssh.com">agreed</td>',
+        'ssh-ed25519 / aes256-ctr / hmac-sha2-256-etm@openssh.com; predicted only">agreed</td>',
         '<td class="cell fail" data-host="classic" data-client="jsch-0.1.54-restricted-jce" title="%s">FAILED</td>'
         % JSCH_FAILURE.replace('"', '&#34;'),
         '</tr>',
