@@ -97,6 +97,9 @@ def as_profile_document(kind, record, described=None, suffix=''):
     }
     if kind:
         document['captured_with'] = kind
+    if record.get('offer', {}).get('first_kex_packet_follows'):
+        # RFC 4253 section 7.1: the client sends a guessed key-exchange packet (dropbear always does).
+        document['first_kex_packet_follows'] = True
     for key in NAME_LIST_KEYS:
         document[key] = profile[key]
     return document

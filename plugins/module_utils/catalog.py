@@ -99,6 +99,13 @@ KEX_GUESS_DROPBEAR = 'kexguess2@matt.ucc.asn.au'        # dropbear common-algo.c
 PSEUDO_ALGORITHMS = frozenset((EXT_INFO_CLIENT, EXT_INFO_SERVER, STRICT_KEX_CLIENT, STRICT_KEX_SERVER,
                                KEX_GUESS_DROPBEAR))
 
+# Post-quantum hybrid key exchange methods: the agreed kex protects against "store now, decrypt later". OpenSSH
+# marks exactly these as KEX_IS_PQ in kex-names.c kexalgs[] (V_10_5_P1: sntrup761x25519-sha512 and its
+# @openssh.com name, mlkem768x25519-sha256, mlkem768nistp256-sha256); mlkem1024nistp384-sha384 is not in OpenSSH
+# (V_10_5_P1) but AsyncSSH 2.24.1 (kex_dh.py register_kex_alg) and draft-ietf-sshm-mlkem-hybrid-kex define it.
+POST_QUANTUM_KEX = frozenset(('mlkem768x25519-sha256', 'mlkem768nistp256-sha256', 'mlkem1024nistp384-sha384',
+                              'sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com'))
+
 # RFC 4432 RSA key exchange needs an encryption-capable host key (RFC 4253 section 7.1).
 RSA_KEX = frozenset(('rsa1024-sha1', 'rsa2048-sha256'))
 ENCRYPTION_CAPABLE_HOST_KEYS = frozenset(('ssh-rsa',))

@@ -53,6 +53,8 @@ def test_profile_equals_what_the_installed_software_sends(name, kind, tmp_path):
         pytest.skip('installed %s says %s, the profile is of %s' % (kind, record['banner'], stored['banner']))
     for key in NAME_LIST_KEYS:
         assert record['offer'][key] == stored[key], (name, key)
+    # The guessed first key-exchange packet (dropbear's client always sends one) is part of the profile too.
+    assert record['offer']['first_kex_packet_follows'] is stored.get('first_kex_packet_follows', False), name
 
 
 def test_client_capture_module_records_a_real_ssh_client(tmp_path):

@@ -44,7 +44,39 @@ only when both sides succeed. The differences encoded here, each from the implem
   MAC needed), which is what every implementation that supports those ciphers follows.
 
 Pseudo-algorithms (ext-info-c/s RFC 8308, kex-strict-c/s-v00@openssh.com, kexguess2@matt.ucc.asn.au) are
-never negotiated. Plain Python, no Ansible imports.
+never negotiated.
+
+Guessed first key-exchange packets (RFC 4253 section 7: ``first_kex_packet_follows``; the guess is the sender's
+first kex and first host-key algorithm, "wrong" when either differs from the peer's first, and a wrong guess is
+"silently ignored"). A handshake works only when the sender and the receiver judge the guess alike: if the
+receiver uses the guessed packet but the sender thinks it wrong, the sender sends its key-exchange packet again
+and the receiver, having finished, meets an unexpected packet; if the receiver drops it but the sender thinks it
+right, both wait. Each side's rule, from source:
+
+* dropbear (common-kex.c send_msg_kexinit, cli-session.c cli_send_kex_first_guess and cli_sessionloop,
+  common-algo.c buf_match_algo, common-kex.c switch_keys; identical at DROPBEAR_2022.83 and DROPBEAR_2026.94): the
+  client always guesses (sysoptions.h DROPBEAR_KEX_FIRST_FOLLOWS 1; the server never does): it sets
+  first_kex_packet_follows and sends the KEXDH_INIT of its first kex right after its KEXINIT. Its guess is right
+  (our_first_follows_matches) when, for kex and host key, the client's first name is also the server's first name,
+  or, when both lists carry kexguess2@matt.ucc.asn.au, when the client's first name is on the server's list at all;
+  otherwise it sends its KEXDH_INIT again once it has the server's KEXINIT. As a receiver it ignores the next
+  packet (ses.ignorenext) by the same rule.
+* OpenSSH (kex.c kex_input_kexinit, proposals_match, V_9_2_P1 .. V_10_5_P1): never guesses (kex_send_kexinit
+  writes 0); skips the next packet (dispatch_skip_packets) unless the first kex and the first host-key names of
+  both lists are equal: RFC 4253's rule.
+* AsyncSSH (connection.py SSHConnection._process_kexinit, 2.24.1): never guesses; ignores the next kex packet
+  (_ignore_first_kex) only when the kex it chose is not the peer's first kex name, whatever the host keys. When
+  it used the guess and the client then sends its KEXDH_INIT again, the key exchange is over (send_newkeys sets
+  _kex to None) and _recv_packet disconnects: "Key exchange not in progress".
+* ProFTPD mod_sftp (contrib/mod_sftp/kex.c get_session_names and sftp_kex_handle, v1.3.8): uses the guess when
+  the client's first kex name equals its own first, whatever the host keys; otherwise reads and drops it.
+* paramiko (transport.py Transport._parse_kex_init, 5.1.0): reads first_kex_packet_follows and only logs it: the
+  guessed packet is always handed to the chosen kex engine, and a second KEXDH_INIT is "Expecting packet from
+  (21,), got 30" (MessageOrderError).
+* PuTTY (ssh/transport2.c, 0.81), libssh2 (kex.c, 1.11.1) and JSch (KeyExchange.java) send false and, as clients
+  here, receive no guess from the servers above (no server guesses). Anything else: RFC 4253's rule.
+
+Plain Python, no Ansible imports.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -55,8 +87,10 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import (
     BASE_ORDER,
     CATEGORY,
     ENCRYPTION_CAPABLE_HOST_KEYS,
+    KEX_GUESS_DROPBEAR,
     LIST_KEY,
     NEGOTIATED_KEY,
+    POST_QUANTUM_KEX,
     PSEUDO_ALGORITHMS,
     RSA_KEX,
     SLOTS,
@@ -88,6 +122,44 @@ class Implementation:
     max_server_names = None
     # Names this implementation advertises as a server but cannot agree to.
     server_advertised_not_negotiable = frozenset()
+    # Guessed first kex packets: whether it sends one as a client when the proposal does not say, and how it
+    # judges a guess, its own as a sender and the peer's as a receiver (see the module docstring):
+    # 'rfc' (first kex and first host key equal), 'kexguess2' (dropbear), 'chosen_kex' (AsyncSSH),
+    # 'first_kex' (ProFTPD), 'ignored' (paramiko: always uses the guessed packet).
+    client_sends_guess = False
+    guess_rule = 'rfc'
+
+    def guess_is_right(self, role, client, server, chosen_kex, sender):
+        """Whether this implementation (playing ``role``) takes the guess of ``sender`` ('client' or 'server')
+        as right: as a receiver it then uses the guessed packet, as a sender it does not send it again."""
+        client_kex, server_kex = client['offer']['kex_algorithms'], server['offer']['kex_algorithms']
+        client_hk, server_hk = (client['offer']['server_host_key_algorithms'],
+                                server['offer']['server_host_key_algorithms'])
+        sender_kex = client_kex if sender == 'client' else server_kex
+        mine_kex = client_kex if role == 'client' else server_kex
+        rule = self.guess_rule
+        if rule == 'ignored':
+            return True
+        if rule == 'chosen_kex':
+            return bool(sender_kex) and chosen_kex == sender_kex[0]
+        if rule == 'first_kex':
+            return _first(sender_kex) is not None and _first(sender_kex) == _first(mine_kex)
+        if rule == 'kexguess2' and KEX_GUESS_DROPBEAR in client_kex and KEX_GUESS_DROPBEAR in server_kex:
+            # common-algo.c buf_match_algo with kexguess2: the client's first name (i == 0) is the match.
+            return (_first(client_kex) in set(server_kex) - PSEUDO_ALGORITHMS
+                    and _first(client_hk) in set(server_hk))
+        # RFC 4253 section 7 / kex.c proposals_match / buf_match_algo without kexguess2 (i == 0 && j == 0).
+        return (_first(client_kex) is not None and _first(client_kex) == _first(server_kex)
+                and _first(client_hk) is not None and _first(client_hk) == _first(server_hk))
+
+    def warnings(self, proposal, kex):
+        """What this implementation prints as a client once ``kex`` is agreed, line by line."""
+        return []
+
+    def repeated_kex_packet(self, guessed_kex, chosen_kex):
+        """What this implementation, as the receiver that used a guessed packet, does with the key-exchange packet
+        the sender then sends again (None: not known from its source)."""
+        return None
 
     def check_order(self, role):
         """The order in which this implementation checks categories (which failure it reports first)."""
@@ -115,10 +187,33 @@ class OpenSSH(Implementation):
     def message(self, role, category, direction, mine, theirs):
         return 'no matching %s found. Their offer: %s' % (self.WORDS[category], ','.join(theirs))
 
+    # sshconnect.c warn_nonpq_kex (V_10_1_P1 .. V_10_5_P1), three logit() lines.
+    NON_PQ_WARNING = ('** WARNING: connection is not using a post-quantum key exchange algorithm.',
+                      '** This session may be vulnerable to "store now, decrypt later" attacks.',
+                      '** The server may need to be upgraded. See https://openssh.com/pq.html')
+
+    def warnings(self, proposal, kex):
+        """sshconnect.c ssh_login (V_10_1_P1 .. V_10_5_P1) calls warn_nonpq_kex after the key exchange when
+        KexAlgorithms was not set (options.kex_algorithms_set), WarnWeakCrypto is on (readconf.c: default yes) and
+        kex-names.c kex_is_pq_from_name is false for the agreed kex. Absent before V_10_1_P1."""
+        if kex in POST_QUANTUM_KEX or proposal.get('kex_algorithms_set'):
+            return []
+        if _version_tuple((proposal.get('software') or {}).get('version')) < (10, 1):
+            return []
+        return list(self.NON_PQ_WARNING)
+
 
 class Paramiko(Implementation):
     name = 'paramiko'
     aead_needs_common_mac = True
+    guess_rule = 'ignored'   # transport.py _parse_kex_init: kex_follows is only logged
+
+    def repeated_kex_packet(self, guessed_kex, chosen_kex):
+        if _same_kex_method(guessed_kex, chosen_kex):
+            # The guess completed the exchange; transport.py run(): the kex engine no longer expects packet 30.
+            return 'Expecting packet from (21,), got 30'
+        return ('the guessed %s packet is parsed as a %s one (an error such as "Unsupported elliptic curve point '
+                'type")' % (guessed_kex, chosen_kex))
     server_advertised_not_negotiable = frozenset(('diffie-hellman-group-exchange-sha1',
                                                   'diffie-hellman-group-exchange-sha256'))
 
@@ -137,6 +232,11 @@ class Paramiko(Implementation):
 
 class AsyncSSH(Implementation):
     name = 'AsyncSSH'
+    guess_rule = 'chosen_kex'   # connection.py _process_kexinit: _ignore_first_kex
+
+    def repeated_kex_packet(self, guessed_kex, chosen_kex):
+        # connection.py send_newkeys sets _kex to None; _recv_packet then refuses kex packets.
+        return 'Key exchange not in progress'
 
     def check_order(self, role):
         # A client checks the host key last (in the kex reply); a server in wire order.
@@ -191,8 +291,24 @@ class Libssh2(Implementation):
         return WIRE_ORDER
 
 
+class Dropbear(Implementation):
+    """common-kex.c switch_keys checks kex, host key, then the ciphers, MACs and compressions in wire order."""
+    name = 'dropbear'
+    client_sends_guess = True   # sysoptions.h DROPBEAR_KEX_FIRST_FOLLOWS 1; cli-session.c cli_session_init
+    guess_rule = 'kexguess2'
+
+    def check_order(self, role):
+        return WIRE_ORDER
+
+
+class ProftpdSftp(Implementation):
+    name = 'ProFTPD mod_sftp'
+    guess_rule = 'first_kex'   # contrib/mod_sftp/kex.c get_session_names: only the kex names are compared
+
+
 IMPLEMENTATIONS = {'OpenSSH': OpenSSH(), 'OpenSSH for Windows': OpenSSH(), 'paramiko': Paramiko(),
-                   'AsyncSSH': AsyncSSH(), 'JSch': JSch(), 'PuTTY': PuTTY(), 'WinSCP': PuTTY(), 'libssh2': Libssh2()}
+                   'AsyncSSH': AsyncSSH(), 'JSch': JSch(), 'PuTTY': PuTTY(), 'WinSCP': PuTTY(), 'libssh2': Libssh2(),
+                   'dropbear': Dropbear(), 'ProFTPD mod_sftp': ProftpdSftp()}
 GENERIC = Implementation()
 
 
@@ -201,6 +317,70 @@ def implementation_for(software):
     if not software:
         return GENERIC
     return IMPLEMENTATIONS.get(software.get('product'), GENERIC)
+
+
+def _version_tuple(version):
+    """``'10.1p1'`` -> ``(10, 1)``; ``()`` when no version can be read."""
+    numbers = []
+    for part in (version or '').split('.')[:2]:
+        digits = ''
+        for char in part:
+            if not char.isdigit():
+                break
+            digits += char
+        if not digits:
+            break
+        numbers.append(int(digits))
+    return tuple(numbers)
+
+
+def _first(names):
+    return names[0] if names else None
+
+
+# Names of one method (the same packets): RFC 8731 section 3.1 and OpenSSH kex-names.c.
+_SAME_METHOD = ({'curve25519-sha256', 'curve25519-sha256@libssh.org'},
+                {'sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com'})
+
+
+def _same_kex_method(one, other):
+    return one == other or any(one in names and other in names for names in _SAME_METHOD)
+
+
+def _sends_guess(proposal, impl, role):
+    follows = proposal.get('first_kex_packet_follows')
+    if follows is None:
+        return impl.client_sends_guess if role == 'client' else False
+    return follows
+
+
+def _guess_failure(client, server, client_impl, server_impl, chosen_kex):
+    """The failure a guessed first key-exchange packet causes although every list agrees, or None."""
+    for sender, sender_impl, receiver, receiver_impl in (('client', client_impl, 'server', server_impl),
+                                                         ('server', server_impl, 'client', client_impl)):
+        proposal = client if sender == 'client' else server
+        if not _sends_guess(proposal, sender_impl, sender):
+            continue
+        guessed = _first(proposal['offer']['kex_algorithms'])
+        right = sender_impl.guess_is_right(sender, client, server, chosen_kex, sender)
+        used = receiver_impl.guess_is_right(receiver, client, server, chosen_kex, sender)
+        if right == used:
+            continue
+        if used:
+            words = receiver_impl.repeated_kex_packet(guessed, chosen_kex)
+            message = ('%s (%s) %s: it used the guessed first key-exchange packet (%s; first_kex_packet_follows, '
+                       'RFC 4253 section 7), which the %s (%s) judged wrong and sent again' % (
+                           receiver, receiver_impl.name,
+                           'fails: %s' % words if words else 'meets a second key-exchange packet',
+                           guessed, sender, sender_impl.name))
+        else:
+            message = ('%s (%s) ignores the guessed first key-exchange packet (%s; first_kex_packet_follows, RFC 4253 '
+                       'section 7) that the %s (%s) judged right: both wait until a timeout' % (
+                           receiver, receiver_impl.name, guessed, sender, sender_impl.name))
+        return {'category': 'kex', 'direction': None, 'client': list(client['offer']['kex_algorithms']),
+                'server': list(server['offer']['kex_algorithms']), 'message': message,
+                'detected_by': receiver if used else 'both', 'reason': 'kex_guess'}
+    return None
 
 
 def _view(proposal, key, impl, is_server_list, role):
@@ -347,6 +527,14 @@ def negotiate(server, client):
         failures.append({'category': category, 'direction': direction, 'client': list(client_list),
                          'server': list(server_list), 'message': message, 'detected_by': detected_by})
 
+    chosen_kex = client_chosen.get(('kex', None))
+    if not failures and chosen_kex is not None and client['offer']['kex_algorithms'] is not None \
+            and server['offer']['kex_algorithms'] is not None \
+            and None not in (client['offer']['server_host_key_algorithms'], server['offer']['server_host_key_algorithms']):
+        guess = _guess_failure(client, server, client_impl, server_impl, chosen_kex)
+        if guess is not None:
+            failures.append(guess)
+
     negotiated = {}
     for slot, name in NEGOTIATED_KEY.items():
         negotiated[name] = None if slot in failing_slots else client_chosen.get(slot)
@@ -364,7 +552,11 @@ def negotiate(server, client):
     client_kex = client['offer']['kex_algorithms'] or []
     server_kex = server['offer']['kex_algorithms'] or []
     strict = STRICT_KEX_CLIENT in client_kex and STRICT_KEX_SERVER in server_kex
+    agreed_kex = negotiated[NEGOTIATED_KEY[('kex', None)]]
+    post_quantum = bool(compatible and agreed_kex in POST_QUANTUM_KEX)
     return {
+        'post_quantum': post_quantum,
+        'warnings': client_impl.warnings(client, agreed_kex) if compatible and agreed_kex else [],
         'compatible': compatible,
         'negotiated': negotiated if any(value is not None for value in negotiated.values()) else None,
         'failures': failures,

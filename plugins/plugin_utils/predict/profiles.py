@@ -54,7 +54,7 @@ def load_profile(name, _seen=()):
             return profile
         normalize_proposal(content, 'client profile %s' % name)  # validates every algorithm name
         profile = {key: list(content[key]) for key in NAME_LIST_KEYS if key in content}
-        for key in ('name', 'banner', 'source', 'empty_entries'):
+        for key in ('name', 'banner', 'source', 'empty_entries', 'first_kex_packet_follows'):
             if key in content:
                 profile[key] = content[key]
         profile['software'] = {'product': content.get('product'), 'version': content.get('version')}
@@ -121,6 +121,20 @@ def fill_from_profile(proposal):
     return filled, {'profile': profile['name'], 'categories': categories}
 
 
+def _mark_kex_algorithms_set(client):
+    """A client that is not itself a built-in profile, whose software names exactly one built-in profile and whose
+    kex list differs from that profile's, had its kex list set by its user (OpenSSH: KexAlgorithms, which turns
+    off the post-quantum warning of sshconnect.c ssh_login). Unchanged when the proposal says so itself or when
+    nothing can be told."""
+    kex = client['offer']['kex_algorithms']
+    if client.get('kex_algorithms_set') is not None or kex is None or client.get('name'):
+        return client
+    candidates = profiles_for_software(client['software'])
+    if len(candidates) != 1 or load_profile(candidates[0])['kex_algorithms'] == kex:
+        return client
+    return dict(client, kex_algorithms_set=True)
+
+
 def predict(server, client, fill_from_profiles=True):
     """``negotiation.negotiate`` for users' values: each side a profile name or a proposal in any accepted form,
     normalized here once. The ``negotiate`` filter is this function.
@@ -133,6 +147,7 @@ def predict(server, client, fill_from_profiles=True):
     filled_from = None
     if fill_from_profiles:
         client, filled_from = fill_from_profile(client)
+    client = _mark_kex_algorithms_set(client)
     result = negotiate(server, client)
     result['filled_from'] = filled_from
     return result

@@ -65,7 +65,8 @@ def _software(data):
 
 def normalize_proposal(value, role='proposal'):
     """Return ``{'offer': {ten lists or None}, 'software': {...} or None, 'banner': str or None,
-    'name': str or None, 'partial': bool, 'empty_entries': {key: count}}``.
+    'name': str or None, 'partial': bool, 'empty_entries': {key: count}, 'first_kex_packet_follows': bool or None,
+    'kex_algorithms_set': bool or None}``.
 
     Accepted forms: an ``algorithms_info`` result (with ``offer``), a dict with the ten name-list keys,
     or a hand-written profile with the shorthands ``kex``, ``host_key``, ``ciphers``, ``macs``,
@@ -99,8 +100,19 @@ def normalize_proposal(value, role='proposal'):
     if not isinstance(empty_entries, dict) or not all(
             key in NAME_LIST_KEYS and isinstance(cut, int) and cut >= 0 for key, cut in empty_entries.items()):
         raise ProposalError('%s empty_entries must map name-list keys to counts' % role)
+    follows = source.get('first_kex_packet_follows', value.get('first_kex_packet_follows'))
+    if follows is not None and not isinstance(follows, bool):
+        raise ProposalError('%s first_kex_packet_follows must be a boolean' % role)
+    kex_set = value.get('kex_algorithms_set')
+    if kex_set is not None and not isinstance(kex_set, bool):
+        raise ProposalError('%s kex_algorithms_set must be a boolean' % role)
     return {
         'empty_entries': dict(empty_entries),
+        # RFC 4253 section 7.1: the sender's guessed key-exchange packet follows its KEXINIT; None when not known.
+        'first_kex_packet_follows': follows,
+        # The client's kex list was set by its user (OpenSSH KexAlgorithms), not its release's default; None when
+        # not known.
+        'kex_algorithms_set': kex_set,
         'offer': offer,
         'software': _software(value),
         'banner': banner,
