@@ -1,0 +1,173 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Differential proof of the guessed-first-packet rule and of ``post_quantum``, with real software on 127.0.0.1.
+
+* Real ``dbclient`` (dropbear 2022.83, which always sends a guessed KEXDH_INIT after its KEXINIT) against a real
+  AsyncSSH server with random key-exchange lists and host keys, so that the guess is sometimes right for both,
+  wrong for both, or used by AsyncSSH but judged wrong by dropbear ("Key exchange not in progress"). Both
+  KEXINITs are read off the wire through the recording relay, the engine predicts from them alone, and the
+  prediction must equal what happened: key exchange completed (dbclient reached authentication, AsyncSSH logged
+  the kex it chose) or not, and for a guess failure AsyncSSH's own disconnect reason.
+* Real OpenSSH 9.2 ``ssh`` against real ``sshd`` agreeing on sntrup761x25519-sha512@openssh.com: predicted
+  ``post_quantum`` true, and false for curve25519-sha256.
+
+Seeded: FLEETCRYPTO_DIFF_SEED (default 4253), FLEETCRYPTO_GUESS_TRIALS (default 16 server settings).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import logging
+import os
+import random
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from lab.clients import run_openssh_client
+from lab.peers import AsyncsshServer
+from lab.relay import Relay
+from lab.servers import LOOPBACK, Sshd, keygen
+
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
+
+SEED = int(os.environ.get('FLEETCRYPTO_DIFF_SEED', '4253'))
+TRIALS = int(os.environ.get('FLEETCRYPTO_GUESS_TRIALS', '16'))
+
+# Names both AsyncSSH 2.24.1 and dropbear 2022.83 implement (and one only AsyncSSH has), so that random lists
+# put dropbear's first kex (curve25519-sha256) first, later, or nowhere.
+KEX = ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384',
+       'diffie-hellman-group14-sha256', 'diffie-hellman-group16-sha512']
+CIPHERS = ['aes128-ctr', 'aes256-ctr', 'chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com']
+MACS = ['hmac-sha2-256', 'hmac-sha1', 'hmac-sha2-512']
+
+pytestmark = pytest.mark.skipif(shutil.which('dbclient') is None, reason='dbclient (dropbear-bin) is not installed')
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super(_Collect, self).__init__(logging.DEBUG)
+        self.lines = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def asyncssh_log():
+    """AsyncSSH's own log (debug level 2 names the kex it chose), collected for the test, then restored."""
+    import asyncssh  # pylint: disable=import-outside-toplevel
+    logger = logging.getLogger('asyncssh')
+    handler = _Collect()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    asyncssh.set_debug_level(2)
+    try:
+        yield handler
+    finally:
+        asyncssh.set_debug_level(1)
+        logger.setLevel(level)
+        logger.removeHandler(handler)
+
+
+def run_dbclient(port, home):
+    """dbclient with its defaults; the key exchange completed when it got as far as authentication."""
+    proc = subprocess.run(['dbclient', '-y', '-y', '-p', str(port), 'probe@' + LOOPBACK, 'true'],
+                          capture_output=True, text=True, timeout=25, stdin=subprocess.DEVNULL, check=False,
+                          env=dict(os.environ, HOME=home))
+    text = proc.stderr
+    return {'ok': 'No auth methods could be used' in text or "'s password:" in text, 'text': text[-400:]}
+
+
+def _wait_recording(relay):
+    deadline = time.monotonic() + 10
+    while not relay.recordings and time.monotonic() < deadline:
+        time.sleep(0.02)
+    recording = relay.recordings[-1]
+    recording.done.wait(10)
+    return recording
+
+
+def _server_kex(lines):
+    # connection.py _process_kexinit: logger.debug2('  Key exchange alg: %s', self._kex.algorithm) (bytes).
+    for line in lines:
+        if 'Key exchange alg:' in line:
+            value = line.split('Key exchange alg:', 1)[1].strip()
+            return value[2:-1] if value.startswith("b'") else value
+    return None
+
+
+def test_dropbear_guess_against_random_asyncssh_servers(tmp_path, asyncssh_log):
+    rng = random.Random(SEED + 12)
+    keys = {kind: keygen(str(tmp_path / ('host_' + kind)), kind) for kind in ('ed25519', 'ecdsa')}
+    home = str(tmp_path / 'home')
+    os.makedirs(home)
+    problems, rows = [], []
+    for trial in range(TRIALS):
+        kex = rng.sample(KEX, rng.randint(1, 4))
+        if trial % 4 == 0 and 'curve25519-sha256' in kex:
+            kex.remove('curve25519-sha256')   # some servers without dropbear's first kex (both judge the guess wrong)
+        elif trial % 4 == 1:
+            kex = ['curve25519-sha256'] + [name for name in kex if name != 'curve25519-sha256']
+        if not kex:
+            kex = ['ecdh-sha2-nistp256']
+        held = [keys[kind] for kind in rng.sample(sorted(keys), rng.randint(1, 2))]
+        algorithms = {'kex_algs': kex, 'encryption_algs': rng.sample(CIPHERS, rng.randint(1, 3)),
+                      'mac_algs': rng.sample(MACS, rng.randint(1, 3))}
+        del asyncssh_log.lines[:]
+        with AsyncsshServer(held, algorithms) as server, Relay(server.port) as relay:
+            outcome = run_dbclient(relay.port, home)
+            recording = _wait_recording(relay)
+            time.sleep(0.2)   # AsyncSSH logs the disconnect from its own event loop
+        client_hello, server_hello = recording.client_hello(), recording.server_hello()
+        assert client_hello is not None and server_hello is not None, outcome['text']
+        assert client_hello.offer['first_kex_packet_follows'] is True
+        prediction = predict(server_hello.as_dict(), client_hello.as_dict())
+        guess = [f for f in prediction['failures'] if f.get('reason') == 'kex_guess']
+        lines = list(asyncssh_log.lines)
+        trouble = []
+        if prediction['compatible'] != outcome['ok']:
+            trouble.append('predicted compatible=%s, really ok=%s (%s)' % (prediction['compatible'], outcome['ok'],
+                                                                          outcome['text']))
+        elif outcome['ok'] and prediction['negotiated']['kex'] != _server_kex(lines):
+            trouble.append('kex: predicted %s, AsyncSSH chose %s' % (prediction['negotiated']['kex'],
+                                                                    _server_kex(lines)))
+        elif guess:
+            said = [line for line in lines if 'Key exchange not in progress' in line]
+            if 'Key exchange not in progress' not in guess[0]['message'] or not said:
+                trouble.append('guess failure: predicted %r; AsyncSSH logged %s' % (guess[0]['message'],
+                                                                                   lines[-5:]))
+        rows.append((kex, server_hello.offer['server_host_key_algorithms'][:1], outcome['ok'], bool(guess)))
+        problems += ['trial %d server %s keys %s: %s' % (trial, algorithms, [os.path.basename(k) for k in held], t)
+                     for t in trouble]
+    print('\ndropbear -> AsyncSSH: %d real handshakes, %d matched; %d ok, %d guess failures'
+          % (len(rows), len(rows) - len(problems), sum(1 for r in rows if r[2]), sum(1 for r in rows if r[3])))
+    assert not problems, '\n'.join(problems)
+    # The draw must cover the three cases: guess right for both, wrong for both, used by one side only.
+    assert any(r[2] and r[0][0] == 'curve25519-sha256' for r in rows)
+    assert any(r[2] and 'curve25519-sha256' not in r[0] for r in rows)
+    assert any(r[3] for r in rows)
+
+
+@pytest.mark.skipif(shutil.which('sshd') is None or shutil.which('ssh') is None, reason='OpenSSH is not installed')
+@pytest.mark.parametrize('kex,post_quantum', [
+    ('sntrup761x25519-sha512@openssh.com', True),
+    ('curve25519-sha256', False),
+])
+def test_post_quantum_kex_between_real_openssh_peers(kex, post_quantum):
+    settings = {'KexAlgorithms': ['curve25519-sha256', 'sntrup761x25519-sha512@openssh.com'], 'LogLevel': 'INFO'}
+    with Sshd(settings) as server, Relay(server.port) as relay:
+        outcome = run_openssh_client(relay.port, {'KexAlgorithms': kex})
+        recording = _wait_recording(relay)
+    assert outcome['ok'] and outcome['negotiated']['kex'] == kex, outcome['text']
+    prediction = predict(recording.server_hello().as_dict(), recording.client_hello().as_dict())
+    assert prediction['compatible'] and prediction['negotiated']['kex'] == kex
+    assert prediction['post_quantum'] is post_quantum
+    # OpenSSH 9.2 prints no post-quantum warning (sshconnect.c warn_nonpq_kex arrived in V_10_1_P1).
+    assert prediction['warnings'] == [] and 'post-quantum' not in outcome['text']
