@@ -26,6 +26,12 @@ description:
     (C(ext-info-c), C(kex-strict-*), C(kexguess2@matt.ucc.asn.au)) are never negotiated.
   - Both sides run the negotiation independently; a category where they would choose differently is a
     failure too.
+  - Guessed first key-exchange packets (RFC 4253 section 7, C(first_kex_packet_follows); dropbear's client always
+    sends one) are judged by each side's own rule, read from its source (OpenSSH and dropbear as RFC 4253 says,
+    dropbear with C(kexguess2@matt.ucc.asn.au) more leniently, AsyncSSH only by the kex it chose, ProFTPD mod_sftp
+    only by the first kex names, paramiko always using it). When the two sides judge a guess differently the
+    handshake breaks although every list agrees; that is a C(kex) failure with RV(_value.failures[].reason)
+    C(kex_guess).
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
 options:
@@ -42,6 +48,9 @@ options:
         P(fleetcrypto.sftp.client_profile#lookup)), or a hand-written profile with the shorthands C(kex),
         C(host_key), C(ciphers), C(macs), C(compression) (applied to both directions), with optional
         C(banner) or C(software) (C({product, version})) to select the implementation's rules.
+      - C(first_kex_packet_follows) (in C(offer) or beside the lists, as M(fleetcrypto.sftp.algorithms_info) and
+        the client capture return it) says the client sends a guessed first key-exchange packet; when it is not
+        given, dropbear clients are taken to send one (their build default) and others not.
       - Lists may be YAML lists or comma-separated strings. Missing language lists mean empty; a missing
         name-list (a partial proposal, for example from a log line or a Zeek or Suricata record, see
         P(fleetcrypto.sftp.proposals_from_ids_logs#filter)) is not known, so its category is neither agreed nor
@@ -161,16 +170,48 @@ _value:
         detected_by:
           description: C(client), C(server), C(both), or C(disagreement) when both succeed but choose differently.
           type: str
+        reason:
+          description:
+            - Present when the lists alone do not explain the failure.
+            - C(kex_guess) - every list agrees, but the client and the server judge the client's guessed first
+              key-exchange packet differently (RFC 4253 section 7, C(first_kex_packet_follows)), for example a
+              dropbear client and an AsyncSSH server that lists dropbear's first kex but not first (AsyncSSH
+              disconnects with C(Key exchange not in progress)). RV(_value.negotiated) still shows what the lists
+              agree on.
+          type: str
+          sample: kex_guess
     strict_kex:
       description: Both sides do strict key exchange (the Terrapin countermeasure, CVE-2023-48795).
       type: bool
+    post_quantum:
+      description:
+        - The connection works and the agreed key exchange is a post-quantum hybrid (C(mlkem768x25519-sha256),
+          C(mlkem768nistp256-sha256), C(mlkem1024nistp384-sha384), C(sntrup761x25519-sha512),
+          C(sntrup761x25519-sha512@openssh.com)), protecting against "store now, decrypt later". False when
+          nothing is agreed.
+      type: bool
+    warnings:
+      description:
+        - The lines the client software prints about the agreed algorithms, in order; empty when it prints none or
+          the connection fails.
+        - >-
+          OpenSSH 10.1 and later (sshconnect.c warn_nonpq_kex) print three lines starting with
+          C(** WARNING: connection is not using a post-quantum key exchange algorithm.) when the agreed kex is not
+          post-quantum, unless the user set C(KexAlgorithms) (a client proposal may say so with
+          C(kex_algorithms_set=true); a captured client whose kex list differs from its release's built-in profile
+          counts as set).
+      type: list
+      elements: str
+      sample: ['** WARNING: connection is not using a post-quantum key exchange algorithm.',
+               '** This session may be vulnerable to "store now, decrypt later" attacks.',
+               '** The server may need to be upgraded. See https://openssh.com/pq.html']
     terrapin_exposed:
       description:
         - They would negotiate chacha20-poly1305 or a CBC cipher with an EtM MAC without strict kex.
         - Judged on what is agreed; a direction whose cipher or MAC is in RV(_value.unknown) does not count.
       type: bool
     client_software:
-      description: Whose negotiation rules were applied for the client (C(OpenSSH), C(paramiko), C(AsyncSSH), or C(RFC 4253)).
+      description: Whose negotiation rules were applied for the client (C(OpenSSH), C(paramiko), C(AsyncSSH), C(dropbear), C(ProFTPD mod_sftp), or C(RFC 4253)).
       type: str
     server_software:
       description: Whose negotiation rules were applied for the server.
