@@ -10,6 +10,9 @@
   KEXINITs are read off the wire through the recording relay, the engine predicts from them alone, and the
   prediction must equal what happened: key exchange completed (dbclient reached authentication, AsyncSSH logged
   the kex it chose) or not, and for a guess failure AsyncSSH's own disconnect reason.
+* Real ``dbclient`` against real sshd, ProFTPD mod_sftp, paramiko and dropbear servers whose first kex and host
+  key are set so that each of their rules meets the guess both ways (ProFTPD uses a guess dropbear judges wrong
+  when only the host keys differ; paramiko always uses it, and never has dropbear's first kex).
 * Real OpenSSH 9.2 ``ssh`` against real ``sshd`` agreeing on sntrup761x25519-sha512@openssh.com: predicted
   ``post_quantum`` true, and false for curve25519-sha256.
 
@@ -30,9 +33,9 @@ import time
 import pytest
 
 from lab.clients import run_openssh_client
-from lab.peers import AsyncsshServer
+from lab.peers import AsyncsshServer, ParamikoServer
 from lab.relay import Relay
-from lab.servers import LOOPBACK, Sshd, keygen
+from lab.servers import LOOPBACK, Dropbear, ProftpdSftp, Sshd, keygen
 
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
 
@@ -171,3 +174,49 @@ def test_post_quantum_kex_between_real_openssh_peers(kex, post_quantum):
     assert prediction['post_quantum'] is post_quantum
     # OpenSSH 9.2 prints no post-quantum warning (sshconnect.c warn_nonpq_kex arrived in V_10_1_P1).
     assert prediction['warnings'] == [] and 'post-quantum' not in outcome['text']
+
+
+def _other_servers(tmp_path):
+    """(label, service, expected software) for dbclient against the lab's other servers, each chosen so that the
+    rules of OpenSSH, ProFTPD mod_sftp, paramiko and dropbear itself meet dropbear's guess in every way they can."""
+    key = keygen(str(tmp_path / 'host_ed25519'), 'ed25519')
+    return [
+        ('sshd, curve25519 first', lambda: Sshd({'KexAlgorithms': ['curve25519-sha256', 'ecdh-sha2-nistp256'],
+                                                 'HostKeyAlgorithms': ['ssh-ed25519']})),
+        ('sshd, curve25519 second', lambda: Sshd({'KexAlgorithms': ['ecdh-sha2-nistp256', 'curve25519-sha256']})),
+        ('sshd, host key differs', lambda: Sshd({'KexAlgorithms': ['curve25519-sha256'],
+                                                 'HostKeyAlgorithms': ['ecdsa-sha2-nistp256']})),
+        ('proftpd, curve25519 first', lambda: ProftpdSftp({'SFTPKeyExchanges': ['curve25519-sha256',
+                                                                                'ecdh-sha2-nistp256']})),
+        ('proftpd, curve25519 second', lambda: ProftpdSftp({'SFTPKeyExchanges': ['ecdh-sha2-nistp256',
+                                                                                 'curve25519-sha256']})),
+        ('paramiko, curve25519@libssh.org', lambda: ParamikoServer([key], {'kex': ('curve25519-sha256@libssh.org',
+                                                                                   'ecdh-sha2-nistp256')})),
+        ('paramiko, no curve25519', lambda: ParamikoServer([key], {'kex': ('ecdh-sha2-nistp256',)})),
+        ('dropbear defaults', Dropbear),
+    ]
+
+
+def test_dropbear_guess_against_the_other_servers(tmp_path):
+    home = str(tmp_path / 'home')
+    os.makedirs(home)
+    problems, checked, outcomes = [], 0, []
+    for label, make in _other_servers(tmp_path):
+        server = make()
+        with server, Relay(server.port) as relay:
+            outcome = run_dbclient(relay.port, home)
+            recording = _wait_recording(relay)
+        prediction = predict(recording.server_hello().as_dict(), recording.client_hello().as_dict())
+        checked += 1
+        if prediction['compatible'] != outcome['ok']:
+            problems.append('%s: predicted compatible=%s (%s), really ok=%s (%s)' % (
+                label, prediction['compatible'], [f['message'] for f in prediction['failures']], outcome['ok'],
+                outcome['text']))
+        elif isinstance(server, ParamikoServer) and 'Expecting packet' in str(prediction['failures']):
+            if not any('Expecting packet from (21,), got 30' in error for error in server.errors):
+                problems.append('%s: paramiko said %s' % (label, server.errors))
+        outcomes.append(outcome['ok'])
+    print('\ndropbear -> sshd/ProFTPD/paramiko/dropbear: %d real handshakes, %d matched'
+          % (checked, checked - len(problems)))
+    assert not problems, '\n'.join(problems)
+    assert outcomes.count(False) == 3, outcomes   # proftpd curve25519 first and both paramiko servers
