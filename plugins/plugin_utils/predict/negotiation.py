@@ -73,8 +73,9 @@ right, both wait. Each side's rule, from source:
 * paramiko (transport.py Transport._parse_kex_init, 5.1.0): reads first_kex_packet_follows and only logs it: the
   guessed packet is always handed to the chosen kex engine, and a second KEXDH_INIT is "Expecting packet from
   (21,), got 30" (MessageOrderError).
-* PuTTY (ssh/transport2.c, 0.81), libssh2 (kex.c, 1.11.1) and JSch (KeyExchange.java) send false and, as clients
-  here, receive no guess from the servers above (no server guesses). Anything else: RFC 4253's rule.
+* PuTTY 0.78, libssh2, libssh 0.10, JSch, OpenSSH 9.2, paramiko and AsyncSSH clients send false (their wire
+  KEXINITs, checked by tests/live/test_client_profiles.py); no server above guesses, so how they would receive a
+  server's guess is not read from their source and is taken as RFC 4253's rule, like anything else's.
 
 Plain Python, no Ansible imports.
 """
