@@ -23,6 +23,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import logging
 import os
 import random
@@ -35,7 +36,7 @@ import pytest
 from lab.clients import run_openssh_client
 from lab.peers import AsyncsshServer, ParamikoServer
 from lab.relay import Relay
-from lab.servers import LOOPBACK, Dropbear, ProftpdSftp, Sshd, keygen
+from lab.servers import ARTIFACTS, LOOPBACK, Dropbear, ProftpdSftp, Sshd, keygen
 
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
 
@@ -50,6 +51,17 @@ CIPHERS = ['aes128-ctr', 'aes256-ctr', 'chacha20-poly1305@openssh.com', 'aes256-
 MACS = ['hmac-sha2-256', 'hmac-sha1', 'hmac-sha2-512']
 
 pytestmark = pytest.mark.skipif(shutil.which('dbclient') is None, reason='dbclient (dropbear-bin) is not installed')
+
+
+@pytest.fixture(scope='module')
+def summary():
+    """Every real handshake checked here, written to tests/output/kex-guess-summary.json."""
+    rows = []
+    yield rows
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    with open(os.path.join(ARTIFACTS, 'kex-guess-summary.json'), 'w') as handle:
+        json.dump({'seed': SEED, 'handshakes': len(rows), 'matched': sum(1 for row in rows if row['matched']),
+                   'rows': rows}, handle, indent=2)
 
 
 class _Collect(logging.Handler):
@@ -106,7 +118,7 @@ def _server_kex(lines):
     return None
 
 
-def test_dropbear_guess_against_random_asyncssh_servers(tmp_path, asyncssh_log):
+def test_dropbear_guess_against_random_asyncssh_servers(tmp_path, asyncssh_log, summary):
     rng = random.Random(SEED + 12)
     keys = {kind: keygen(str(tmp_path / ('host_' + kind)), kind) for kind in ('ed25519', 'ecdsa')}
     home = str(tmp_path / 'home')
@@ -147,6 +159,8 @@ def test_dropbear_guess_against_random_asyncssh_servers(tmp_path, asyncssh_log):
                 trouble.append('guess failure: predicted %r; AsyncSSH logged %s' % (guess[0]['message'],
                                                                                    lines[-5:]))
         rows.append((kex, server_hello.offer['server_host_key_algorithms'][:1], outcome['ok'], bool(guess)))
+        summary.append({'client': 'dbclient', 'server': 'asyncssh', 'server_kex': kex, 'ok': outcome['ok'],
+                        'kex_guess_failure': bool(guess), 'matched': not trouble})
         problems += ['trial %d server %s keys %s: %s' % (trial, algorithms, [os.path.basename(k) for k in held], t)
                      for t in trouble]
     print('\ndropbear -> AsyncSSH: %d real handshakes, %d matched; %d ok, %d guess failures'
@@ -163,13 +177,17 @@ def test_dropbear_guess_against_random_asyncssh_servers(tmp_path, asyncssh_log):
     ('sntrup761x25519-sha512@openssh.com', True),
     ('curve25519-sha256', False),
 ])
-def test_post_quantum_kex_between_real_openssh_peers(kex, post_quantum):
+def test_post_quantum_kex_between_real_openssh_peers(kex, post_quantum, summary):
     settings = {'KexAlgorithms': ['curve25519-sha256', 'sntrup761x25519-sha512@openssh.com'], 'LogLevel': 'INFO'}
     with Sshd(settings) as server, Relay(server.port) as relay:
         outcome = run_openssh_client(relay.port, {'KexAlgorithms': kex})
         recording = _wait_recording(relay)
     assert outcome['ok'] and outcome['negotiated']['kex'] == kex, outcome['text']
     prediction = predict(recording.server_hello().as_dict(), recording.client_hello().as_dict())
+    summary.append({'client': 'ssh', 'server': 'sshd', 'kex': kex, 'ok': outcome['ok'],
+                    'post_quantum': prediction['post_quantum'],
+                    'matched': prediction['compatible'] and prediction['negotiated']['kex'] == kex
+                    and prediction['post_quantum'] is post_quantum})
     assert prediction['compatible'] and prediction['negotiated']['kex'] == kex
     assert prediction['post_quantum'] is post_quantum
     # OpenSSH 9.2 prints no post-quantum warning (sshconnect.c warn_nonpq_kex arrived in V_10_1_P1).
@@ -197,7 +215,7 @@ def _other_servers(tmp_path):
     ]
 
 
-def test_dropbear_guess_against_the_other_servers(tmp_path):
+def test_dropbear_guess_against_the_other_servers(tmp_path, summary):
     home = str(tmp_path / 'home')
     os.makedirs(home)
     problems, checked, outcomes = [], 0, []
@@ -216,6 +234,8 @@ def test_dropbear_guess_against_the_other_servers(tmp_path):
             if not any('Expecting packet from (21,), got 30' in error for error in server.errors):
                 problems.append('%s: paramiko said %s' % (label, server.errors))
         outcomes.append(outcome['ok'])
+        summary.append({'client': 'dbclient', 'server': label, 'ok': outcome['ok'],
+                        'matched': not any(problem.startswith(label + ':') for problem in problems)})
     print('\ndropbear -> sshd/ProFTPD/paramiko/dropbear: %d real handshakes, %d matched'
           % (checked, checked - len(problems)))
     assert not problems, '\n'.join(problems)
