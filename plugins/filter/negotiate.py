@@ -211,7 +211,9 @@ _value:
         - Judged on what is agreed; a direction whose cipher or MAC is in RV(_value.unknown) does not count.
       type: bool
     client_software:
-      description: Whose negotiation rules were applied for the client (C(OpenSSH), C(paramiko), C(AsyncSSH), C(dropbear), C(ProFTPD mod_sftp), or C(RFC 4253)).
+      description: >-
+        Whose negotiation rules were applied for the client (C(OpenSSH), C(paramiko), C(AsyncSSH), C(dropbear),
+        C(ProFTPD mod_sftp), or C(RFC 4253)).
       type: str
     server_software:
       description: Whose negotiation rules were applied for the server.

@@ -529,9 +529,10 @@ def negotiate(server, client):
                          'server': list(server_list), 'message': message, 'detected_by': detected_by})
 
     chosen_kex = client_chosen.get(('kex', None))
-    if not failures and chosen_kex is not None and client['offer']['kex_algorithms'] is not None \
-            and server['offer']['kex_algorithms'] is not None \
-            and None not in (client['offer']['server_host_key_algorithms'], server['offer']['server_host_key_algorithms']):
+    guess_lists = [proposal['offer'][key] for proposal in (client, server)
+                   for key in ('kex_algorithms', 'server_host_key_algorithms')]
+    if not failures and chosen_kex is not None and None not in guess_lists:
+        # Every list agrees; a guessed first kex packet can still break the handshake.
         guess = _guess_failure(client, server, client_impl, server_impl, chosen_kex)
         if guess is not None:
             failures.append(guess)

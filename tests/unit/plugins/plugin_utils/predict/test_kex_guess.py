@@ -129,7 +129,8 @@ def test_post_quantum(kex, pq):
 
 
 def test_post_quantum_is_false_without_agreement():
-    result = predict(proposal(OPENSSH, ['sntrup761x25519-sha512@openssh.com']), proposal(OPENSSH, ['curve25519-sha256']))
+    result = predict(proposal(OPENSSH, ['sntrup761x25519-sha512@openssh.com']),
+                     proposal(OPENSSH, ['curve25519-sha256']))
     assert not result['compatible'] and result['post_quantum'] is False and result['warnings'] == []
 
 
@@ -152,3 +153,15 @@ def test_openssh_10_1_warns_without_post_quantum_kex(version, kex, warned):
 def test_no_warning_when_the_user_set_kex_algorithms():
     client = proposal({'product': 'OpenSSH', 'version': '10.2p1'}, ['curve25519-sha256'], kex_algorithms_set=True)
     assert predict(proposal(OPENSSH, ['curve25519-sha256']), client)['warnings'] == []
+
+
+def test_a_captured_client_with_another_kex_list_than_its_release_set_it():
+    from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import (  # noqa: E501
+        _mark_kex_algorithms_set, as_proposal, load_profile)
+    default = dict(load_profile('openssh-9.2'))
+    default.pop('name')
+    assert _mark_kex_algorithms_set(as_proposal(default))['kex_algorithms_set'] is None
+    changed = dict(default, kex_algorithms=['curve25519-sha256'])
+    assert _mark_kex_algorithms_set(as_proposal(changed))['kex_algorithms_set'] is True
+    # A built-in profile is its release's defaults.
+    assert _mark_kex_algorithms_set(as_proposal('openssh-9.2'))['kex_algorithms_set'] is None
