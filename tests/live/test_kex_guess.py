@@ -125,16 +125,27 @@ def test_dropbear_guess_against_random_asyncssh_servers(tmp_path, asyncssh_log, 
     os.makedirs(home)
     problems, rows = [], []
     for trial in range(TRIALS):
-        kex = rng.sample(KEX, rng.randint(1, 4))
-        if trial % 4 == 0 and 'curve25519-sha256' in kex:
-            kex.remove('curve25519-sha256')   # some servers without dropbear's first kex (both judge the guess wrong)
-        elif trial % 4 == 1:
-            kex = ['curve25519-sha256'] + [name for name in kex if name != 'curve25519-sha256']
-        if not kex:
-            kex = ['ecdh-sha2-nistp256']
-        held = [keys[kind] for kind in rng.sample(sorted(keys), rng.randint(1, 2))]
-        algorithms = {'kex_algs': kex, 'encryption_algs': rng.sample(CIPHERS, rng.randint(1, 3)),
-                      'mac_algs': rng.sample(MACS, rng.randint(1, 3))}
+        # Trials cycle through the cases so that every seed covers them; the rest of each draw is random:
+        # 0 - the server lacks dropbear's first kex (both judge the guess wrong), 1 - dropbear's first kex and host
+        # key are the server's first (both judge it right), 2 - the server has curve25519-sha256 but not first, or
+        # not with ssh-ed25519 first (AsyncSSH uses the guess, dropbear sends again), 3 - anything.
+        case = trial % 4
+        kex = [name for name in rng.sample(KEX, rng.randint(1, 4)) if name != 'curve25519-sha256' or case == 3]
+        kinds = rng.sample(sorted(keys), rng.randint(1, 2))
+        if case == 1:
+            kex, kinds = ['curve25519-sha256'] + kex, ['ed25519'] + [kind for kind in kinds if kind != 'ed25519']
+        elif case == 2:
+            kex = kex + ['curve25519-sha256'] if kex and rng.random() < 0.7 else ['curve25519-sha256'] + kex
+            if kex[0] == 'curve25519-sha256':
+                kinds = ['ecdsa'] + [kind for kind in kinds if kind != 'ecdsa']
+        kex = kex or ['ecdh-sha2-nistp256']
+        held = [keys[kind] for kind in kinds]
+        ciphers, macs = rng.sample(CIPHERS, rng.randint(1, 3)), rng.sample(MACS, rng.randint(1, 3))
+        if case != 3:
+            # Lists dbclient shares, so that only the guess decides.
+            ciphers = ciphers + ['aes128-ctr'] if 'aes128-ctr' not in ciphers else ciphers
+            macs = macs + ['hmac-sha2-256'] if 'hmac-sha2-256' not in macs else macs
+        algorithms = {'kex_algs': kex, 'encryption_algs': ciphers, 'mac_algs': macs}
         del asyncssh_log.lines[:]
         with AsyncsshServer(held, algorithms) as server, Relay(server.port) as relay:
             outcome = run_dbclient(relay.port, home)
