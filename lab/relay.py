@@ -3,21 +3,56 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A recording TCP relay on 127.0.0.1: clients connect to it, it connects to the real server, copies bytes
-both ways and keeps the first bytes of each direction, so a test can read both KEXINITs off the wire."""
+both ways and keeps the first bytes of each direction, so a test can read both KEXINITs off the wire.
+
+With ``rewrite_server_kexinit`` it also rewrites the server's first SSH_MSG_KEXINIT on its way to the client (an
+active man-in-the-middle, as in the Terrapin paper): a real sshd 9.2 then looks like a server without strict kex,
+for example. Only the unencrypted KEXINIT changes; a client that completes the key exchange will find the server's
+signature does not match (the server hashed its own KEXINIT), which is what a probe or an audit never reaches."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import socket
+import struct
 import threading
 
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import STRICT_KEX_SERVER
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import HelloParser
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import PeerError
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import MAX_PACKET_BYTES, MSG_KEXINIT, PeerError, \
+    build_kexinit, build_packet, parse_kexinit
 
 from .servers import LOOPBACK, Service, accept_until, loopback_listener
 
 RECORD_BYTES = 256 * 1024
+MAX_HELLO_BYTES = 64 * 1024  # the rewriting relay gives up (and passes bytes through) after this much
+
+
+def strip_strict_kex(offer):
+    """A ``rewrite_server_kexinit`` function: the server's offer without kex-strict-s-v00@openssh.com."""
+    return dict(offer, kex_algorithms=[name for name in offer['kex_algorithms'] if name != STRICT_KEX_SERVER])
+
+
+def rewrite_first_kexinit(data, rewrite):
+    """``(rewritten bytes, done)`` for the bytes a server sent so far: once they hold the identification line and
+    the first whole binary packet, that packet's KEXINIT is re-encoded with ``rewrite(offer)`` (same cookie, zero
+    padding) and ``done`` is true; before that ``(None, False)``."""
+    end = data.find(b'\n', data.find(b'SSH-'))
+    if end < 0 or len(data) < end + 1 + 5:
+        return None, False
+    start = end + 1
+    length, padding = struct.unpack_from('>IB', data, start)
+    if length > MAX_PACKET_BYTES or length < padding + 2:
+        return bytes(data), True  # not ours to judge: pass it on untouched
+    if len(data) < start + 4 + length:
+        return None, False
+    payload = bytes(data[start + 5:start + 4 + length - padding])
+    if not payload or payload[0] != MSG_KEXINIT:
+        return bytes(data), True
+    offer, _warnings, _empty = parse_kexinit(payload)
+    packet = build_packet(build_kexinit(rewrite(offer), cookie=payload[1:17]))
+    return bytes(data[:start]) + packet + bytes(data[start + 4 + length:]), True
 
 
 class Recording:
@@ -47,8 +82,9 @@ class Recording:
 class Relay(Service):
     """Relay to ``upstream_port``; ``recordings`` holds one :class:`Recording` per accepted connection."""
 
-    def __init__(self, upstream_port):
+    def __init__(self, upstream_port, rewrite_server_kexinit=None):
         self.upstream_port = upstream_port
+        self.rewrite_server_kexinit = rewrite_server_kexinit
         self.recordings = []
         self._sock = None
         self._threads = []
@@ -76,8 +112,9 @@ class Relay(Service):
         with self._lock:
             self.recordings.append(recording)
             self._conns += [client, server]
+        from_server = self._pump if self.rewrite_server_kexinit is None else self._pump_rewriting
         pumps = [threading.Thread(target=self._pump, args=(client, server, recording.from_client), daemon=True),
-                 threading.Thread(target=self._pump, args=(server, client, recording.from_server), daemon=True)]
+                 threading.Thread(target=from_server, args=(server, client, recording.from_server), daemon=True)]
         for pump in pumps:
             pump.start()
         threading.Thread(target=self._finish, args=(pumps, recording), daemon=True).start()
@@ -101,6 +138,37 @@ class Relay(Service):
         except OSError:
             pass
         finally:
+            for sock in (sink, source):
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def _pump_rewriting(self, source, sink, record):
+        """The server-to-client pump that rewrites the first KEXINIT (``record`` keeps what the client got)."""
+        pending = bytearray()
+        try:
+            while len(pending) < MAX_HELLO_BYTES:
+                data = source.recv(65536)
+                if not data:
+                    break
+                pending += data
+                try:
+                    out, done = rewrite_first_kexinit(pending, self.rewrite_server_kexinit)
+                except PeerError:
+                    out, done = bytes(pending), True
+                if done:
+                    record += out[:RECORD_BYTES]
+                    sink.sendall(out)
+                    pending = None
+                    break
+            if pending:
+                sink.sendall(bytes(pending))
+        except OSError:
+            pass
+        if pending is None:
+            self._pump(source, sink, record)
+        else:
             for sock in (sink, source):
                 try:
                     sock.shutdown(socket.SHUT_RDWR)

@@ -37,6 +37,12 @@ options:
         C(allowed) (a dict with the lists C(kex), C(host_key), C(ciphers) and C(macs), in preference order;
         entries are names or C({name, source})), and optionally C(version), C(source) and C(rejected)
         (algorithm -> C({rating, reason, source})).
+      - Optional sections configure the checks beyond names, for example C(terrapin) (C({rating, reason, source}),
+        rating V(fail) when absent) and C(post_quantum) (C(missing) and C(not_first) as C({rating, reason, source}),
+        C(accepted) post-quantum kex names with C(accepted_source); V(info) when absent). The built-in files show
+        each section with its sources.
+      - Optional documentation keys, validated as well, C(tracks) (a list of C({policy, source, note})) and
+        C(differs_from_ssh_audit) (C({policy, source, points}), each point C({subject, ssh_audit, ours, source})).
     type: raw
     required: true
 '''
@@ -56,7 +62,7 @@ _value:
   type: dict
   contains:
     passed:
-      description: No offered algorithm violates the baseline (excepted ones do not count).
+      description: No offered algorithm violates the baseline (excepted ones do not count) and no finding of the checks rates fail or warn.
       type: bool
     baseline:
       description: The baseline's name.
@@ -103,6 +109,9 @@ _value:
           fail the baseline as a violation does; C(info) findings are reported only.
         - Checks that need data besides the offer (host keys, moduli, daemon settings) judge what the input carries:
           pass the whole M(fleetcrypto.sftp.algorithms_info) result, not only its C(offer).
+        - C(terrapin) fails a server that offers chacha20-poly1305 or any CBC cipher together with any EtM MAC
+          without strict kex (CVE-2023-48795); C(post_quantum) rates a server that offers no post-quantum hybrid
+          kex the baseline accepts.
       type: list
       elements: dict
       contains:
@@ -127,7 +136,8 @@ _value:
     checks:
       description:
         - Per check, C(status) (C(passed), C(failed) or C(not_run)), C(message) (for C(not_run), what is missing),
-          its C(findings) and check-specific C(details).
+          its C(findings) and check-specific C(details) (for C(terrapin) C(strict_kex), C(chacha20), C(cbc), C(etm),
+          C(pairs); for C(post_quantum) C(offered), C(accepted_offered), C(first), C(pq_first), C(kem), C(accepted)).
       type: dict
     counts:
       description:

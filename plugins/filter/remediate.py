@@ -69,7 +69,9 @@ _value:
   type: dict
   contains:
     ok:
-      description: No conflict, every client negotiates with the target, and the target passes the baseline.
+      description:
+        - No conflict, every client negotiates with the target, the target passes the baseline's names, and the
+          target is not open to Terrapin (the C(terrapin) check of RV(_value.checks) did not fail).
       type: bool
     target:
       description: The lists to configure, C(kex), C(host_key), C(ciphers), C(macs), in order.
@@ -91,6 +93,26 @@ _value:
       type: dict
     evaluation:
       description: P(fleetcrypto.sftp.evaluate#filter) of the target, with the exceptions.
+      type: dict
+    checks:
+      description:
+        - The baseline's checks beyond names judged on the target offer (check name -> C(status), C(findings),
+          C(message), C(details)). C(terrapin) and C(post_quantum) judge the offer alone; checks that need gathered
+          facts (host keys, moduli, throttling) are C(not_run) here. Only a failed C(terrapin) check makes
+          RV(_value.ok) false; a missing post-quantum kex is reported, since configuration cannot add one the
+          daemon lacks.
+      type: dict
+    findings:
+      description: The findings of RV(_value.checks), each C(check), C(subject), C(rating), C(reason), C(source), C(fix).
+      type: list
+      elements: dict
+    terrapin:
+      description:
+        - How the plan keeps Terrapin (CVE-2023-48795) out. C(strict_kex) whether the target offers
+          kex-strict-s-v00@openssh.com (kept from the current offer, since the daemon adds it by itself),
+          C(guarded) whether the plan had to avoid the vulnerable modes (no strict kex and the baseline's
+          terrapin rule rates fail or warn), C(removed) what the plan left out of the baseline's lists for it,
+          each with C(category), C(algorithm) and C(reason).
       type: dict
     expired_exceptions:
       description: Exceptions past their expiry date; they were not used.

@@ -99,13 +99,6 @@ KEX_GUESS_DROPBEAR = 'kexguess2@matt.ucc.asn.au'        # dropbear common-algo.c
 PSEUDO_ALGORITHMS = frozenset((EXT_INFO_CLIENT, EXT_INFO_SERVER, STRICT_KEX_CLIENT, STRICT_KEX_SERVER,
                                KEX_GUESS_DROPBEAR))
 
-# Post-quantum hybrid key exchange methods: the agreed kex protects against "store now, decrypt later". OpenSSH
-# marks exactly these as KEX_IS_PQ in kex-names.c kexalgs[] (V_10_5_P1: sntrup761x25519-sha512 and its
-# @openssh.com name, mlkem768x25519-sha256, mlkem768nistp256-sha256); mlkem1024nistp384-sha384 is not in OpenSSH
-# (V_10_5_P1) but AsyncSSH 2.24.1 (kex_dh.py register_kex_alg) and draft-ietf-sshm-mlkem-hybrid-kex define it.
-POST_QUANTUM_KEX = frozenset(('mlkem768x25519-sha256', 'mlkem768nistp256-sha256', 'mlkem1024nistp384-sha384',
-                              'sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com'))
-
 # RFC 4432 RSA key exchange needs an encryption-capable host key (RFC 4253 section 7.1).
 RSA_KEX = frozenset(('rsa1024-sha1', 'rsa2048-sha256'))
 ENCRYPTION_CAPABLE_HOST_KEYS = frozenset(('ssh-rsa',))
@@ -145,6 +138,45 @@ def terrapin_pair(cipher, mac):
     """CVE-2023-48795 (Terrapin, Bäumer, Brinkmann, Schwenk 2023, section 4): chacha20-poly1305, or a CBC cipher
     with an encrypt-then-MAC MAC, without strict key exchange."""
     return bool(cipher) and (is_chacha20_poly1305(cipher) or (is_cbc_cipher(cipher) and bool(mac) and is_etm_mac(mac)))
+
+
+def terrapin_offer(ciphers, macs, kex=()):
+    """What makes an offer open to Terrapin (CVE-2023-48795) when the peer negotiates it: ``{'strict_kex': bool,
+    'chacha20': [...], 'cbc': [...], 'etm': [...], 'pairs': [(cipher, mac or None)]}``. ``pairs`` is empty when
+    ``kex`` carries either strict-kex marker (OpenSSH PROTOCOL section 1.10) or when nothing vulnerable is
+    offered: chacha20-poly1305 alone is enough, CBC only together with an EtM MAC (Terrapin paper section 4)."""
+    strict = STRICT_KEX_SERVER in kex or STRICT_KEX_CLIENT in kex
+    chacha = [name for name in ciphers if is_chacha20_poly1305(name)]
+    cbc = [name for name in ciphers if is_cbc_cipher(name)]
+    etm = [name for name in macs if is_etm_mac(name)]
+    pairs = [] if strict else [(name, None) for name in chacha] + [(c, m) for c in cbc for m in etm]
+    return {'strict_kex': strict, 'chacha20': chacha, 'cbc': cbc, 'etm': etm, 'pairs': pairs}
+
+
+# Post-quantum hybrid key exchange: a post-quantum KEM combined with a classical (EC)DH, so the session key resists
+# "store now, decrypt later" unless both are broken. The names OpenSSH marks KEX_IS_PQ in kex-names.c (V_10_1_P1:
+# the sntrup761 pair and mlkem768x25519; V_10_5_P1 adds mlkem768nistp256), plus mlkem1024nistp384-sha384, the
+# third method of RFC 10042 (draft-ietf-sshm-mlkem-hybrid-kex), which ssh-audit 3.9's ssh2_kexdb.py also lists as a
+# hybrid PQ kex. The withdrawn sntrup4591761x25519-sha512@tinyssh.org (OpenSSH 8.0-8.4)
+# and the openquantumsafe.org/amazon.com Kyber round-3 drafts are not counted (ssh2_kexdb.py: withdrawn,
+# experimental). ML-KEM is NIST FIPS 203; Streamlined NTRU Prime is not a NIST-selected algorithm.
+PQ_KEX_MLKEM = frozenset(('mlkem768x25519-sha256', 'mlkem768nistp256-sha256', 'mlkem1024nistp384-sha384'))
+PQ_KEX_SNTRUP = frozenset(('sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com'))
+POST_QUANTUM_KEX = PQ_KEX_MLKEM | PQ_KEX_SNTRUP
+
+
+def is_post_quantum_kex(name):
+    """A post-quantum hybrid key exchange method (see :data:`POST_QUANTUM_KEX`)."""
+    return name in POST_QUANTUM_KEX
+
+
+def pq_kem(name):
+    """The post-quantum half of a hybrid kex: ``ml-kem`` (NIST FIPS 203), ``sntrup761``, or None."""
+    if name in PQ_KEX_MLKEM:
+        return 'ml-kem'
+    if name in PQ_KEX_SNTRUP:
+        return 'sntrup761'
+    return None
 
 
 # Host-key algorithms: which kind of key signs, so a server is only configured with signature algorithms for keys

@@ -71,7 +71,8 @@ def _ratings(value, where):
 
 def normalize_baseline(value, where='baseline'):
     """Validate a baseline dict and return ``{name, version, description, source, allowed: {category: [names]},
-    sources: {name: source}, rejected: {name: rating}}``. Every algorithm name is checked against RFC 4251
+    sources: {name: source}, rejected: {name: rating}, checks: {check: settings}, tracks: [{policy, source}],
+    differs_from_ssh_audit: {policy, source, points} or None}``. Every algorithm name is checked against RFC 4251
     section 6 before anything else uses it, so nothing malformed can reach a configuration file."""
     if not isinstance(value, dict):
         raise BaselineError('%s must be a built-in baseline name (%s) or a dict with allowed lists, got %s'
@@ -115,7 +116,54 @@ def normalize_baseline(value, where='baseline'):
         'sources': sources,
         'rejected': _ratings(value.get('rejected') or {}, '%s %r rejected' % (where, name)),
         'checks': normalize_checks(value, name, where),
+        'tracks': _tracks(value.get('tracks'), '%s %r tracks' % (where, name)),
+        'differs_from_ssh_audit': _differences(value.get('differs_from_ssh_audit'),
+                                               '%s %r differs_from_ssh_audit' % (where, name)),
     }
+
+
+def _text(value, where):
+    if not isinstance(value, str) or not value.strip():
+        raise BaselineError('%s must be a non-empty string' % where)
+    return value.strip()
+
+
+def _tracks(value, where):
+    """Documentation: which external policies a baseline follows, each ``{policy, source}`` (optional)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise BaselineError('%s must be a list of {policy, source}' % where)
+    tracked = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict) or set(entry) - {'policy', 'source', 'note'}:
+            raise BaselineError('%s[%d] must be a dict with policy, source and optionally note' % (where, index))
+        item = {'policy': _text(entry.get('policy'), '%s[%d].policy' % (where, index)),
+                'source': _text(entry.get('source'), '%s[%d].source' % (where, index))}
+        if entry.get('note') is not None:
+            item['note'] = _text(entry['note'], '%s[%d].note' % (where, index))
+        tracked.append(item)
+    return tracked
+
+
+def _differences(value, where):
+    """Documentation: where a baseline deliberately differs from an ssh-audit policy, point by point:
+    ``{policy, source, points: [{subject, ssh_audit, ours, source}]}`` (optional)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {'policy', 'source', 'points'}:
+        raise BaselineError('%s must be a dict with policy, source and points' % where)
+    points = value.get('points')
+    if not isinstance(points, list) or not points:
+        raise BaselineError('%s points must be a non-empty list of {subject, ssh_audit, ours, source}' % where)
+    keys = ('subject', 'ssh_audit', 'ours', 'source')
+    checked = []
+    for index, point in enumerate(points):
+        if not isinstance(point, dict) or set(point) - set(keys):
+            raise BaselineError('%s points[%d] must be a dict with %s' % (where, index, ', '.join(keys)))
+        checked.append({key: _text(point.get(key), '%s points[%d].%s' % (where, index, key)) for key in keys})
+    return {'policy': _text(value.get('policy'), '%s policy' % where),
+            'source': _text(value.get('source'), '%s source' % where), 'points': checked}
 
 
 def load_baseline(value):

@@ -12,6 +12,13 @@ supports and that the baseline or an active exception for that client allows. It
 own preference stays the baseline's. When nothing allowed would work, the result carries a conflict naming the
 client, the category and the algorithms that would be needed, and ``ok`` is false: never a silent weakening.
 
+Terrapin (CVE-2023-48795): the daemon adds strict kex by itself (OpenSSH >= 9.6 and distributions' backports put
+``kex-strict-s-v00@openssh.com`` into every KEXINIT, kex.c ``kex_proposal_populate_entries`` at V_9_6_P1), so the
+target keeps the strict-kex marker the server offers now. When the server offers none and the baseline's
+``terrapin`` rule counts (fail/warn), the plan leaves out chacha20-poly1305 and, when an EtM MAC stays in the target,
+the CBC ciphers (ssh-audit 3.9's advice: "you may remove them while leaving the *-etm@openssh.com MACs in place"),
+and never adds a name for a client that would reopen the hole; a client that needs one gets a conflict instead.
+
 Plain Python, no Ansible imports.
 """
 
@@ -20,7 +27,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORY, NEGOTIATED_LIST_KEYS, \
-    PSEUDO_ALGORITHMS, is_certificate, key_family
+    PSEUDO_ALGORITHMS, STRICT_KEX_SERVER, is_cbc_cipher, is_certificate, is_chacha20_poly1305, is_etm_mac, key_family
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.checks import COUNTED_RATINGS, run_checks
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import CATEGORIES, CATEGORY_KEYS, \
     BaselineError, category_lists, evaluate_normalized, load_baseline, normalize_exceptions
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import negotiate
@@ -120,13 +128,18 @@ def remediate_normalized(current, baseline, clients, supported=None, exceptions=
 
     target = {category: [name for name in baseline['allowed'][category] if name in capabilities[category]]
               for category in CATEGORIES}
+    guard = _terrapin_guard(current, baseline)
+    removed = _close_terrapin(target) if guard else []
     conflicts = []
     for category in CATEGORIES:
         if not target[category]:
+            dropped = [item['algorithm'] for item in removed if item['category'] == category]
             conflicts.append({
                 'client': None, 'category': category, 'needed': list(baseline['allowed'][category]),
-                'message': 'the server supports none of the %s that baseline %s allows (%s)'
-                           % (category, baseline['name'], ', '.join(baseline['allowed'][category]))})
+                'message': 'the server supports none of the %s that baseline %s allows (%s)%s'
+                           % (category, baseline['name'], ', '.join(baseline['allowed'][category]),
+                              ' without Terrapin exposure: it offers no strict kex, so %s cannot be configured '
+                              '(upgrade to OpenSSH >= 9.6)' % ', '.join(dropped) if dropped else '')})
     additions = []
     for _round in range(_MAX_ROUNDS):
         added = False
@@ -142,19 +155,27 @@ def remediate_normalized(current, baseline, clients, supported=None, exceptions=
                     continue
                 if any(name in target[category] for name in failure['client'] or ()):
                     continue  # fixed by an addition earlier in this round (the other direction)
-                choice = None
+                choice, reopening = None, []
                 for name in failure['client'] or ():
                     if name in PSEUDO_ALGORITHMS or name in target[category] or name not in capabilities[category]:
                         continue
                     allowed, exception = _allows(category, name, baseline, active, label)
+                    if allowed and guard and _opens_terrapin(category, name, target):
+                        reopening.append(name)
+                        continue
                     if allowed:
                         choice = (name, exception)
                         break
                 if choice is None:
                     workable = [name for name in failure['client'] or ()
                                 if name in capabilities[category] and name not in PSEUDO_ALGORITHMS]
-                    _add_conflict(conflicts, label, category, workable, _conflict_message(
-                        label, category, workable, baseline, expired, failure['message'], category in assumed))
+                    message = _conflict_message(label, category, workable, baseline, expired, failure['message'],
+                                                category in assumed)
+                    if reopening:
+                        message = ('client %s needs one of %s for %s, which would open the server to Terrapin '
+                                   '(CVE-2023-48795) because it offers no strict kex; upgrade the server to OpenSSH '
+                                   '>= 9.6 (strict kex) or change the client' % (label, ', '.join(reopening), category))
+                    _add_conflict(conflicts, label, category, workable, message)
                     continue
                 name, exception = choice
                 target[category].append(name)
@@ -173,7 +194,13 @@ def remediate_normalized(current, baseline, clients, supported=None, exceptions=
         predictions[label] = {'compatible': result['compatible'], 'negotiated': result['negotiated'],
                               'failures': result['failures'], 'terrapin_exposed': result['terrapin_exposed']}
     evaluation = evaluate_normalized(final, baseline, active, today, with_checks=False)
-    ok = not conflicts and all(item['compatible'] for item in predictions.values()) and evaluation['passed']
+    # The checks that judge an offer alone (terrapin, post_quantum) on the target; the others need gathered facts
+    # and report not_run. Only Terrapin blocks the plan: the plan can always avoid it (or has a conflict), while
+    # a daemon without any post-quantum kex cannot be given one by configuration.
+    checked = run_checks(final, None, baseline)
+    terrapin_check = checked['checks'].get('terrapin') or {'status': 'not_run'}
+    ok = not conflicts and all(item['compatible'] for item in predictions.values()) and evaluation['passed'] \
+        and terrapin_check['status'] != 'failed'
     return {
         'ok': ok,
         'baseline': baseline['name'],
@@ -184,9 +211,46 @@ def remediate_normalized(current, baseline, clients, supported=None, exceptions=
         'conflicts': conflicts,
         'predictions': predictions,
         'evaluation': evaluation,
+        'checks': checked['checks'],
+        'findings': checked['findings'],
+        'terrapin': {'strict_kex': STRICT_KEX_SERVER in (final['offer'].get('kex_algorithms') or ()),
+                     'guarded': guard, 'removed': removed},
         'expired_exceptions': expired,
         'capabilities_assumed_from_offer': assumed,
     }
+
+
+def _terrapin_guard(current, baseline):
+    """Whether the plan must keep Terrapin out: the server offers no strict kex now (the daemon adds the marker by
+    itself when it has it, so the target will not have it either) and the baseline's terrapin rule counts."""
+    settings = baseline['checks'].get('terrapin')
+    if settings is None or settings['rating'] not in COUNTED_RATINGS:
+        return False
+    return STRICT_KEX_SERVER not in (current['offer'].get('kex_algorithms') or ())
+
+
+def _close_terrapin(target):
+    """Leave out what would expose the target to Terrapin without strict kex: chacha20-poly1305, and the CBC
+    ciphers when an EtM MAC stays (the Terrapin paper, section 4). Returns what was left out, with why."""
+    removed = []
+    why = 'no strict kex offered by the server, so this would expose it to Terrapin (CVE-2023-48795)'
+    for name in [name for name in target['ciphers'] if is_chacha20_poly1305(name)]:
+        target['ciphers'].remove(name)
+        removed.append({'category': 'ciphers', 'algorithm': name, 'reason': why})
+    if any(is_etm_mac(name) for name in target['macs']):
+        for name in [name for name in target['ciphers'] if is_cbc_cipher(name)]:
+            target['ciphers'].remove(name)
+            removed.append({'category': 'ciphers', 'algorithm': name, 'reason': why + ' (with the EtM MACs)'})
+    return removed
+
+
+def _opens_terrapin(category, name, target):
+    """Whether adding ``name`` to the target would make a Terrapin-vulnerable pair (no strict kex assumed)."""
+    if category == 'ciphers':
+        return is_chacha20_poly1305(name) or (is_cbc_cipher(name) and any(is_etm_mac(mac) for mac in target['macs']))
+    if category == 'macs':
+        return is_etm_mac(name) and any(is_cbc_cipher(cipher) for cipher in target['ciphers'])
+    return False
 
 
 def _add_conflict(conflicts, label, category, needed, message):

@@ -91,3 +91,40 @@ def test_invalid_names_raise_the_requested_error(name):
 def test_wire_names_are_printable_ascii_without_comma():
     assert catalog.WIRE_NAME.match(b'hmac-sha2-256')
     assert not catalog.WIRE_NAME.match(b'a,b') and not catalog.WIRE_NAME.match(b'a b') and not catalog.WIRE_NAME.match(b'\x7f')
+
+
+@pytest.mark.parametrize('name', ['camellia128-cbc', 'camellia256-cbc@openssh.org', 'seed-cbc@ssh.com',
+                                  'aes256-cbc@openssh.org', 'cast128-cbc', 'blowfish-cbc', 'des-cbc@ssh.com'])
+def test_cbc_names_outside_any_fixed_list(name):
+    assert catalog.is_cbc_cipher(name)
+    assert catalog.terrapin_pair(name, 'hmac-sha2-512-etm@openssh.com')
+
+
+@pytest.mark.parametrize('name', ['aes128-ctr', 'arcfour256', 'aes128-gcm', 'none', 'cbc-but-not@example.com'])
+def test_not_cbc(name):
+    assert not catalog.is_cbc_cipher(name)
+
+
+def test_terrapin_offer_lists_every_vulnerable_pair_and_strict_kex_clears_them():
+    ciphers = ['chacha20-poly1305@openssh.com', 'aes128-ctr', 'camellia128-cbc', 'seed-cbc@ssh.com']
+    macs = ['hmac-sha2-256', 'umac-64-etm@openssh.com']
+    open_ = catalog.terrapin_offer(ciphers, macs, ['curve25519-sha256', 'ext-info-s'])
+    assert open_['strict_kex'] is False
+    assert open_['pairs'] == [('chacha20-poly1305@openssh.com', None), ('camellia128-cbc', 'umac-64-etm@openssh.com'),
+                              ('seed-cbc@ssh.com', 'umac-64-etm@openssh.com')]
+    assert open_['etm'] == ['umac-64-etm@openssh.com']
+    strict = catalog.terrapin_offer(ciphers, macs, ['curve25519-sha256', catalog.STRICT_KEX_SERVER])
+    assert strict['strict_kex'] is True and strict['pairs'] == []
+    assert catalog.terrapin_offer(['aes128-cbc'], ['hmac-sha2-256'])['pairs'] == []
+
+
+def test_post_quantum_kex_vocabulary():
+    for name in ('mlkem768x25519-sha256', 'mlkem768nistp256-sha256', 'mlkem1024nistp384-sha384',
+                 'sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com'):
+        assert catalog.is_post_quantum_kex(name)
+    for name in ('curve25519-sha256', 'sntrup4591761x25519-sha512@tinyssh.org', 'ecdh-sha2-nistp256',
+                 catalog.STRICT_KEX_SERVER):
+        assert not catalog.is_post_quantum_kex(name)
+    assert catalog.pq_kem('mlkem768x25519-sha256') == 'ml-kem'
+    assert catalog.pq_kem('sntrup761x25519-sha512') == 'sntrup761'
+    assert catalog.pq_kem('curve25519-sha256') is None

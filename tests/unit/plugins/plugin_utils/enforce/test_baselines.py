@@ -50,11 +50,12 @@ def test_classic_server_violations_are_rated_with_sources(classic_server):
     assert found['aes256-cbc']['lists'] == ['encryption_algorithms_client_to_server',
                                             'encryption_algorithms_server_to_client']
     assert found['hmac-sha1']['rating'] == 'warn'
-    assert result['counts'] == {'fail': 1, 'warn': 1, 'excepted': 0, 'findings_fail': 0, 'findings_warn': 0, 'findings_info': 0, 'checks_not_run': 0}
+    assert result['counts'] == {'fail': 1, 'warn': 1, 'excepted': 0, 'findings_fail': 0, 'findings_warn': 0, 'findings_info': 1, 'checks_not_run': 0}
 
 
 def test_pseudo_algorithms_are_never_violations(classic_server):
-    result = evaluate(dict(classic_server, ciphers=['aes256-ctr'], macs=['hmac-sha2-256']), 'intermediate')
+    kex = ['sntrup761x25519-sha512@openssh.com'] + classic_server['kex']  # post-quantum, so the checks pass too
+    result = evaluate(dict(classic_server, kex=kex, ciphers=['aes256-ctr'], macs=['hmac-sha2-256']), 'intermediate')
     assert result['passed'] is True and result['violations'] == []
 
 
@@ -102,3 +103,42 @@ def test_unknown_builtin_and_rating_fallback():
     assert rating_for('aes256-ctr', mine) == {'rating': 'fail', 'reason': 'not allowed by baseline mine',
                                               'source': 'our policy 7'}
     assert rating_for('arcfour', mine)['source'].startswith('RFC 8758')
+
+
+@pytest.mark.parametrize('name', baseline_names())
+def test_builtin_baselines_say_what_they_track_and_where_they_differ_from_ssh_audit(name):
+    baseline = load_baseline(name)
+    assert baseline['tracks'] and all(item['policy'] and item['source'] for item in baseline['tracks'])
+    differs = baseline['differs_from_ssh_audit']
+    assert differs['policy'].startswith('Hardened OpenSSH Server v') and 'builtin_policies.py' in differs['source']
+    assert all(point['source'] and point['ours'] and point['ssh_audit'] for point in differs['points'])
+    assert baseline['checks']['terrapin']['rating'] == 'fail'
+    try:
+        from ssh_audit.builtin_policies import BUILTIN_POLICIES  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return
+    assert differs['policy'] in BUILTIN_POLICIES  # the policy compared with exists in the installed ssh-audit
+
+
+def test_modern_follows_the_openssh_10_server_defaults():
+    modern = load_baseline('modern')
+    # openssh-portable myproposal.h KEX_SERVER_KEX at V_10_0_P1 .. V_10_5_P1, without the NIST-curve ECDH
+    assert modern['allowed']['kex'] == ['mlkem768x25519-sha256', 'sntrup761x25519-sha512',
+                                        'sntrup761x25519-sha512@openssh.com', 'curve25519-sha256',
+                                        'curve25519-sha256@libssh.org']
+    assert not [name for name in modern['allowed']['kex'] if name.startswith('diffie-hellman')]
+    assert '0051381a8c33' in modern['rejected']['diffie-hellman-group16-sha512']['source']
+
+
+@pytest.mark.parametrize('key, value, message', [
+    ('tracks', 'OpenSSH', 'must be a list'),
+    ('tracks', [{'policy': 'x'}], 'source must be a non-empty string'),
+    ('tracks', [{'policy': 'x', 'source': 'y', 'url': 'z'}], 'policy, source and optionally note'),
+    ('differs_from_ssh_audit', {'policy': 'x', 'source': 'y'}, 'points must be a non-empty list'),
+    ('differs_from_ssh_audit', {'policy': 'x', 'source': 'y', 'points': [{'subject': 'kex'}]}, 'ssh_audit must be'),
+    ('differs_from_ssh_audit', ['x'], 'must be a dict'),
+])
+def test_documentation_keys_are_validated(key, value, message):
+    base = load_baseline('intermediate')
+    with pytest.raises(ProposalError, match=message):
+        load_baseline({'name': 'mine', 'allowed': base['allowed'], key: value})

@@ -134,3 +134,74 @@ def test_example_inventory_settings_are_valid(classic_server, openssh_92_support
     assert plan['ok'], plan['conflicts']
     assert {item['algorithm'] for item in plan['additions']} == {'ssh-rsa'}
     assert load_baseline(internal['baseline_policy'])['name'] == 'corp-2026'
+
+
+def _without_strict_kex(server):
+    return dict(server, kex=[name for name in server['kex'] if name != 'kex-strict-s-v00@openssh.com'])
+
+
+@pytest.mark.parametrize('baseline', ['modern', 'intermediate'])
+def test_plan_keeps_chacha20_where_the_daemon_adds_strict_kex(classic_server, openssh_92_supported, baseline):
+    plan = remediate(classic_server, baseline, ['openssh-9.2'], openssh_92_supported, today=TODAY)
+    assert plan['ok'] and plan['target']['ciphers'][0] == 'chacha20-poly1305@openssh.com'
+    assert plan['terrapin'] == {'strict_kex': True, 'guarded': False, 'removed': []}
+    assert plan['checks']['terrapin']['status'] == 'passed'
+
+
+@pytest.mark.parametrize('baseline', ['modern', 'intermediate'])
+def test_plan_without_strict_kex_leaves_chacha20_out(classic_server, openssh_92_supported, baseline):
+    plan = remediate(_without_strict_kex(classic_server), baseline, ['openssh-9.2', 'putty-0.78'],
+                     openssh_92_supported, today=TODAY)
+    assert plan['ok'], plan['conflicts']
+    assert 'chacha20-poly1305@openssh.com' not in plan['target']['ciphers']
+    assert plan['target']['ciphers'] == [name for name in load_baseline(baseline)['allowed']['ciphers']
+                                         if name != 'chacha20-poly1305@openssh.com']
+    assert plan['terrapin']['guarded'] and plan['terrapin']['strict_kex'] is False
+    assert [item['algorithm'] for item in plan['terrapin']['removed']] == ['chacha20-poly1305@openssh.com']
+    assert plan['checks']['terrapin']['status'] == 'passed'
+    assert not any(item['terrapin_exposed'] for item in plan['predictions'].values())
+
+
+def test_plan_without_strict_kex_never_adds_a_terrapin_pair_for_a_client(classic_server, openssh_92_supported):
+    client = {'name': 'chacha-only', 'kex': ['curve25519-sha256'], 'host_key': ['ssh-ed25519'],
+              'ciphers': ['chacha20-poly1305@openssh.com'], 'macs': ['hmac-sha2-256-etm@openssh.com'],
+              'compression': ['none']}
+    plan = remediate(_without_strict_kex(classic_server), 'modern', [client], openssh_92_supported, today=TODAY)
+    assert plan['ok'] is False
+    [conflict] = plan['conflicts']
+    assert conflict['client'] == 'chacha-only' and conflict['category'] == 'ciphers'
+    assert 'Terrapin' in conflict['message'] and 'OpenSSH >= 9.6' in conflict['message']
+    assert 'chacha20-poly1305@openssh.com' not in plan['target']['ciphers']
+
+
+def test_plan_drops_cbc_when_etm_macs_stay_and_strict_kex_is_missing(classic_server, openssh_92_supported):
+    base = load_baseline('intermediate')
+    custom = {'name': 'legacy-cbc', 'source': 'test',
+              'allowed': dict(base['allowed'], ciphers=['aes256-ctr', 'aes256-cbc'])}
+    plan = remediate(_without_strict_kex(classic_server), custom, [], openssh_92_supported, today=TODAY)
+    assert plan['target']['ciphers'] == ['aes256-ctr']
+    assert plan['terrapin']['removed'][0]['algorithm'] == 'aes256-cbc'
+    assert 'EtM' in plan['terrapin']['removed'][0]['reason']
+    # With only MAC-then-encrypt MACs, CBC is no Terrapin pair and stays.
+    custom['allowed'] = dict(custom['allowed'], macs=['hmac-sha2-256', 'hmac-sha2-512'])
+    plan = remediate(_without_strict_kex(classic_server), custom, [], openssh_92_supported, today=TODAY)
+    assert plan['target']['ciphers'] == ['aes256-ctr', 'aes256-cbc'] and plan['terrapin']['removed'] == []
+
+
+def test_a_baseline_that_rates_terrapin_info_is_not_guarded(classic_server, openssh_92_supported):
+    base = load_baseline('modern')
+    custom = {'name': 'accepting', 'source': 'test', 'allowed': base['allowed'],
+              'terrapin': {'rating': 'info', 'source': 'accepted risk, ticket 9'}}
+    plan = remediate(_without_strict_kex(classic_server), custom, [], openssh_92_supported, today=TODAY)
+    assert plan['ok'] and plan['target']['ciphers'][0] == 'chacha20-poly1305@openssh.com'
+    assert plan['terrapin']['guarded'] is False
+    assert plan['checks']['terrapin']['findings'][0]['rating'] == 'info'
+
+
+def test_plan_reports_post_quantum_without_blocking(classic_server, openssh_92_supported):
+    supported = dict(openssh_92_supported, kex=[name for name in openssh_92_supported['kex'] if 'sntrup' not in name
+                                                and 'mlkem' not in name])
+    plan = remediate(classic_server, 'modern', [], supported, today=TODAY)
+    assert plan['ok']  # the role cannot configure a post-quantum kex the daemon lacks; the audit reports it
+    assert plan['checks']['post_quantum']['status'] == 'failed'
+    assert plan['findings'][0]['check'] == 'post_quantum'
