@@ -173,11 +173,12 @@ def run(proposal, facts, settings):
                                     settings['warn_source'], _fix(product, keep_bits)))
         if fallback is not None and fallback['bits'] < bits:
             findings.append(finding(CHECK, '%s fallback group' % method['kex'], 'info',
-                                    'OpenSSH up to 9.9 answers a request whose max is below %d bits with its '
-                                    'built-in %d-bit group when the moduli file has none in range (request %s '
-                                    '%d/%d/%d); only clients that ask for no more get it, and no configuration '
-                                    'changes it' % (FALLBACK_MAX, fallback['bits'], fallback.get('name'),
-                                                    fallback['min'], fallback['n'], fallback['max']), FALLBACK_SOURCE))
+                                    'a request whose max is below %d bits got a %d-bit group (request %s '
+                                    '%d/%d/%d): OpenSSH up to 9.9 answers such requests with its built-in 2048-bit '
+                                    'group 14 when the moduli file has none in range, so only clients that ask '
+                                    'for no more get it, and no configuration changes that'
+                                    % (FALLBACK_MAX, fallback['bits'], fallback.get('name'), fallback['min'],
+                                       fallback['n'], fallback['max']), FALLBACK_SOURCE))
     if not sizes:
         return not_run('the offered group-exchange methods (%s) were not probed' % ', '.join(offered))
     rated = [value for value in sizes.values() if value is not None]
