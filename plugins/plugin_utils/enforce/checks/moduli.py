@@ -11,8 +11,8 @@
       warn_below: 3072            # optional
       warn_source: NIST SP 800-57 Part 1 Rev. 5 table 2 ...
 
-Which size is rated. Per method, the smallest group received, except that for OpenSSH up to 9.9 the answers
-to requests whose ``max`` is below 3072 bits are left out when a larger request was answered: those servers
+Which size is rated. Per method, the smallest group received, except that for OpenSSH up to 9.9 a 2048-bit
+answer to a request whose ``max`` is below 3072 bits is left out when a larger request was answered: those servers
 answer such a request with the built-in 2048-bit group 14 when the moduli file holds no group in range
 (openssh-portable dh.c ``dh_new_group_fallback``), which no configuration can change. ssh-audit 3.9 does the
 same (ssh_audit/gextest.py: the second pass with 2048/3072/4096 is "the definitive result" for OpenSSH <= 9.9);
@@ -44,6 +44,7 @@ DEFAULT_SETTINGS = {
 MIN_THRESHOLD, MAX_THRESHOLD = 1024, 16384
 # OpenSSH's built-in fallback (dh.c dh_new_group_fallback): group 14 for a request whose max is below 3072.
 FALLBACK_MAX = 3072
+FALLBACK_BITS = 2048
 FALLBACK_SOURCE = ('openssh-portable dh.c dh_new_group_fallback (V_9_2_P1); ssh-audit 3.9 ssh_audit/gextest.py '
                    '(OpenSSH <= 9.9 fallback, second pass 2048/3072/4096)')
 FIX_SOURCE = ('moduli(5) and openssh-portable dh.c parse_prime (the size field is the bit length minus 1); '
@@ -114,10 +115,10 @@ def rated_size(method, software):
     fallback = None
     if _openssh_with_fallback(software):
         larger = [item for item in answered if item['max'] >= FALLBACK_MAX]
-        small = [item for item in answered if item['max'] < FALLBACK_MAX]
+        small = [item for item in answered if item['max'] < FALLBACK_MAX and item['bits'] == FALLBACK_BITS]
         if larger and small:
-            fallback = min(small, key=lambda item: item['bits'])
-            answered = larger
+            fallback = small[0]
+            answered = [item for item in answered if item not in small]
     request = min(answered, key=lambda item: item['bits'])
     return request['bits'], request, fallback
 
