@@ -19,7 +19,7 @@ description:
   - Every line is checked as sshd reads it (openssh-portable dh.c C(parse_prime)) and lines sshd would skip are
     left out and counted, so the result holds only groups sshd uses.
   - Fails when no group would be left, since sshd would then use its built-in fallback groups for every request.
-  - The role M(fleetcrypto.sftp.baseline) uses it for O(baseline_moduli=filter).
+  - The role C(fleetcrypto.sftp.baseline) uses it for C(baseline_moduli=filter).
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
 options:

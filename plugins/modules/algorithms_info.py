@@ -84,8 +84,8 @@ options:
   moduli:
     description:
       - When V(true) and the server offers C(diffie-hellman-group-exchange-sha256) or C(-sha1), also learn the
-        Diffie-Hellman group sizes it really sends (RFC 4419 section 3): one connection per method and request,
-        each stopping at the server's SSH_MSG_KEX_DH_GEX_GROUP, and return them in RV(moduli).
+        Diffie-Hellman group sizes it really sends (RFC 4419 section 3), with one connection per method and
+        request, each stopping at the server's SSH_MSG_KEX_DH_GEX_GROUP, and return them in RV(moduli).
       - "The requests (min, n, max bits): V(ssh_audit_small) (512, 1024, 1536) and V(exact_2048) (2048, 2048, 2048)
         and V(ssh_audit_second_pass) (2048, 3072, 4096) as ssh-audit 3.9 sends them (ssh_audit/gextest.py), and
         V(openssh_client) (2048, 8192, 8192), what an OpenSSH client asks with a 256-bit cipher or SHA-2 MAC
