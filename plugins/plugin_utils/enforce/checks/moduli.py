@@ -125,8 +125,10 @@ def rated_size(method, software):
 
 def _fix(product, keep_bits):
     if product == 'ProFTPD mod_sftp':
-        return ('Give mod_sftp only groups of at least %d bits: point SFTPDHParamFile at a PEM file of such DH '
-                'parameters (for example openssl dhparam 4096) and reload ProFTPD.' % keep_bits)
+        return ('Leave diffie-hellman-group-exchange-sha256/-sha1 out of SFTPKeyExchanges. A SFTPDHParamFile with '
+                'only groups of at least %d bits is not enough: mod_sftp answers any request it has no group for '
+                'with its fixed 2048-bit group 14 (ProFTPD 1.3.8 contrib/mod_sftp/kex.c get_dh_gex_group).'
+                % keep_bits)
     return ("Keep only groups of at least {bits} bits in the moduli file sshd reads: awk '$5 >= {field}' "
             "/etc/ssh/moduli > /etc/ssh/moduli.fleetcrypto and set ModuliFile /etc/ssh/moduli.fleetcrypto "
             "(OpenSSH 8.6 and later; older ones: replace /etc/ssh/moduli after a backup), check with sshd -t and "
