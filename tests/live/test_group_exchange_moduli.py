@@ -14,12 +14,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import subprocess
 
 import pytest
 
-from conftest import ANSIBLE_BIN
+from conftest import ANSIBLE_BIN, ansible_env
 from lab.managed import ManagedSshd
 from lab.servers import Sshd
 from test_baseline_role import digest, dropin_path, play
@@ -177,3 +178,31 @@ def test_role_filter_rolls_back_when_the_live_server_still_sends_small_groups(tm
         server.remember_pid()
         result = probe('127.0.0.1', server.port, moduli=True)
         assert not result['failed'] and sizes_of(result)['openssh_client'] == 2048
+
+
+def test_audit_playbook_gathers_and_rates_moduli_by_default(tmp_path):
+    """playbooks/audit.yml against the 2048-bit-only sshd: the report's evaluation has the moduli check's warn
+    (counted: the host is non-compliant under intermediate); with fleetcrypto_moduli=false the check is not_run
+    and the offer verdict alone decides."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    only_2048 = write_moduli(tmp_path / 'moduli-2048', lambda bits: bits == 2048)
+    with Sshd({'ModuliFile': only_2048}) as server:
+        inventory = tmp_path / 'inventory.json'
+        inventory.write_text(json.dumps({'all': {'children': {'sftp_servers': {'hosts': {'gex': {
+            'fleetcrypto_sftp_host': '127.0.0.1', 'fleetcrypto_sftp_port': server.port}},
+            'vars': {'baseline_policy': 'intermediate', 'fleetcrypto_timeout': 5}}}}}))
+        reports = {}
+        for label, extra in (('default', []), ('off', ['-e', 'fleetcrypto_moduli=false'])):
+            out = tmp_path / label
+            proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(inventory),
+                                   os.path.join(root, 'playbooks', 'audit.yml'), '-c', 'local',
+                                   '-e', 'fleetcrypto_output_dir=%s' % out, '-e', 'fleetcrypto_report_formats=json']
+                                  + extra, env=ansible_env(str(tmp_path / label)), capture_output=True, text=True,
+                                  timeout=300, stdin=subprocess.DEVNULL, check=False)
+            assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+            with open(str(out / 'compliance.json')) as handle:
+                reports[label] = json.load(handle)['hosts'][0]
+    moduli = reports['default']['evaluation']['checks']['moduli']
+    assert moduli['status'] == 'failed' and moduli['findings'][0]['rating'] == 'warn', moduli
+    assert reports['default']['status'] == 'non_compliant'
+    assert reports['off']['evaluation']['checks']['moduli']['status'] == 'not_run'
