@@ -146,7 +146,7 @@ async def gather_moduli_async(address, port, offer, banner_line, timeout, reques
     missing = [key for key in NEGOTIATED_LIST_KEYS[2:] if not offer.get(key)]
     if missing:
         return None, 'the server offers no %s, so no key exchange can start' % missing[0]
-    loop = asyncio.get_event_loop()
+    loop = asyncio.get_running_loop() if hasattr(asyncio, 'get_running_loop') else asyncio.get_event_loop()
     deadline = loop.time() + timeout
     gate = asyncio.Semaphore(EXCHANGES_PER_SERVER)
 
