@@ -21,7 +21,7 @@ import subprocess
 import pytest
 
 from conftest import ANSIBLE_BIN, ansible_env
-from lab.managed import ManagedSshd
+from lab.managed import ManagedProftpd, ManagedSshd
 from lab.servers import Sshd
 from test_baseline_role import digest, dropin_path, play
 
@@ -206,3 +206,20 @@ def test_audit_playbook_gathers_and_rates_moduli_by_default(tmp_path):
     assert moduli['status'] == 'failed' and moduli['findings'][0]['rating'] == 'warn', moduli
     assert reports['default']['status'] == 'non_compliant'
     assert reports['off']['evaluation']['checks']['moduli']['status'] == 'not_run'
+
+
+def test_proftpd_groups_are_rated_and_the_role_refuses_filter(tmp_path):
+    """ProFTPD 1.3.8 mod_sftp with Debian's dhparams.pem sends 2048 bits for a 2048/2048/2048 request (ssh-audit
+    warns likewise); the fix names SFTPKeyExchanges, and baseline_moduli=filter is refused with the reason."""
+    with ManagedProftpd() as server:
+        result = probe('127.0.0.1', server.port, timeout=10, moduli=True)
+        assert not result['failed'] and 'moduli_error' not in result, result
+        assert sizes_of(result)['exact_2048'] == 2048, result['moduli']
+        check = evaluate(result, 'intermediate')['checks']['moduli']
+        assert check['status'] == 'failed' and check['findings'][0]['rating'] == 'warn', check
+        assert 'SFTPKeyExchanges' in check['findings'][0]['fix'], check
+        files = digest(server.config, server.sftp_config)
+        role_vars = dict(server.role_vars(), baseline_policy='intermediate', baseline_moduli='filter')
+        code, out, _counts = play(tmp_path, role_vars)
+        assert code != 0 and 'baseline_moduli=filter is for OpenSSH' in out, out[-4000:]
+        assert digest(server.config, server.sftp_config) == files
