@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Throttling against real daemons on 127.0.0.1: daemon_info reports sshd's and ProFTPD's settings, the baseline
+role writes the limits through its validate/verify path, sshd -T and the running sshd show them, and a bad value
+is refused before any file changes."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import socket
+import subprocess
+
+from conftest import run_playbook
+from lab.managed import ManagedProftpd, ManagedSshd
+from lab.servers import LOOPBACK, SSHD
+from test_baseline_role import digest, dropin_path, play
+
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon.openssh import parse_sshd_T, \
+    throttling_settings
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import probe
+
+
+def sshd_T(server):
+    proc = subprocess.run([SSHD, '-T', '-f', server.config], capture_output=True, text=True, timeout=30, check=True)
+    return throttling_settings(parse_sshd_T(proc.stdout))['settings']
+
+
+def test_daemon_info_reports_throttling_of_sshd_and_proftpd(tmp_path):
+    with ManagedSshd(main_settings=['MaxStartups 4:50:20', 'PerSourceMaxStartups 3', 'LoginGraceTime 30'],
+                     include='top') as sshd, \
+            ManagedProftpd(sftp_settings=['MaxConnectionsPerHost 4', 'TimeoutLogin 60']) as proftpd:
+        sshd_vars, proftpd_vars = sshd.role_vars(), proftpd.role_vars()
+        results, _out = run_playbook(str(tmp_path), [
+            {'name': 'sshd', 'fleetcrypto.sftp.daemon_info': {
+                'server_type': 'openssh', 'sshd_path': sshd_vars['baseline_sshd_path'], 'sshd_config': sshd.config,
+                'sshd_config_dir': sshd.dropin_dir}},
+            {'name': 'proftpd', 'fleetcrypto.sftp.daemon_info': {
+                'server_type': 'proftpd', 'proftpd_path': proftpd_vars['baseline_proftpd_path'],
+                'proftpd_config': proftpd.config, 'proftpd_sftp_config': proftpd.sftp_config}},
+        ])
+    settings = results['sshd']['throttling']['settings']
+    assert results['sshd']['throttling']['source'] == 'sshd -T'
+    assert (settings['max_startups']['start'], settings['max_startups']['rate'], settings['max_startups']['full']) \
+        == (4, 50, 20)
+    assert settings['per_source_max_startups']['limit'] == 3 and settings['login_grace_time']['seconds'] == 30
+    assert settings['per_source_net_block_size']['value'] == '32:128'
+    # Debian 12's sshd 9.2 does not know PerSourcePenalties (OpenSSH 9.8): said, not invented.
+    assert settings['per_source_penalties']['supported'] is False and settings['per_source_penalties']['value'] is None
+    ftp = results['proftpd']['throttling']
+    assert ftp['files'] == [proftpd.config, proftpd.sftp_config]
+    assert ftp['settings']['per_source_max_startups']['keyword'] == 'MaxConnectionsPerHost'
+    assert ftp['settings']['per_source_max_startups']['limit'] == 4
+    assert ftp['settings']['login_grace_time']['seconds'] == 60
+    assert ftp['settings']['max_instances']['configured'] is False
+
+
+def test_role_applies_throttling_and_sshd_enforces_it(tmp_path):
+    """MaxStartups and PerSourceMaxStartups land in the drop-in, sshd -T shows them, and the reloaded sshd
+    drops the third concurrent unauthenticated connection from 127.0.0.1 ("Exceeded MaxStartups")."""
+    with ManagedSshd(include='top') as server:
+        role_vars = dict(server.role_vars(), baseline_policy='modern', baseline_required_clients=['openssh-9.2'],
+                         baseline_throttling={'max_startups': '5:40:20', 'per_source_max_startups': 2,
+                                              'per_source_net_block_size': '24:64', 'login_grace_time': 30})
+        code, out, _counts = play(tmp_path / 'apply', role_vars)
+        assert code == 0, out[-5000:]
+        with open(dropin_path(server)) as handle:
+            dropin = handle.read()
+        for line in ('MaxStartups 5:40:20', 'PerSourceMaxStartups 2', 'PerSourceNetBlockSize 24:64',
+                     'LoginGraceTime 30'):
+            assert line + '\n' in dropin, dropin
+        assert 'PerSourcePenalties' not in dropin  # modern requires it, sshd 9.2 does not know it: skipped
+        effective = sshd_T(server)
+        assert effective['max_startups']['value'] == '5:40:20' and effective['per_source_max_startups']['limit'] == 2
+        assert effective['per_source_net_block_size']['value'] == '24:64'
+
+        # The running sshd: two held unauthenticated connections, the third is refused (3 connections, 10 s each).
+        held = []
+        try:
+            for _attempt in range(2):
+                sock = socket.create_connection((LOOPBACK, server.port), timeout=10)
+                sock.settimeout(10)
+                assert sock.recv(4) == b'SSH-'
+                held.append(sock)
+            result = probe(LOOPBACK, server.port, timeout=10)
+            assert result['failed'] and result['reason'] == 'throttled', result
+        finally:
+            for sock in held:
+                sock.close()
+
+        code, out, counts = play(tmp_path / 'again', role_vars)
+        assert code == 0 and counts['changed'] == 0, out[-5000:]
+
+
+def test_bad_throttling_value_is_refused_before_any_file_changes(tmp_path):
+    with ManagedSshd(include='top') as server:
+        files = digest(server.config, dropin_path(server))
+        # Two of the refusals tests/unit/plugins/filter/test_throttling_plan.py covers, through the whole role.
+        for index, bad in enumerate(({'max_startups': '10:30:100\nPermitRootLogin yes'}, {'maxstartups': 10})):
+            role_vars = dict(server.role_vars(), baseline_policy='modern', baseline_required_clients=['openssh-9.2'],
+                             baseline_throttling=bad)
+            code, out, _counts = play(tmp_path / str(index), role_vars)
+            assert code != 0 and 'throttling_plan: ' in out, out[-4000:]
+            assert digest(server.config, dropin_path(server)) == files
+
+
+def test_role_writes_proftpd_equivalents(tmp_path):
+    with ManagedProftpd() as server:
+        role_vars = dict(server.role_vars(), baseline_policy='intermediate',
+                         baseline_required_clients=['openssh-9.2'],
+                         baseline_throttling={'per_source_max_startups': 4, 'login_grace_time': 60,
+                                              'max_auth_tries': 3})
+        code, out, _counts = play(tmp_path / 'apply', role_vars)
+        assert code == 0, out[-5000:]
+        with open(server.sftp_config) as handle:
+            text = handle.read()
+        block = text[text.index('# BEGIN fleetcrypto.sftp baseline'):text.index('# END fleetcrypto.sftp baseline')]
+        for line in ('MaxConnectionsPerHost 4', 'TimeoutLogin 60', 'MaxLoginAttempts 3'):
+            assert line in block.splitlines(), block
+        assert 'MaxStartups' not in block  # intermediate's MaxStartups has no ProFTPD equivalent: skipped
+        result = probe(LOOPBACK, server.port, timeout=10)
+        assert not result['failed'], result
