@@ -10,10 +10,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import os
 import socket
 import subprocess
+import sys
 
-from conftest import run_playbook
+from conftest import ANSIBLE_BIN, ansible_env, run_playbook
 from lab.managed import ManagedProftpd, ManagedSshd
 from lab.servers import LOOPBACK, SSHD
 from test_baseline_role import digest, dropin_path, play
@@ -21,6 +24,8 @@ from test_baseline_role import digest, dropin_path, play
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon.openssh import parse_sshd_T, \
     throttling_settings
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import probe
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def sshd_T(server):
@@ -122,3 +127,37 @@ def test_role_writes_proftpd_equivalents(tmp_path):
         assert 'MaxStartups' not in block  # intermediate's MaxStartups has no ProFTPD equivalent: skipped
         result = probe(LOOPBACK, server.port, timeout=10)
         assert not result['failed'], result
+
+
+def test_audit_reads_throttling_on_the_nodes_when_asked(tmp_path):
+    """audit.yml with fleetcrypto_audit_daemon=true runs daemon_info on each node: intermediate's MaxStartups limit
+    (10:30:100) passes on sshd's default and fails on 10:30:200; without it the check is reported as not run."""
+    with ManagedSshd(include='top') as default, ManagedSshd(main_settings=['MaxStartups 10:30:200'],
+                                                           include='top') as loose:
+        hosts = {}
+        for name, server in (('default', default), ('loose', loose)):
+            hosts[name] = dict(server.role_vars(), fleetcrypto_sftp_host=LOOPBACK, fleetcrypto_sftp_port=server.port,
+                               ansible_connection='local', ansible_python_interpreter=sys.executable)
+        inventory = tmp_path / 'inventory.json'
+        inventory.write_text(json.dumps({'all': {'children': {'sftp_servers': {
+            'hosts': hosts, 'vars': {'baseline_policy': 'intermediate', 'fleetcrypto_timeout': 5}}}}}))
+        reports = {}
+        for label, extra in (('daemon', ['-e', 'fleetcrypto_audit_daemon=true']), ('plain', [])):
+            out = tmp_path / label
+            proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(inventory),
+                                   os.path.join(ROOT, 'playbooks', 'audit.yml'), '-e', 'fleetcrypto_output_dir=%s' % out,
+                                   '-e', 'fleetcrypto_report_formats=json'] + extra,
+                                  env=ansible_env(str(tmp_path)), capture_output=True, text=True, timeout=300,
+                                  stdin=subprocess.DEVNULL, check=False)
+            assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+            with open(out / 'compliance.json') as handle:
+                reports[label] = {host['name']: host for host in json.load(handle)['hosts']}
+    daemon = reports['daemon']
+    assert daemon['default']['evaluation']['checks']['throttling']['status'] == 'passed'
+    loose_check = daemon['loose']['evaluation']['checks']['throttling']
+    assert loose_check['status'] == 'failed' and daemon['loose']['status'] == 'non_compliant'
+    assert [item['subject'] for item in loose_check['findings'] if item['rating'] == 'fail'] == ['MaxStartups']
+    assert [item['check'] for item in daemon['loose']['evaluation']['findings']].count('throttling') == 1
+    for host in reports['plain'].values():  # the default audit does not touch the nodes
+        assert host['evaluation']['checks']['throttling']['status'] == 'not_run'
+        assert 'throttling' not in [item['check'] for item in host['evaluation']['findings']]

@@ -229,6 +229,9 @@ def run(proposal, facts, settings):
     daemon = (facts or {}).get('daemon') if isinstance(facts, dict) else None
     throttling = daemon.get('throttling') if isinstance(daemon, dict) else None
     if not isinstance(throttling, dict) or not isinstance(throttling.get('settings'), dict):
+        if isinstance(daemon, dict) and daemon.get('msg'):  # daemon_info ran on the node and could not read it
+            return not_run('the daemon\'s throttling settings could not be read on the node: %s'
+                           % str(daemon['msg'])[:300])
         return not_run('the daemon\'s throttling settings were not gathered: they are read on the node '
                        '(fleetcrypto.sftp.daemon_info; playbooks/audit.yml with fleetcrypto_audit_daemon=true)')
     server_type = throttling.get('server_type') or 'openssh'

@@ -80,6 +80,9 @@ def test_no_requirement_passes_without_facts():
 def test_without_daemon_facts_the_check_does_not_run():
     result = run(offer(), {'offer': {}}, {'max_startups': {'start': 10, 'rate': 30, 'full': 100}})
     assert result['status'] == 'not_run' and 'fleetcrypto_audit_daemon' in result['message']
+    failed = run(offer(), {'daemon': {'failed': False, 'msg': 'sshd not found: /usr/sbin/sshd'}},
+                 {'max_auth_tries': 3})
+    assert failed['status'] == 'not_run' and 'could not be read on the node: sshd not found' in failed['message']
 
 
 def test_sshd_9_2_defaults_under_modern(sshd_9_2):
