@@ -15,10 +15,11 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
 from conftest import ANSIBLE_BIN, ansible_env, run_playbook
 from lab.managed import ManagedProftpd, ManagedSshd
-from lab.servers import LOOPBACK, SSHD
+from lab.servers import LOOPBACK, SSHD, Sshd
 from test_baseline_role import digest, dropin_path, play
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon.openssh import parse_sshd_T, \
@@ -145,8 +146,9 @@ def test_audit_reads_throttling_on_the_nodes_when_asked(tmp_path):
         for label, extra in (('daemon', ['-e', 'fleetcrypto_audit_daemon=true']), ('plain', [])):
             out = tmp_path / label
             proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(inventory),
-                                   os.path.join(ROOT, 'playbooks', 'audit.yml'), '-e', 'fleetcrypto_output_dir=%s' % out,
-                                   '-e', 'fleetcrypto_report_formats=json'] + extra,
+                                   os.path.join(ROOT, 'playbooks', 'audit.yml'),
+                                   '-e', 'fleetcrypto_output_dir=%s' % out, '-e', 'fleetcrypto_report_formats=json']
+                                  + extra,
                                   env=ansible_env(str(tmp_path)), capture_output=True, text=True, timeout=300,
                                   stdin=subprocess.DEVNULL, check=False)
             assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
@@ -163,3 +165,36 @@ def test_audit_reads_throttling_on_the_nodes_when_asked(tmp_path):
     for host in reports['plain'].values():  # the default audit does not touch the nodes
         assert host['evaluation']['checks']['throttling']['status'] == 'not_run'
         assert 'throttling' not in [item['check'] for item in host['evaluation']['findings']]
+
+
+def hold_unauthenticated(port, attempts=50):
+    """One connection that sshd answered with its banner, kept open (unauthenticated). The lab's readiness probe
+    may still count as a startup for a moment, so a bounded number of attempts, 0.1 s apart."""
+    for _attempt in range(attempts):
+        sock = socket.create_connection((LOOPBACK, port), timeout=10)
+        sock.settimeout(10)
+        if sock.recv(4) == b'SSH-':
+            return sock
+        sock.close()
+        time.sleep(0.1)
+    raise AssertionError('sshd on port %d never answered with its banner' % port)
+
+
+def test_connection_rate_info_against_real_sshd(tmp_path):
+    """The bounded measurement through the module: sshd's defaults answer every connection; with MaxStartups 1 and
+    one unauthenticated connection held, every measured connection is refused with "Exceeded MaxStartups"."""
+    with Sshd() as default, Sshd({'MaxStartups': '1'}) as strict:
+        held = hold_unauthenticated(strict.port)
+        try:
+            results, _out = run_playbook(str(tmp_path), [
+                {'name': name, 'fleetcrypto.sftp.connection_rate_info': {
+                    'host': LOOPBACK, 'port': server.port, 'connections': 12, 'seconds': 5, 'concurrency': 3,
+                    'timeout': 5}}
+                for name, server in (('default', default), ('strict', strict))])
+        finally:
+            held.close()
+    fast, throttled = results['default'], results['strict']
+    assert fast['attempted'] == 12 and fast['opened'] == 12 and fast['rate_per_second'] > 0
+    assert fast['elapsed_s'] < 5 + 2 * 5 + 1 and fast['max_safe_rate'] == 20.0
+    assert throttled['attempted'] == 12 and throttled['throttled'] == 12 and throttled['opened'] == 0
+    assert throttled['rate_per_second'] == 0 and throttled['exceeds_safe_rate'] is False

@@ -24,7 +24,10 @@ A baseline's ``throttling`` section sets *limits* (all optional)::
 
 A baseline without the section has no throttling requirement: the check passes and says so. The facts come from
 ``daemon_info`` on the node (``facts['daemon']['throttling']``; ``playbooks/audit.yml`` gathers them with
-``fleetcrypto_audit_daemon=true``); without them the check does not run. A setting the running daemon does not
+``fleetcrypto_audit_daemon=true``); without them the check does not run. A measured connection rate
+(``connection_rate_info``, ``facts['connection_rate']``) above ssh-audit's 20 connections/s while finite-field DH
+is offered is a ``warn`` (DHEat), as ssh-audit 3.9 warns; without a measurement, DH offered with no per-source
+limit is an ``info`` note. A setting the running daemon does not
 know (PerSourcePenalties on sshd 9.2) is reported as ``info``, never counted and never guessed.
 
 The same section, merged with the role's ``baseline_throttling``, is what the ``baseline`` role writes
@@ -223,17 +226,43 @@ def _dheat(proposal, throttling):
                    'make the server compute many DH exchanges' % ', '.join(dh[:3]), DHEAT_SOURCE)
 
 
+def _rate(proposal, measured):
+    """A measured connection rate (``connection_rate_info``, in ``facts['connection_rate']``) rated as ssh-audit 3.9
+    does: above 20 connections/s from one source while finite-field DH is offered is a warning (DHEat)."""
+    if not isinstance(measured, dict):
+        return None
+    rate, limit = measured.get('rate_per_second'), measured.get('max_safe_rate', 20.0)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or isinstance(limit, bool) or \
+            not isinstance(limit, (int, float)):
+        return finding(CHECK, 'connection rate', 'info', 'the connection-rate measurement is not usable; not judged',
+                       DHEAT_SOURCE)
+    kex = (proposal or {}).get('offer', {}).get('kex_algorithms') or ()
+    dh = [name for name in kex if name.startswith('diffie-hellman-')]
+    if not dh or rate <= limit:
+        return None
+    return finding(CHECK, 'connection rate', 'warn', '%.1f connections/s from one source were answered (more than '
+                   '%.1f) while finite-field DH key exchange is offered (%s): exposed to DHEat'
+                   % (rate, limit, ', '.join(dh[:3])), DHEAT_SOURCE,
+                   'limit connections per source: PerSourceMaxStartups/PerSourcePenalties (OpenSSH), a firewall '
+                   'rate limit, or stop offering finite-field DH')
+
+
 def run(proposal, facts, settings):
     if settings is None:
         return judged([], 'no throttling requirement in this baseline')
-    daemon = (facts or {}).get('daemon') if isinstance(facts, dict) else None
+    facts = facts if isinstance(facts, dict) else {}
+    rated = _rate(proposal, facts.get('connection_rate'))
+    daemon = facts.get('daemon')
     throttling = daemon.get('throttling') if isinstance(daemon, dict) else None
     if not isinstance(throttling, dict) or not isinstance(throttling.get('settings'), dict):
         if isinstance(daemon, dict) and daemon.get('msg'):  # daemon_info ran on the node and could not read it
-            return not_run('the daemon\'s throttling settings could not be read on the node: %s'
-                           % str(daemon['msg'])[:300])
-        return not_run('the daemon\'s throttling settings were not gathered: they are read on the node '
+            missing = 'the daemon\'s throttling settings could not be read on the node: %s' % str(daemon['msg'])[:300]
+        else:
+            missing = ('the daemon\'s throttling settings were not gathered: they are read on the node '
                        '(fleetcrypto.sftp.daemon_info; playbooks/audit.yml with fleetcrypto_audit_daemon=true)')
+        if 'connection_rate' in facts:
+            return judged([rated] if rated else [], missing + '; judged on the measured connection rate only')
+        return not_run(missing)
     server_type = throttling.get('server_type') or 'openssh'
     findings = []
     for key in SETTINGS:
@@ -247,12 +276,14 @@ def run(proposal, facts, settings):
         found = _judge(key, settings[key], entry, server_type)
         if found:
             findings.append(found)
-    dheat = _dheat(proposal, throttling)
+    dheat = rated or _dheat(proposal, throttling)
     if dheat:
         findings.append(dheat)
     details = {'server_type': server_type, 'version': throttling.get('version'),
                'values': {key: entry.get('value') for key, entry in throttling['settings'].items()
                           if isinstance(entry, dict)}}
+    if isinstance(facts.get('connection_rate'), dict):
+        details['connection_rate'] = facts['connection_rate'].get('rate_per_second')
     return judged(findings, '%d throttling limit(s) checked' % len(settings), details)
 
 

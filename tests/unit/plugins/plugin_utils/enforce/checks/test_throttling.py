@@ -201,3 +201,22 @@ def test_verify_against_sshd_T_after_the_change(sshd_9_2):
     penalties = [{'setting': 'per_source_penalties', 'keyword': 'PerSourcePenalties', 'value': 'yes'}]
     assert verify(penalties, sshd_98()) == []
     assert verify(penalties, sshd_98(penalties='no'))[0]['effective'] == 'no'
+
+
+def test_measured_connection_rate_is_rated_as_ssh_audit_does(sshd_9_2):
+    limits = {'max_startups': {'start': 10, 'rate': 30, 'full': 100}}
+    dh = offer(['curve25519-sha256', 'diffie-hellman-group-exchange-sha256'])
+    fast = {'rate_per_second': 180.5, 'max_safe_rate': 20.0}
+    result = run(dh, {'daemon': {'throttling': sshd_9_2}, 'connection_rate': fast}, limits)
+    rated = [item for item in result['findings'] if item['subject'] == 'connection rate']
+    assert result['status'] == 'failed' and rated[0]['rating'] == 'warn' and '180.5' in rated[0]['reason']
+    assert not [item for item in result['findings'] if item['subject'] == 'DHEat']  # the measurement replaces it
+    assert result['details']['connection_rate'] == 180.5
+    # Without DH offered, or at a throttled rate, nothing to say; without daemon facts the rate alone is judged.
+    assert run(offer(), {'daemon': {'throttling': sshd_9_2}, 'connection_rate': fast}, limits)['status'] == 'passed'
+    slow = run(dh, {'connection_rate': {'rate_per_second': 4.0, 'max_safe_rate': 20.0}}, limits)
+    assert slow['status'] == 'passed' and 'measured connection rate only' in slow['message']
+    assert run(dh, {'connection_rate': fast}, limits)['status'] == 'failed'
+    broken = run(dh, {'connection_rate': {'rate_per_second': 'fast'}}, limits)
+    assert broken['status'] == 'passed' and broken['findings'][0]['rating'] == 'info'
+    assert run(dh, {'connection_rate': fast}, None)['status'] == 'passed'  # no requirement: not judged
