@@ -132,7 +132,8 @@ def test_role_writes_proftpd_equivalents(tmp_path):
 
 def test_audit_reads_throttling_on_the_nodes_when_asked(tmp_path):
     """audit.yml with fleetcrypto_audit_daemon=true runs daemon_info on each node: intermediate's MaxStartups limit
-    (10:30:100) passes on sshd's default and fails on 10:30:200; without it the check is reported as not run."""
+    (10:30:100) passes on sshd's default and fails on 10:30:200; fleetcrypto_audit_rate_test=true adds the measured
+    connection rate; without them the check is reported as not run."""
     with ManagedSshd(include='top') as default, ManagedSshd(main_settings=['MaxStartups 10:30:200'],
                                                            include='top') as loose:
         hosts = {}
@@ -143,7 +144,10 @@ def test_audit_reads_throttling_on_the_nodes_when_asked(tmp_path):
         inventory.write_text(json.dumps({'all': {'children': {'sftp_servers': {
             'hosts': hosts, 'vars': {'baseline_policy': 'intermediate', 'fleetcrypto_timeout': 5}}}}}))
         reports = {}
-        for label, extra in (('daemon', ['-e', 'fleetcrypto_audit_daemon=true']), ('plain', [])):
+        for label, extra in (('daemon', ['-e', 'fleetcrypto_audit_daemon=true']),
+                             ('rate', ['-e', 'fleetcrypto_audit_daemon=true',
+                                       '-e', 'fleetcrypto_audit_rate_test=true']),
+                             ('plain', [])):
             out = tmp_path / label
             proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(inventory),
                                    os.path.join(ROOT, 'playbooks', 'audit.yml'),
@@ -162,6 +166,10 @@ def test_audit_reads_throttling_on_the_nodes_when_asked(tmp_path):
     # sshd 9.2's default offer has finite-field DH and no per-source limit: the DHEat note, not counted.
     assert [(item['subject'], item['rating']) for item in daemon['loose']['evaluation']['findings']
             if item['check'] == 'throttling'] == [('MaxStartups', 'fail'), ('DHEat', 'info')]
+    # Measured: on loopback far more than ssh-audit's 20 connections/s are answered, a warning as ssh-audit's.
+    rated = reports['rate']['default']['evaluation']['checks']['throttling']
+    assert rated['status'] == 'failed' and rated['details']['connection_rate'] > 20, rated
+    assert [(item['subject'], item['rating']) for item in rated['findings']] == [('connection rate', 'warn')]
     for host in reports['plain'].values():  # the default audit does not touch the nodes
         assert host['evaluation']['checks']['throttling']['status'] == 'not_run'
         assert 'throttling' not in [item['check'] for item in host['evaluation']['findings']]
