@@ -206,3 +206,20 @@ def test_connection_rate_info_against_real_sshd(tmp_path):
     assert fast['elapsed_s'] < 5 + 2 * 5 + 1 and fast['max_safe_rate'] == 20.0
     assert throttled['attempted'] == 12 and throttled['throttled'] == 12 and throttled['opened'] == 0
     assert throttled['rate_per_second'] == 0 and throttled['exceeds_safe_rate'] is False
+
+
+def test_setting_overridden_later_in_sshd_config_is_rolled_back(tmp_path):
+    """sshd keeps the last MaxStartups it reads (servconf.c, unlike the algorithm keywords): one later in
+    sshd_config than the Include wins over the role's drop-in. sshd -T shows it, so the role removes its drop-in
+    and fails, without reloading sshd."""
+    with ManagedSshd(main_settings=['MaxStartups 50:30:200'], include='top') as server:
+        files = digest(server.config, dropin_path(server))
+        pid = server.remember_pid()
+        role_vars = dict(server.role_vars(), baseline_policy='intermediate', baseline_required_clients=['openssh-9.2'])
+        code, out, _counts = play(tmp_path / 'apply', role_vars)
+        assert code != 0 and 'MaxStartups is 50:30:200 instead of 10:30:100' in out, out[-4000:]
+        assert 'keeps the LAST value' in out
+        assert 'The new settings were refused and the previous configuration is back in place' in out
+        assert digest(server.config, dropin_path(server)) == files
+        assert server.remember_pid() == pid
+        assert not probe(LOOPBACK, server.port, timeout=10)['failed']
