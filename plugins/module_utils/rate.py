@@ -5,15 +5,19 @@
 """A bounded connection-rate measurement: how many SSH connections per second one source gets answered.
 
 The measurement follows what ssh-audit 3.9 does in its standard audit (``dheat.py``, ``DHEat.dh_rate_test`` with
-1.5 s, 38 connections and 3 concurrent sockets from ``ssh_audit.py``): open TCP connections from a few workers,
-count those answered with an SSH identification line, close each one at once (no key exchange is started, so
-the server computes no Diffie-Hellman: the test does not itself load it), and divide by the elapsed time.
+1.5 s, 38 connections and 3 concurrent sockets from ``ssh_audit.py``): open TCP connections from a few workers
+until 38 were answered with an SSH identification line or the time is up, close each one at once (no key exchange
+is started, so the server computes no Diffie-Hellman: the test does not itself load it), and divide the answered
+connections by the elapsed time. Refused connections do not count but do not stop the run either: a server that
+refuses a burst and then answers again (sshd's ``PerSourceMaxStartups``, whose slot frees as soon as a connection
+closes) is measured over the whole time, as ssh-audit measures it.
 ssh-audit warns above ``MAX_SAFE_RATE`` = 20 connections per second when the server offers DH (DHEat,
 CVE-2002-20001). Connections answered ``Exceeded MaxStartups`` (sshd's refusal, sshd.c ``drop_connection``) are
 counted as throttled.
 
-Every run is bounded: at most ``MAX_CONNECTIONS`` connections, ``MAX_SECONDS`` seconds and ``MAX_CONCURRENCY``
-workers, each socket operation bounded by ``timeout``.
+Every run is bounded: at most ``connections`` answered connections (``MAX_CONNECTIONS``), ``max_attempts``
+connections in all (``MAX_ATTEMPTS``), ``seconds`` (``MAX_SECONDS``) and ``concurrency`` workers
+(``MAX_CONCURRENCY``), each socket operation bounded by ``timeout``.
 
 Plain Python, no Ansible imports.
 """
@@ -29,6 +33,8 @@ import time
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import validate_target
 
 MAX_CONNECTIONS = 200
+MAX_ATTEMPTS = 2000
+DEFAULT_MAX_ATTEMPTS = 1000
 MAX_SECONDS = 10.0
 MAX_CONCURRENCY = 16
 # ssh-audit 3.9 ssh_audit.py: DHEat.dh_rate_test(out, aconf, kex, 1.5, 38, 3); dheat.py: MAX_SAFE_RATE = 20.0.
@@ -45,7 +51,7 @@ class RateError(ValueError):
     """Bad measurement parameters; the message says which."""
 
 
-def check_limits(connections, seconds, concurrency, timeout):
+def check_limits(connections, seconds, concurrency, timeout, max_attempts=DEFAULT_MAX_ATTEMPTS):
     """The parameters, validated against the bounds; raises :class:`RateError`."""
     def number(value, name, kind, low, high):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (
@@ -57,7 +63,8 @@ def check_limits(connections, seconds, concurrency, timeout):
     return (number(connections, 'connections', int, 1, MAX_CONNECTIONS),
             number(seconds, 'seconds', float, 0.1, MAX_SECONDS),
             number(concurrency, 'concurrency', int, 1, MAX_CONCURRENCY),
-            number(timeout, 'timeout', float, 0.1, MAX_SECONDS))
+            number(timeout, 'timeout', float, 0.1, MAX_SECONDS),
+            number(max_attempts, 'max_attempts', int, 1, MAX_ATTEMPTS))
 
 
 def _one(address, timeout):
@@ -84,28 +91,33 @@ def _one(address, timeout):
 
 
 def measure(host, port, connections=DEFAULT_CONNECTIONS, seconds=DEFAULT_SECONDS, concurrency=DEFAULT_CONCURRENCY,
-            timeout=5.0):
+            timeout=5.0, max_attempts=DEFAULT_MAX_ATTEMPTS):
     """Measure; returns ``{host, port, attempted, opened, throttled, refused, elapsed_s, rate_per_second,
     max_safe_rate, exceeds_safe_rate, source}``. ``rate_per_second`` is opened connections per second."""
     try:
         validate_target(host, port)
     except ValueError as exc:
         raise RateError(str(exc))
-    connections, seconds, concurrency, timeout = check_limits(connections, seconds, concurrency, timeout)
+    connections, seconds, concurrency, timeout, max_attempts = check_limits(connections, seconds, concurrency,
+                                                                            timeout, max_attempts)
     address = (host, port)
     counts = {'attempted': 0, 'opened': 0, 'throttled': 0, 'refused': 0}
+    pending = [0]  # connections under way: with the opened ones, never more than ``connections``
     lock = threading.Lock()
     started = time.monotonic()
 
     def worker():
         while True:
             with lock:
-                if counts['attempted'] >= connections or time.monotonic() - started >= seconds:
+                if counts['opened'] + pending[0] >= connections or counts['attempted'] >= max_attempts \
+                        or time.monotonic() - started >= seconds:
                     return
                 counts['attempted'] += 1
+                pending[0] += 1
             outcome = _one(address, timeout)
             with lock:
                 counts[outcome] += 1
+                pending[0] -= 1
 
     threads = [threading.Thread(target=worker) for _index in range(concurrency)]
     for thread in threads:

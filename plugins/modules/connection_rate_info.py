@@ -14,15 +14,15 @@ module: connection_rate_info
 short_description: Measure how many SSH connections per second one source gets answered (DHEat exposure)
 version_added: 1.0.0
 description:
-  - Opens TCP connections to an SSH server from a few concurrent workers for a bounded time, counts those
-    answered with an SSH identification line, those refused with sshd's C(Exceeded MaxStartups) and the others
-    (refused, reset, closed, silent, not SSH), and closes each at once. No key exchange is started, so the server
-    computes no Diffie-Hellman for it.
+  - Opens TCP connections to an SSH server from a few concurrent workers until O(connections) were answered with
+    an SSH identification line or O(seconds) are up, counts those answered, those refused with sshd's
+    C(Exceeded MaxStartups) and the others (refused, reset, closed, silent, not SSH), and closes each at once. No
+    key exchange is started, so the server computes no Diffie-Hellman for it.
   - This is the connection-rate part of ssh-audit 3.9's DHEat test (C(dheat.py); its standard audit uses
     1.5 s, 38 connections and 3 concurrent sockets, the defaults here), which warns above 20 connections per
     second when the server offers Diffie-Hellman key exchange (CVE-2002-20001). The C(throttling) check of the
     baselines rates a measured rate the same way when the result is passed to it as C(connection_rate).
-  - Bounded in every dimension (O(connections), O(seconds), O(concurrency), O(timeout)). It still opens many
+  - Bounded in every dimension (O(connections), O(max_attempts), O(seconds), O(concurrency), O(timeout)). It still opens many
     connections in a short time; run it only against servers you are responsible for, and expect the server's
     own throttling (C(MaxStartups), C(PerSourcePenalties)) to answer part of them.
 author:
@@ -39,9 +39,13 @@ options:
     type: int
     default: 22
   connections:
-    description: At most this many connections (1 to 200).
+    description: Stop after this many answered connections (1 to 200).
     type: int
     default: 38
+  max_attempts:
+    description: At most this many connections in all, answered or not (1 to 2000).
+    type: int
+    default: 1000
   seconds:
     description: At most this long, in seconds (0.1 to 10); no new connection is started after it.
     type: float
@@ -126,6 +130,7 @@ def main():
             host=dict(type='str', required=True),
             port=dict(type='int', default=22),
             connections=dict(type='int', default=38),
+            max_attempts=dict(type='int', default=1000),
             seconds=dict(type='float', default=1.5),
             concurrency=dict(type='int', default=3),
             timeout=dict(type='float', default=5.0),
@@ -135,7 +140,7 @@ def main():
     params = module.params
     try:
         result = measure(params['host'], params['port'], params['connections'], params['seconds'],
-                         params['concurrency'], params['timeout'])
+                         params['concurrency'], params['timeout'], params['max_attempts'])
     except RateError as exc:
         module.fail_json(msg='connection_rate_info: %s' % exc)
     module.exit_json(changed=False, **result)

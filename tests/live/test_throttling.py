@@ -197,7 +197,7 @@ def test_connection_rate_info_against_real_sshd(tmp_path):
             results, _out = run_playbook(str(tmp_path), [
                 {'name': name, 'fleetcrypto.sftp.connection_rate_info': {
                     'host': LOOPBACK, 'port': server.port, 'connections': 12, 'seconds': 5, 'concurrency': 3,
-                    'timeout': 5}}
+                    'timeout': 5, 'max_attempts': 12}}
                 for name, server in (('default', default), ('strict', strict))])
         finally:
             held.close()

@@ -25,6 +25,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.rate import (
     ({'seconds': 11}, 'seconds'),
     ({'concurrency': 17}, 'concurrency'),
     ({'timeout': 0}, 'timeout'),
+    ({'max_attempts': 2001}, 'max_attempts'),
 ])
 def test_limits_are_enforced(kwargs, message):
     params = dict({'connections': 38, 'seconds': 1.5, 'concurrency': 3, 'timeout': 5}, **kwargs)
@@ -79,8 +80,11 @@ class _Listener:
 ])
 def test_counts_by_what_the_server_says(reply, outcome):
     with _Listener(reply) as listener:
-        result = measure('127.0.0.1', listener.port, connections=6, seconds=5, concurrency=2, timeout=2)
-    assert result['attempted'] == 6 and result[outcome] == 6
+        result = measure('127.0.0.1', listener.port, connections=6, seconds=5, concurrency=2, timeout=2,
+                         max_attempts=9)
+    # Answered connections stop the run at 6; refusals go on until max_attempts.
+    attempts = 6 if outcome == 'opened' else 9
+    assert result['attempted'] == attempts and result[outcome] == attempts
     assert result['elapsed_s'] < 5 + 2 * 2 + 1
     assert result['max_safe_rate'] == MAX_SAFE_RATE and 'ssh-audit 3.9' in result['source']
     assert result['exceeds_safe_rate'] == (result['rate_per_second'] > MAX_SAFE_RATE)
@@ -97,7 +101,8 @@ def test_nothing_listening_is_refused():
     holder = socket.socket()
     holder.bind(('127.0.0.1', 0))  # bound, not listening: connections are reset
     try:
-        result = measure('127.0.0.1', holder.getsockname()[1], connections=3, seconds=2, concurrency=1, timeout=1)
+        result = measure('127.0.0.1', holder.getsockname()[1], connections=3, seconds=2, concurrency=1, timeout=1,
+                         max_attempts=3)
     finally:
         holder.close()
     assert result['refused'] == 3 and result['opened'] == 0 and result['rate_per_second'] == 0
