@@ -23,6 +23,12 @@ description:
     algorithm setting or Match block, and which drop-ins set algorithm keywords."
   - "ProFTPD: version from C(proftpd -V); capabilities by letting C(proftpd -t) check O(candidates) in a
     throw-away configuration (mod_sftp refuses a name it does not support)."
+  - "Both: the throttling settings that bound unauthenticated connections in RV(throttling). OpenSSH: C(MaxStartups),
+    C(PerSourceMaxStartups), C(PerSourceNetBlockSize) (OpenSSH 8.5 and later), C(PerSourcePenalties) (9.8 and
+    later), C(LoginGraceTime), C(MaxAuthTries) from C(sshd -T); a keyword C(sshd -T) does not print is one this
+    sshd does not know (C(supported=false)), never a guessed value. ProFTPD: C(MaxInstances), C(MaxConnectionRate),
+    C(MaxClientsPerHost), C(MaxConnectionsPerHost), C(TimeoutLogin), C(MaxLoginAttempts) as set in O(proftpd_config),
+    the files it includes and O(proftpd_sftp_config), else ProFTPD's documented default."
   - Reads only; never changes the node.
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
@@ -159,6 +165,51 @@ sftp_config:
           as C(line) and C(directive); a block without its end marker counts as outside.
       type: list
       elements: dict
+throttling:
+  description:
+    - The settings that bound unauthenticated connections (the DHEat denial of service, CVE-2002-20001, is
+      mitigated by them), for the C(fleetcrypto.sftp.baseline) role and the baselines' C(throttling) check
+      (C(playbooks/audit.yml) with C(fleetcrypto_audit_daemon=true)).
+  returned: always
+  type: dict
+  contains:
+    server_type:
+      description: C(openssh) or C(proftpd).
+      type: str
+    version:
+      description: The daemon's version.
+      type: str
+    source:
+      description: C(sshd -T) or C(configuration files).
+      type: str
+    files:
+      description: ProFTPD only, the configuration files read (the main file, its includes, the SFTP file).
+      type: list
+      elements: str
+      returned: when server_type is proftpd
+    settings:
+      description:
+        - Name -> entry. OpenSSH names C(max_startups), C(per_source_max_startups), C(per_source_net_block_size),
+          C(per_source_penalties), C(login_grace_time), C(max_auth_tries); ProFTPD names C(max_instances),
+          C(max_connection_rate), C(max_clients_per_host), C(per_source_max_startups) (C(MaxConnectionsPerHost),
+          the unauthenticated clients per host), C(login_grace_time) (C(TimeoutLogin)), C(max_auth_tries)
+          (C(MaxLoginAttempts)).
+        - "Every entry has C(keyword) (the daemon's directive), C(supported) (false: this sshd does not know the
+          keyword, C(value) is null), C(value) (as the daemon prints or the file sets it), C(error) (null, or why
+          the value could not be read), for OpenSSH C(since) (the release that added the keyword, null for old
+          ones), for ProFTPD C(configured), C(default) and C(locations) (C(file), C(line), C(value) of each
+          setting)."
+        - "And the parsed fields: C(max_startups): C(start), C(rate), C(full); C(per_source_max_startups),
+          C(max_clients_per_host): C(limit) (null: no limit); C(per_source_net_block_size): C(ipv4), C(ipv6);
+          C(per_source_penalties): C(enabled), C(penalties) (for example C(crash): 90, C(overflow): C(permissive));
+          C(login_grace_time): C(seconds); C(max_auth_tries), C(max_instances): C(count);
+          C(max_connection_rate): C(count), C(interval)."
+      type: dict
+      sample:
+        max_startups: {keyword: MaxStartups, supported: true, value: "10:30:100", start: 10, rate: 30, full: 100,
+                       since: null, error: null}
+        per_source_penalties: {keyword: PerSourcePenalties, supported: false, value: null, since: "9.8",
+                               error: null}
 '''
 
 import os

@@ -5,9 +5,9 @@
 """The OpenSSH backend of ``daemon_info``: what sshd and ssh on a managed node say about themselves.
 
 ``sshd -V`` (or the usage text of older sshd, which also carries the version), ``sshd -T`` (the effective
-configuration, keywords lower-cased), ``ssh -Q`` (what the same OpenSSH build supports), ``sshd -t -o
-Keyword=name`` (one name at a time, when ``ssh`` is another build), and the order of ``Include`` in
-``sshd_config`` (sshd keeps the first value it reads for these keywords, sshd_config(5), so a drop-in only wins
+configuration, keywords lower-cased; also read for the throttling settings, :func:`throttling_settings`),
+``ssh -Q`` (what the same OpenSSH build supports), ``sshd -t -o Keyword=name`` (one name at a time, when
+``ssh`` is another build), and the order of ``Include`` in ``sshd_config`` (sshd keeps the first value it reads for these keywords, sshd_config(5), so a drop-in only wins
 when it is read before any other setting).
 
 Plain Python, no Ansible imports. Commands run through a ``run(argv) -> (rc, stdout, stderr)`` callable (the
@@ -124,6 +124,89 @@ def crypto_settings(config_text):
     return found
 
 
+# Throttling: the settings that bound unauthenticated connections, as ``sshd -T`` prints them. sshd -T prints
+# every keyword the running sshd knows, so a keyword missing from its output is one this sshd does not support
+# (PerSourceMaxStartups and PerSourceNetBlockSize came with OpenSSH 8.5, servconf.c at V_8_5_P1;
+# PerSourcePenalties with 9.8, servconf.c at V_9_8_P1). Formats from dump_config() in servconf.c (V_9_8_P1,
+# V_10_0_P1): "maxstartups %d:%d:%d", "persourcemaxstartups none|%d", "persourcenetblocksize %d:%d",
+# "persourcepenalties no" or "crash:%d authfail:%d ... overflow:%s overflow6:%s", "logingracetime %d",
+# "maxauthtries %d".
+THROTTLING_KEYWORDS = {
+    'max_startups': ('MaxStartups', None),
+    'per_source_max_startups': ('PerSourceMaxStartups', '8.5'),
+    'per_source_net_block_size': ('PerSourceNetBlockSize', '8.5'),
+    'per_source_penalties': ('PerSourcePenalties', '9.8'),
+    'login_grace_time': ('LoginGraceTime', None),
+    'max_auth_tries': ('MaxAuthTries', None),
+}
+_MAX_STARTUPS = re.compile(r'^([0-9]{1,9}):([0-9]{1,3}):([0-9]{1,9})$')
+_NET_BLOCK = re.compile(r'^([0-9]{1,2}):([0-9]{1,3})$')
+_INTEGER = re.compile(r'^[0-9]{1,9}$')
+_PENALTY_ITEM = re.compile(r'^([a-z0-9-]{1,32}):([0-9]{1,9}(?:\.[0-9]{1,6})?|deny-all|permissive)$')
+
+
+def _parse_throttling_value(name, value):
+    """The structured fields of one throttling setting from its ``sshd -T`` value; raises ValueError when the
+    value is not what dump_config() prints."""
+    if name == 'max_startups':
+        match = _MAX_STARTUPS.match(value)
+        if not match:
+            raise ValueError(value)
+        return {'start': int(match.group(1)), 'rate': int(match.group(2)), 'full': int(match.group(3))}
+    if name == 'per_source_max_startups':
+        if value == 'none':
+            return {'limit': None}
+        if not _INTEGER.match(value):
+            raise ValueError(value)
+        return {'limit': int(value)}
+    if name == 'per_source_net_block_size':
+        match = _NET_BLOCK.match(value)
+        if not match:
+            raise ValueError(value)
+        return {'ipv4': int(match.group(1)), 'ipv6': int(match.group(2))}
+    if name == 'per_source_penalties':
+        if value == 'no':
+            return {'enabled': False, 'penalties': {}}
+        penalties = {}
+        for item in value.split():
+            match = _PENALTY_ITEM.match(item)
+            if not match:
+                raise ValueError(value)
+            raw = match.group(2)
+            penalties[match.group(1)] = raw if raw in ('deny-all', 'permissive') else (
+                float(raw) if '.' in raw else int(raw))
+        return {'enabled': True, 'penalties': penalties}
+    if not _INTEGER.match(value):  # login_grace_time (seconds), max_auth_tries
+        raise ValueError(value)
+    return {'seconds' if name == 'login_grace_time' else 'count': int(value)}
+
+
+def throttling_settings(settings, version=None):
+    """The throttling settings from parsed ``sshd -T`` output (:func:`parse_sshd_T`).
+
+    Returns ``{'server_type': 'openssh', 'version', 'source': 'sshd -T', 'settings': {name: entry}}`` where each
+    entry is ``{'keyword', 'supported', 'value', 'since', 'error'}`` plus the parsed fields (``max_startups``:
+    ``start``, ``rate``, ``full``; ``per_source_max_startups``: ``limit``, None for ``none``;
+    ``per_source_net_block_size``: ``ipv4``, ``ipv6``; ``per_source_penalties``: ``enabled``, ``penalties``;
+    ``login_grace_time``: ``seconds``; ``max_auth_tries``: ``count``). ``supported`` is false, with ``value``
+    None, when sshd -T does not print the keyword: this sshd does not know it (nothing is assumed). A value that is
+    not what sshd prints is kept (first 100 characters) with ``error`` set and no parsed fields.
+    """
+    entries = {}
+    for name, (keyword, since) in THROTTLING_KEYWORDS.items():
+        values = settings.get(keyword.lower())
+        entry = {'keyword': keyword, 'supported': bool(values), 'value': None, 'since': since, 'error': None}
+        if values:
+            value = values[0].strip()
+            entry['value'] = value[:100]
+            try:
+                entry.update(_parse_throttling_value(name, value))
+            except ValueError:
+                entry['error'] = 'sshd -T printed an unexpected %s value' % keyword
+        entries[name] = entry
+    return {'server_type': 'openssh', 'version': version, 'source': 'sshd -T', 'settings': entries}
+
+
 # The commands.
 
 def sshd_version(run, sshd):
@@ -194,7 +277,8 @@ def describe(run, sshd, config, dropin_dir, ssh=None, candidates=None):
     version = sshd_version(run, sshd)
     settings = effective_settings(run, sshd, config, version)
     result = {'server_type': 'openssh', 'version': version, 'binary': sshd, 'config': config,
-              'effective': effective_lists(settings), 'host_key_files': settings.get('hostkey', [])}
+              'effective': effective_lists(settings), 'host_key_files': settings.get('hostkey', []),
+              'throttling': throttling_settings(settings, version)}
     if ssh_same_build(run, ssh, version):
         result['supported'], result['supported_source'] = queried(run, ssh), 'ssh -Q'
     else:

@@ -18,7 +18,8 @@ import pytest
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import GOVERNED, key_family
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon.openssh import (
     OPENSSH_KEYWORDS, SSH_QUERIES, OpenSSHError, checked_one_by_one, crypto_settings, describe, effective_lists,
-    include_order, openssh_version, parse_sshd_T, same_openssh_release, ssh_same_build, sshd_version)
+    include_order, openssh_version, parse_sshd_T, same_openssh_release, ssh_same_build, sshd_version,
+    throttling_settings)
 
 
 def test_versions():
@@ -195,3 +196,64 @@ def test_a_binary_that_is_not_openssh_is_an_error():
 
 def test_no_ssh_client_means_no_ssh_Q():
     assert ssh_same_build(run, None, '9.2') is False
+
+
+# Throttling settings from sshd -T.
+
+def test_throttling_of_the_installed_9_2_defaults(fixture_file):
+    """Real sshd -T output of Debian 12's 9.2: sshd's defaults, and no PerSourcePenalties (added in 9.8)."""
+    found = throttling_settings(parse_sshd_T(fixture_file('openssh-9.2-sshd-T-defaults.txt')), '9.2')
+    settings = found['settings']
+    assert found['server_type'] == 'openssh' and found['source'] == 'sshd -T' and found['version'] == '9.2'
+    assert settings['max_startups'] == {'keyword': 'MaxStartups', 'supported': True, 'value': '10:30:100',
+                                        'since': None, 'error': None, 'start': 10, 'rate': 30, 'full': 100}
+    assert settings['per_source_max_startups']['limit'] is None
+    assert settings['per_source_max_startups']['value'] == 'none'
+    assert (settings['per_source_net_block_size']['ipv4'], settings['per_source_net_block_size']['ipv6']) == (32, 128)
+    assert settings['login_grace_time']['seconds'] == 120 and settings['max_auth_tries']['count'] == 6
+    assert settings['per_source_penalties'] == {'keyword': 'PerSourcePenalties', 'supported': False, 'value': None,
+                                                'since': '9.8', 'error': None}
+
+
+def test_throttling_of_a_9_8_sshd_T():
+    """The lines dump_config() in servconf.c prints at V_9_8_P1 (penalties on) and V_10_0_P1 (refuseconnection)."""
+    text = ('maxstartups 5:20:50\npersourcemaxstartups 3\npersourcenetblocksize 24:56\n'
+            'persourcepenalties crash:90 authfail:5 noauth:1 grace-exceeded:10 refuseconnection:10 max:600 min:15 '
+            'max-sources4:65536 max-sources6:65536 overflow:permissive overflow6:permissive\n'
+            'logingracetime 30\nmaxauthtries 3\n')
+    settings = throttling_settings(parse_sshd_T(text))['settings']
+    assert (settings['max_startups']['start'], settings['max_startups']['rate'], settings['max_startups']['full']) \
+        == (5, 20, 50)
+    assert settings['per_source_max_startups']['limit'] == 3
+    penalties = settings['per_source_penalties']
+    assert penalties['supported'] and penalties['enabled'] and penalties['error'] is None
+    assert penalties['penalties']['crash'] == 90 and penalties['penalties']['overflow6'] == 'permissive'
+    off = throttling_settings(parse_sshd_T('persourcepenalties no\n'))['settings']['per_source_penalties']
+    assert off['supported'] and off['enabled'] is False and off['penalties'] == {}
+
+
+def test_throttling_of_an_sshd_before_8_5_and_of_unexpected_values():
+    settings = throttling_settings(parse_sshd_T('maxstartups 10:30:100\nlogingracetime 120\n'))['settings']
+    assert not settings['per_source_max_startups']['supported'] and settings['per_source_max_startups']['since'] == '8.5'
+    assert not settings['per_source_net_block_size']['supported']
+    bad = throttling_settings(parse_sshd_T('maxstartups 10;rm -rf /\npersourcepenalties crash:$(x)\n'))['settings']
+    assert bad['max_startups']['error'] and 'start' not in bad['max_startups']
+    assert bad['per_source_penalties']['error'] and 'enabled' not in bad['per_source_penalties']
+
+
+def test_describe_reports_throttling_of_the_real_sshd(tmp_path):
+    sshd = shutil.which('sshd', path='/usr/sbin:/usr/local/sbin:' + os.environ.get('PATH', ''))
+    if not sshd:
+        pytest.skip('sshd is not installed')
+    key = tmp_path / 'host_ed25519'
+    subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(key)], check=True)
+    config = tmp_path / 'sshd_config'
+    config.write_text('HostKey %s\nMaxStartups 4:50:8\nPerSourceMaxStartups 2\n' % key)
+
+    def run(argv):
+        proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+        return proc.returncode, proc.stdout, proc.stderr
+    result = describe(run, sshd, str(config), str(tmp_path / 'none.d'))
+    settings = result['throttling']['settings']
+    assert settings['max_startups']['value'] == '4:50:8' and settings['per_source_max_startups']['limit'] == 2
+    assert result['throttling']['version'] == result['version']

@@ -17,8 +17,8 @@ import pytest
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import GOVERNED
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon.proftpd import (
-    PROFTPD_DIRECTIVES, ProFTPDError, check_names, describe, proftpd_unsupported, proftpd_version, sftp_engine_on,
-    sftp_layout, version)
+    PROFTPD_DIRECTIVES, ProFTPDError, check_names, config_files, describe, proftpd_unsupported, proftpd_version,
+    sftp_engine_on, sftp_layout, throttling_settings, version)
 
 
 def test_versions():
@@ -128,6 +128,9 @@ def test_real_proftpd_describe(tmp_path):
     main.write_text('ServerName "test"\nInclude %s\n' % sftp)
     sftp.write_text(HEAD + '  SFTPCiphers aes256-ctr\n' + TAIL)
     result = describe(run, PROFTPD, str(main), {'ciphers': ['bogus-cipher', 'aes256-ctr'], 'macs': []}, str(sftp))
+    throttling = result.pop('throttling')
+    assert throttling['files'] == [str(main), str(sftp)] and throttling['version'] == result['version']
+    assert throttling['settings']['login_grace_time']['value'] == '300'  # not configured: the documented default
     assert result == {
         'server_type': 'proftpd', 'version': version(run, PROFTPD), 'binary': PROFTPD, 'config': str(main),
         'supported': {'ciphers': ['aes256-ctr'], 'macs': []}, 'supported_source': 'checked one by one',
@@ -153,3 +156,42 @@ def test_a_binary_that_is_not_proftpd_is_an_error():
     with pytest.raises(ProFTPDError) as caught:
         version(run, true)
     assert caught.value.msg == '%s -V did not print a ProFTPD version: ' % true
+
+
+# Throttling directives read from the configuration files.
+
+def test_throttling_from_included_files(tmp_path):
+    conf_d = tmp_path / 'conf.d'
+    conf_d.mkdir()
+    (conf_d / 'limits.conf').write_text('MaxConnectionRate 20 2\nMaxClientsPerHost none\n')
+    sftp = tmp_path / 'sftp.conf'
+    sftp.write_text('<IfModule mod_sftp.c>\n  SFTPEngine on\n  MaxConnectionsPerHost 3 "Sorry"\n</IfModule>\n')
+    main = tmp_path / 'proftpd.conf'
+    main.write_text('ServerType standalone\nMaxInstances 30\n# TimeoutLogin 10\nInclude %s/\nInclude %s\n'
+                    'Include %s/*.missing\n' % (conf_d, sftp, tmp_path))
+    files = config_files(str(main))
+    assert [path for path, _text in files] == [str(main), str(conf_d / 'limits.conf'), str(sftp)]
+    found = throttling_settings(files, '1.3.8')
+    settings = found['settings']
+    assert found['server_type'] == 'proftpd' and found['source'] == 'configuration files'
+    assert settings['max_instances']['count'] == 30 and settings['max_instances']['configured']
+    assert (settings['max_connection_rate']['count'], settings['max_connection_rate']['interval']) == (20, 2)
+    assert settings['max_clients_per_host']['limit'] is None and settings['max_clients_per_host']['configured']
+    assert settings['per_source_max_startups']['keyword'] == 'MaxConnectionsPerHost'
+    assert settings['per_source_max_startups']['limit'] == 3
+    assert settings['per_source_max_startups']['locations'] == [{'file': str(sftp), 'line': 3, 'value': '3 "Sorry"'}]
+    # Not configured: ProFTPD 1.3.8's documented defaults (TimeoutLogin 300, MaxLoginAttempts 3).
+    assert settings['login_grace_time']['seconds'] == 300 and not settings['login_grace_time']['configured']
+    assert settings['max_auth_tries']['count'] == 3
+
+
+def test_throttling_set_twice_or_malformed_is_not_guessed(tmp_path):
+    main = tmp_path / 'proftpd.conf'
+    main.write_text('TimeoutLogin 60\n<VirtualHost 127.0.0.2>\n  TimeoutLogin 30\n</VirtualHost>\nMaxInstances lots\n'
+                    'Include %s\n' % main)  # an Include loop is read once
+    settings = throttling_settings(config_files(str(main)))['settings']
+    assert settings['login_grace_time']['error'] and 'seconds' not in settings['login_grace_time']
+    assert len(settings['login_grace_time']['locations']) == 2
+    assert settings['max_instances']['error'] and 'count' not in settings['max_instances']
+    unconfigured = throttling_settings([(str(main), None)])['settings']
+    assert unconfigured['max_instances']['count'] is None and unconfigured['max_connection_rate']['interval'] is None
