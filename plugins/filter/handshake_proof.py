@@ -28,7 +28,10 @@ author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
 options:
   _input:
-    description: The single-mode M(fleetcrypto.sftp.handshake_info) result.
+    description:
+      - The single-mode M(fleetcrypto.sftp.handshake_info) result.
+      - Null, a skipped task's result or a failed one (paramiko missing where the module ran) means no handshake
+        ran; every client is then in RV(_value.predicted_only), with O(not_run_reason) or the result's C(msg).
     type: dict
     required: true
   server:
@@ -42,6 +45,9 @@ options:
     type: list
     elements: raw
     required: true
+  not_run_reason:
+    description: The reason given for every client when no handshake ran.
+    type: str
 '''
 
 EXAMPLES = r'''
@@ -57,6 +63,9 @@ _value:
   contains:
     ok:
       description: No client's handshake failed.
+      type: bool
+    ran:
+      description: Whether handshakes ran at all.
       type: bool
     proven:
       description: Names of the clients proven by a handshake.
@@ -91,10 +100,10 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.handshake
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
 
 
-def handshake_proof(result, server, clients):
+def handshake_proof(result, server, clients, not_run_reason=None):
     """Handshake results beside the predictions."""
     try:
-        return _handshake_proof(result, server, clients)
+        return _handshake_proof(result, server, clients, not_run_reason)
     except (ProposalError, TypeError, AttributeError) as exc:
         raise AnsibleFilterError('handshake_proof: %s' % exc)
 

@@ -115,31 +115,39 @@ def _verdict(label, entry, prediction):
     return verdict
 
 
-def handshake_proof(result, server, clients):
+def handshake_proof(result, server, clients, not_run_reason=None):
     """Set a ``handshake_info`` result (single mode) beside the predictions for ``clients`` (the same list, names
     or proposals, that was passed through :func:`handshake_clients`) against ``server`` (the live
-    ``algorithms_info`` result). Returns ``{ok, clients: [verdict], proven: [names], predicted_only: [{name,
-    reason}], failed: [{name, category, message}], paramiko_version}``."""
-    if not isinstance(result, dict):
+    ``algorithms_info`` result). Returns ``{ok, ran, clients: [verdict], proven: [names], predicted_only: [{name,
+    reason}], failed: [{name, category, message}], paramiko_version}``.
+
+    A result that is None, skipped or failed as a whole (paramiko missing on the node) means no handshake ran:
+    every client is ``predicted_only``, with ``not_run_reason`` or the result's own message as the reason."""
+    if result is not None and not isinstance(result, dict):
         raise ProposalError('the handshake result must be the dict handshake_info returns')
-    if result.get('failed'):
-        raise ProposalError('the handshake could not run: %s' % result.get('msg'))
-    entries = {entry.get('name'): entry for entry in result.get('clients') or [] if isinstance(entry, dict)}
+    ran = bool(result) and not result.get('failed') and not result.get('skipped') and 'clients' in result
+    if ran:
+        entries = {entry.get('name'): entry for entry in result.get('clients') or [] if isinstance(entry, dict)}
+    else:
+        reason = not_run_reason or (result or {}).get('msg') or 'no handshake was run'
+        entries = {}
     server_proposal = as_proposal(server, 'server') if server and not server.get('failed') else None
     verdicts = []
     for label, proposal in labelled_clients(clients):
         prediction = negotiate(server_proposal, proposal) if server_proposal else None
         entry = entries.get(label)
         if entry is None:
-            entry = {'attempted': False, 'reason': 'the handshake result has no entry for this client'}
+            entry = {'attempted': False, 'reason': reason if not ran else 'the handshake result has no entry for '
+                     'this client'}
         verdicts.append(_verdict(label, entry, prediction))
     return {
         'ok': not any(verdict['failed'] for verdict in verdicts),
+        'ran': ran,
         'clients': verdicts,
         'proven': [verdict['name'] for verdict in verdicts if verdict['proven']],
         'predicted_only': [{'name': verdict['name'], 'reason': verdict['reason']}
                            for verdict in verdicts if verdict['proven_by'] == 'prediction'],
         'failed': [{'name': verdict['name'], 'category': (verdict['error'] or {}).get('category'),
                     'message': verdict['reason']} for verdict in verdicts if verdict['failed']],
-        'paramiko_version': result.get('paramiko_version'),
+        'paramiko_version': (result or {}).get('paramiko_version'),
     }
