@@ -19,7 +19,7 @@ description:
     C(name), C(software) and the ten RFC 4253 name-list keys.
   - Every algorithm name is checked; a bad client fails the filter, naming it.
   - Names are the same labels as elsewhere in the collection (a profile's name, a proposal's C(name), or
-    C(client N)), so P(fleetcrypto.sftp.handshake_proof#filter) can match the handshakes with the predictions.
+    C(clients[N])), so P(fleetcrypto.sftp.handshake_proof#filter) can match the handshakes with the predictions.
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
 options:

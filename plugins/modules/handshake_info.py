@@ -159,7 +159,7 @@ clients:
   elements: dict
   contains:
     name:
-      description: The client's C(name) (or C(client N)).
+      description: The client's C(name) (or C(client N) when it has none).
       type: str
     attempted:
       description: Whether a handshake was started for it.

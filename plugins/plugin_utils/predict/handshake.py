@@ -108,6 +108,12 @@ def _verdict(label, entry, prediction):
             verdict.update(proven=True, proven_by='handshake')
         return verdict
     error = entry.get('error') or {}
+    if error.get('category') == 'incompatible' and prediction and prediction['compatible']:
+        # paramiko's own negotiation refused where the client's would not: it wants a common MAC even for an AEAD
+        # cipher (paramiko 5.1.0 transport.py Transport._parse_kex_init), which OpenSSH, PuTTY and others skip.
+        verdict['reason'] = ('paramiko\'s negotiation rules differ from the client\'s here (%s); the prediction says '
+                             'the client connects' % error.get('message'))
+        return verdict
     verdict.update(failed=True, proven_by='handshake', reason='%s: %s' % (error.get('category'), error.get('message')))
     if subs:
         verdict['reason'] += ' (with paramiko standing in for %s)' % ', '.join(
