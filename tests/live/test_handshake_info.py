@@ -12,12 +12,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import os
 import re
+import subprocess
 import time
 
-from conftest import run_playbook
+from conftest import ANSIBLE_BIN, ansible_env, run_playbook
 from lab.clients import run_openssh_client
-from lab.servers import Dropbear, Sshd
+from lab.servers import Dropbear, Sshd, hold_closed_port
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.handshake import handshake_host, handshake_many
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import probe
@@ -25,6 +28,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.handshake
     handshake_proof
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # A client that can only use SHA-1 RSA host-key signatures, which paramiko 5 no longer implements.
 RSA_SHA1_ONLY = {'name': 'rsa-sha1-only', 'kex': ['curve25519-sha256', 'ecdh-sha2-nistp256'], 'host_key': ['ssh-rsa'],
                  'ciphers': ['aes128-ctr'], 'macs': ['hmac-sha2-256'], 'compression': ['none']}
@@ -135,3 +139,37 @@ def test_batch_mode_and_bad_input_stay_per_host():
     assert closed['failed'] and closed['reason'] == 'refused', closed
     assert invalid['failed'] and invalid['reason'] == 'invalid_input'
     assert bad_client['failed'] and bad_client['reason'] == 'invalid_input' and 'no spaces allowed' in bad_client['msg']
+
+
+def test_audit_playbook_stores_each_hosts_handshake_verdicts(tmp_path):
+    """playbooks/audit.yml with fleetcrypto_prove_handshake=true: one batch of handshakes from the controller; each
+    host's facts get ``handshake``. The dropbear that offers rsa-sha2-256 without the key fails mina-sshd-2.17's
+    handshake; the sshd proves it; the closed port has no handshake, only the reason."""
+    closed = hold_closed_port()
+    with Sshd() as sshd, Dropbear(key_types=('ed25519',)) as dropbear, closed:
+        hosts = {'sshd': sshd.port, 'dropbear': dropbear.port, 'gone': closed.getsockname()[1]}
+        inventory = {'all': {'children': {'sftp_servers': {
+            'hosts': {name: {'fleetcrypto_sftp_host': '127.0.0.1', 'fleetcrypto_sftp_port': port}
+                      for name, port in hosts.items()},
+            'vars': {'baseline_required_clients': ['mina-sshd-2.17', 'paramiko-5.1'], 'fleetcrypto_timeout': 5}}}}}
+        (tmp_path / 'inventory.json').write_text(json.dumps(inventory))
+        saved = tmp_path / 'handshakes.json'
+        (tmp_path / 'site.yml').write_text(json.dumps([
+            {'ansible.builtin.import_playbook': os.path.join(ROOT, 'playbooks', 'audit.yml')},
+            {'hosts': 'localhost', 'gather_facts': False, 'tasks': [{'ansible.builtin.copy': {
+                'dest': str(saved), 'content': "{{ dict(groups['sftp_servers'] | zip(groups['sftp_servers'] "
+                                               "| map('extract', hostvars, 'handshake'))) | to_json }}"}}]},
+        ]))
+        proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(tmp_path / 'inventory.json'),
+                               str(tmp_path / 'site.yml'), '-c', 'local', '-e', 'fleetcrypto_prove_handshake=true',
+                               '-e', 'fleetcrypto_output_dir=%s' % (tmp_path / 'reports')],
+                              env=ansible_env(str(tmp_path)), capture_output=True, text=True, timeout=300,
+                              stdin=subprocess.DEVNULL, check=False)
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
+    handshakes = json.loads(saved.read_text())
+    assert handshakes['sshd']['ok'] and 'paramiko-5.1' in handshakes['sshd']['proven']
+    assert not handshakes['dropbear']['ok']
+    assert [entry['name'] for entry in handshakes['dropbear']['failed']] == ['mina-sshd-2.17']
+    assert handshakes['dropbear']['proven'] == ['paramiko-5.1']
+    assert not handshakes['gone']['ran'] and handshakes['gone']['ok']
+    assert {entry['reason'] for entry in handshakes['gone']['predicted_only']} == {'the server could not be probed'}
