@@ -18,11 +18,11 @@ description:
   - A client is RV(_value.proven) (C(proven_by=handshake)) when its handshake completed and negotiated exactly what
     the client would negotiate with this server (C(curve25519-sha256) and C(curve25519-sha256@libssh.org) count as one
     method, RFC 8731 section 1).
-  - It is RV(_value.predicted_only) (C(proven_by=prediction)) when paramiko cannot stand in for it: paramiko cannot
+  - It is RV(_value.predicted_only) (C(proven_by=prediction)) when paramiko cannot stand in for it, because paramiko cannot
     speak what the client would negotiate (for example C(chacha20-poly1305@openssh.com) or C(sntrup761x25519-sha512)),
     or any name of one of its categories (a client whose only host-key algorithm is C(ssh-rsa)). A handshake that
     completed with paramiko's substitutes is reported in C(handshake_completed) and C(substitutions).
-  - It is RV(_value.failed) when its handshake, with the client's own names as far as paramiko speaks them, failed:
+  - It is RV(_value.failed) when its handshake, with the client's own names as far as paramiko speaks them, failed;
     the server names something it cannot do, or does not answer. RV(_value.ok) is false then.
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)

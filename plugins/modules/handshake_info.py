@@ -99,7 +99,7 @@ options:
     default: 8
 notes:
   - Nothing is changed on the server. Each handshake is one TCP connection, bounded by O(timeout).
-  - Only the client-to-server cipher, MAC and compression lists are used: paramiko proposes one list for both
+  - Only the client-to-server cipher, MAC and compression lists are used, as paramiko proposes one list for both
     directions (RV(clients[].notes) says so when a client's lists differ).
 seealso:
   - name: RFC 4253, sections 7 to 10
