@@ -211,13 +211,37 @@ class _Messages(logging.Handler):
 
 
 _CHANNEL_LOCK = threading.Lock()
+_FREE_CHANNELS = []
 _CHANNEL_COUNTER = [0]
 
 
-def _log_channel():
+def _take_channel():
+    """A logger name no running handshake uses; names are reused, so a long fleet run creates only as many loggers
+    as handshakes ever ran at the same time (logging keeps every logger it made)."""
     with _CHANNEL_LOCK:
+        if _FREE_CHANNELS:
+            return _FREE_CHANNELS.pop()
         _CHANNEL_COUNTER[0] += 1
         return 'paramiko.transport.fleetcrypto.%d' % _CHANNEL_COUNTER[0]
+
+
+def _give_channel(name):
+    with _CHANNEL_LOCK:
+        _FREE_CHANNELS.append(name)
+
+
+class _KexName(logging.Filter):
+    """Records the kex method paramiko agreed on from its log line "Kex: <name>" (Transport._parse_kex_init): the
+    engine object that knows it is dropped at NEWKEYS."""
+
+    def __init__(self):
+        logging.Filter.__init__(self)
+        self.name_seen = None
+
+    def filter(self, record):
+        if self.name_seen is None and isinstance(record.msg, str) and record.msg.startswith('Kex: '):
+            self.name_seen = record.getMessage()[5:].strip()
+        return True
 
 
 def _negotiated(transport):
@@ -260,18 +284,22 @@ class _Attempt:
         self.plan = plan
         self.expected = expected
         self.deadline = deadline
-        self.kex = None
+        self.kex_name = None
 
     def left(self):
         return self.deadline - time.monotonic()
 
     def run(self):
         messages = _Messages()
-        channel = _log_channel()
+        kex_name = _KexName()
+        channel = _take_channel()
         logger = logging.getLogger(channel)
         logger.addHandler(messages)
+        logger.addFilter(kex_name)
+        logger.setLevel(logging.DEBUG)  # the "Kex: <name>" line is DEBUG
         logger.propagate = False
         transport = None
+        self.kex_name = kex_name
         try:
             if self.left() <= 0:
                 raise socket.timeout('no time left before the handshake')
@@ -285,29 +313,22 @@ class _Attempt:
             options.ciphers = self.plan['options']['ciphers']
             options.digests = self.plan['options']['digests']
             options.compression = self.plan['options']['compression']
-            self._capture_kex(transport)
             return self._handshake(transport, messages)
         except Exception as exc:  # pylint: disable=broad-except
             return self._failed(exc, messages.lines, transport)
         finally:
+            finished = True
             if transport is not None:
                 transport.close()
+                # close() stops the reader without waiting for it; give its thread a bounded moment so that nothing
+                # it still logs lands in the next handshake that takes this logger name.
+                if transport.is_alive():
+                    transport.join(1.0)
+                finished = not transport.is_alive()
             logger.removeHandler(messages)
-
-    def _capture_kex(self, transport):
-        # The kex method's name is only visible as the kex engine class; record the name from the log line
-        # "Kex: <name>" paramiko writes in _parse_kex_init instead (DEBUG level), through a tiny filter.
-        attempt = self
-
-        class _KexName(logging.Filter):
-            def filter(self, record):
-                message = record.getMessage() if record.args else str(record.msg)
-                if message.startswith('Kex: '):
-                    attempt.kex = message[5:].strip()
-                return True
-        logger = logging.getLogger(transport.log_name)
-        logger.setLevel(logging.DEBUG)
-        logger.addFilter(_KexName())
+            logger.removeFilter(kex_name)
+            if finished:
+                _give_channel(channel)
 
     def _handshake(self, transport, messages):
         transport.start_client(timeout=max(0.1, self.left()))
@@ -317,7 +338,7 @@ class _Attempt:
             raise socket.timeout('the key exchange did not finish in time')
         fingerprint = sha256_fingerprint(key.asbytes())
         negotiated = _negotiated(transport)
-        negotiated['kex'] = self.kex
+        negotiated['kex'] = self.kex_name.name_seen
         host_key = {'algorithm': transport.host_key_type, 'type': key.get_name(), 'fingerprint_sha256': fingerprint,
                     'expected': fingerprint in self.expected if self.expected else None}
         if self.expected and fingerprint not in self.expected:
@@ -361,7 +382,7 @@ class _Attempt:
             exc = transport.get_exception()
         if negotiated is None and transport is not None and transport.host_key_type:
             negotiated = _negotiated(transport)
-            negotiated['kex'] = self.kex
+            negotiated['kex'] = self.kex_name.name_seen
         category = _failure_category(exc, lines) if exc is not None else (
             'disconnected' if any('Disconnect (code' in line for line in lines) else 'protocol_error')
         detail = str(exc) if exc is not None and str(exc) else (exc.__class__.__name__ if exc is not None else '')
