@@ -20,7 +20,7 @@ import time
 
 from conftest import ANSIBLE_BIN, ansible_env, run_playbook
 from lab.clients import run_openssh_client
-from lab.servers import Dropbear, Sshd, hold_closed_port
+from lab.servers import Dropbear, ProftpdSftp, Sshd, hold_closed_port
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.handshake import handshake_host, handshake_many
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import probe
@@ -173,3 +173,17 @@ def test_audit_playbook_stores_each_hosts_handshake_verdicts(tmp_path):
     assert handshakes['dropbear']['proven'] == ['paramiko-5.1']
     assert not handshakes['gone']['ran'] and handshakes['gone']['ok']
     assert {entry['reason'] for entry in handshakes['gone']['predicted_only']} == {'the server could not be probed'}
+
+
+def test_proftpd_mod_sftp_is_proven_where_paramiko_can_stand_in():
+    """ProFTPD 1.3.8 mod_sftp: paramiko-5.1 and jsch-0.2.26 are proven; putty-0.81 would negotiate curve448-sha512
+    and jsch-0.1.54 ssh-rsa, which paramiko cannot speak: predicted only, each with that name in the reason."""
+    clients = ['paramiko-5.1', 'jsch-0.2.26', 'putty-0.81', 'jsch-0.1.54']
+    with ProftpdSftp() as server:
+        live = probe('127.0.0.1', server.port, timeout=10)
+        result = handshake_host('127.0.0.1', server.port, handshake_clients(clients), timeout=5)
+    proof = handshake_proof(result, live, clients)
+    assert proof['ok'] and proof['proven'] == ['paramiko-5.1', 'jsch-0.2.26']
+    reasons = {entry['name']: entry['reason'] for entry in proof['predicted_only']}
+    assert 'curve448-sha512' in reasons['putty-0.81'] and 'ssh-rsa' in reasons['jsch-0.1.54']
+    assert all(verdict['host_key']['expected'] for verdict in proof['clients'])
