@@ -268,6 +268,10 @@ def _failure_category(exc, lines):
         return 'incompatible'
     if 'Signature verification' in str(exc):
         return 'signature'
+    if str(exc).startswith('Error reading SSH protocol banner'):
+        # paramiko's Transport._check_banner wraps the EOF or timeout of a server that hung up before (or
+        # instead of) its identification line, as throttling does (sshd MaxStartups drops such connections)
+        return 'no_banner'
     if 'Disconnect (code' in text:
         return 'disconnected'
     if isinstance(exc, (OSError, socket.error)):
@@ -278,11 +282,12 @@ def _failure_category(exc, lines):
 class _Attempt:
     """One paramiko client handshake; ``run`` never raises for network or peer problems."""
 
-    def __init__(self, address, port, plan, expected, deadline):
+    def __init__(self, address, port, plan, expected, deadline, unverifiable=()):
         self.address = address
         self.port = port
         self.plan = plan
         self.expected = expected
+        self.unverifiable = dict(unverifiable)  # host-key algorithm -> why the probe could not learn its key
         self.deadline = deadline
         self.kex_name = None
 
@@ -341,6 +346,17 @@ class _Attempt:
         negotiated['kex'] = self.kex_name.name_seen
         host_key = {'algorithm': transport.host_key_type, 'type': key.get_name(), 'fingerprint_sha256': fingerprint,
                     'expected': fingerprint in self.expected if self.expected else None}
+        if self.expected and fingerprint not in self.expected and transport.host_key_type in self.unverifiable:
+            # The probe could not learn this algorithm's key (the fetch failed), so there is nothing to check it
+            # against: the handshake completed, but this is no proof of the key.
+            self._disconnect(transport)
+            host_key['expected'] = None
+            result = _result(False, None, None, negotiated, host_key, transport)
+            result.update(proven_by='prediction', error=None, reason='the handshake completed, but host key %s (%s) could not '
+                          'be checked: the host-key probe could not fetch the server\'s %s key (%s)' % (
+                              fingerprint, transport.host_key_type, transport.host_key_type,
+                              self.unverifiable[transport.host_key_type]))
+            return result
         if self.expected and fingerprint not in self.expected:
             self._disconnect(transport)
             return _result(False, 'host_key_mismatch', 'the server signed the key exchange with host key %s (%s), '
@@ -393,6 +409,8 @@ class _Attempt:
                 where, ' (after picking host-key algorithm %s: a server that offers a host-key algorithm it holds '
                        'no key for, such as dropbear 2022.83, does this)' % negotiated['host_key']
                 if negotiated and negotiated.get('host_key') and not host_key else '')
+        elif category == 'no_banner':
+            detail = 'the server sent no identification line before it closed or stopped (%s)' % detail
         elif category == 'timeout':
             detail = 'no answer in time (%s)' % (detail or 'timeout')
         if disconnect:
@@ -477,6 +495,7 @@ def handshake_host(host, port, clients, expected_fingerprints=None, timeout=DEFA
     capabilities = paramiko_capabilities()
     plans = [plan_proposal(offer, capabilities) for offer in offers]
     address = host
+    unverifiable = {}
     if expected:
         result['expected_from'] = 'option'
     elif any(plan['unspeakable'] is None for plan in plans):
@@ -490,6 +509,8 @@ def handshake_host(host, port, clients, expected_fingerprints=None, timeout=DEFA
         for entry in learned.get('host_keys') or []:
             if entry.get('fingerprint_sha256') and entry['fingerprint_sha256'] not in expected:
                 expected.append(entry['fingerprint_sha256'])
+            elif entry.get('error'):
+                unverifiable[entry.get('algorithm')] = entry['error']
         result['expected_from'] = 'probe'
     result['expected_fingerprints'] = expected
     for name, plan in zip(names, plans):
@@ -497,7 +518,7 @@ def handshake_host(host, port, clients, expected_fingerprints=None, timeout=DEFA
         if plan['unspeakable']:
             entry = _not_attempted(plan['unspeakable'])
         else:
-            entry = _Attempt(address, port, plan, expected, started + timeout).run()
+            entry = _Attempt(address, port, plan, expected, started + timeout, unverifiable).run()
             if (entry['error'] or {}).get('category') == 'incompatible' and plan['dropped']:
                 # paramiko found nothing in common only because the names it cannot speak were taken out: the
                 # real client might well connect with them, so this says nothing about the client.

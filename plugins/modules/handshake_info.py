@@ -175,9 +175,10 @@ clients:
       description: Why the client is not proven (the failure, or why no handshake stands in for it); null when proven.
       type: str
     error:
-      description: C(category) (V(closed), V(disconnected), V(incompatible), V(signature), V(host_key_mismatch),
-        V(timeout), V(connection), V(protocol_error), V(missing_library)) and C(message); null when proven or not
-        attempted.
+      description: C(category) (V(closed), V(no_banner), V(disconnected), V(incompatible), V(signature),
+        V(host_key_mismatch), V(timeout), V(connection), V(protocol_error), V(missing_library)) and C(message); null
+        when proven, not attempted, or when the handshake completed but the probe could not learn the key it used to
+        check it (then RV(clients[].proven_by=prediction) with the reason).
       type: dict
     negotiated:
       description: What the handshake negotiated, C(kex), C(host_key), C(cipher_c2s), C(cipher_s2c), C(mac_c2s),
