@@ -20,6 +20,7 @@ import time
 
 from conftest import ANSIBLE_BIN, ansible_env, run_playbook
 from lab.clients import run_openssh_client
+from lab.peers import HostilePeer
 from lab.servers import Dropbear, ProftpdSftp, Sshd, hold_closed_port
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.handshake import handshake_host, handshake_many
@@ -187,3 +188,23 @@ def test_proftpd_mod_sftp_is_proven_where_paramiko_can_stand_in():
     reasons = {entry['name']: entry['reason'] for entry in proof['predicted_only']}
     assert 'curve448-sha512' in reasons['putty-0.81'] and 'ssh-rsa' in reasons['jsch-0.1.54']
     assert all(verdict['host_key']['expected'] for verdict in proof['clients'])
+
+
+def test_hostile_peers_get_a_bounded_categorized_failure():
+    """Peers that never speak, speak only a banner, hang up, send HTTP or a DISCONNECT: each handshake ends within its
+    timeout with an error category, and nothing is proven. Fingerprints are given so no host-key probe runs first."""
+    fingerprint = ['SHA256:' + 'A' * 43]
+    clients = handshake_clients(['paramiko-5.1'])
+    with HostilePeer(['silent', 'banner_then_silent', 'closes_at_once', 'http', 'disconnect', 'plain']) as peer:
+        started = time.monotonic()
+        results = handshake_many([{'host': '127.0.0.1', 'port': port} for port in peer.ports.values()],
+                                 clients=clients, expected_fingerprints=fingerprint, timeout=2, concurrency=6)
+        elapsed = time.monotonic() - started
+    assert elapsed < 8, elapsed
+    categories = {name: result['clients'][0]['error']['category'] for name, result in zip(peer.ports, results)}
+    for name, result in zip(peer.ports, results):
+        assert not result['failed'] and not result['clients'][0]['proven'], (name, result)
+    # paramiko's banner wait (Transport._check_banner) reports silence and hang-ups alike as "Error reading SSH
+    # protocol banner"; after a banner, the key exchange's own timeout applies.
+    assert categories == {'silent': 'no_banner', 'banner_then_silent': 'timeout', 'closes_at_once': 'no_banner',
+                          'http': 'no_banner', 'disconnect': 'disconnected', 'plain': 'timeout'}
