@@ -9,9 +9,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import socket
 import subprocess
 import sys
 
+import paramiko
 import pytest
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils import handshake
@@ -158,3 +160,17 @@ def test_guarded_import_without_paramiko():
     proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=60,
                           env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)), check=False)
     assert proc.stdout.strip() == 'ok', proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize('exc, lines, category', [
+    (EOFError(), [], 'closed'),
+    (socket.timeout('timed out'), [], 'timeout'),
+    (paramiko.ssh_exception.IncompatiblePeer('Incompatible ssh peer (no acceptable host key)'), [], 'incompatible'),
+    (paramiko.SSHException('Signature verification (rsa-sha2-512) failed.'), [], 'signature'),
+    (paramiko.SSHException('Error reading SSH protocol banner[Errno 104] Connection reset by peer'), [], 'no_banner'),
+    (paramiko.SSHException('Negotiation failed.'), ['Disconnect (code 2): bye'], 'disconnected'),
+    (ConnectionRefusedError(111, 'Connection refused'), [], 'connection'),
+    (paramiko.SSHException('Expecting packet from (31,), got 94'), [], 'protocol_error'),
+])
+def test_failure_categories(exc, lines, category):
+    assert handshake._failure_category(exc, lines) == category  # pylint: disable=protected-access
