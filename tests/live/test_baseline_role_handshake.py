@@ -14,6 +14,8 @@ import re
 import subprocess
 import time
 
+import pytest
+
 from conftest import ANSIBLE_BIN, ansible_env
 from lab.managed import ManagedSshd
 from lab.servers import keygen
@@ -111,3 +113,22 @@ def test_handshake_failure_after_reload_rolls_back(tmp_path):
     finally:
         agent.terminate()
         agent.wait(timeout=10)
+
+
+def test_node_without_paramiko_is_predicted_only_and_not_rolled_back(tmp_path):
+    """The managed node's Python (Debian's /usr/bin/python3 here) has no paramiko: the role says so, keeps the
+    change, and reports every required client as predicted only with that reason."""
+    if subprocess.run(['/usr/bin/python3', '-c', 'import paramiko'], capture_output=True, timeout=60,
+                      check=False).returncode == 0:
+        pytest.skip('/usr/bin/python3 has paramiko (Debian package python3-paramiko): no node without it here')
+    with ManagedSshd(main_settings=['Ciphers aes256-ctr,aes256-cbc'], include='bottom') as server:
+        role_vars = dict(server.role_vars(), baseline_policy='intermediate', baseline_required_clients=['paramiko-5.1'],
+                         ansible_python_interpreter='/usr/bin/python3')
+        code, out, result = play(tmp_path, role_vars)
+        files = digest(server.config, dropin_path(server))
+    assert code == 0, out[-5000:]
+    assert 'paramiko (3.4 or newer) is not installed' in out
+    assert result['changed'] is True and files[dropin_path(server)] is not None
+    assert result['proven'] == [] and result['handshake']['ran'] is False
+    assert [entry['name'] for entry in result['predicted_only']] == ['paramiko-5.1']
+    assert 'paramiko' in result['predicted_only'][0]['reason']
