@@ -311,7 +311,9 @@ class _Attempt:
             sock = socket.create_connection((self.address, self.port), timeout=max(0.1, self.left()))
             transport = paramiko.ServiceRequestingTransport(sock, strict_kex=self.plan['strict_kex'])
             transport.set_log_channel(channel)
-            transport.banner_timeout = transport.handshake_timeout = max(0.1, self.left())
+            # paramiko's own timers (banner wait, Packetizer handshake timer, which ends in an EOFError that looks like
+            # a server hang-up) run a second longer than our deadline, so that silence is always reported as timeout.
+            transport.banner_timeout = transport.handshake_timeout = max(0.1, self.left()) + 1
             options = transport.get_security_options()
             options.kex = self.plan['options']['kex']
             options.key_types = self.plan['options']['key_types']
