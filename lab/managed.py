@@ -124,15 +124,17 @@ class _Daemonized(Service):
 class ManagedSshd(_Daemonized):
     """sshd with a main configuration and a drop-in directory, like a distribution's, in a temp dir.
 
-    ``main_settings`` go at the top of sshd_config; ``include`` says where ``Include <dir>/*.conf`` goes:
+    ``main_settings`` go at the top of sshd_config (``host_key_types`` are the keys generated for it); ``include`` says
+    where ``Include <dir>/*.conf`` goes:
     ``'top'``, ``'bottom'`` or None (absent).
     """
 
     name = 'sshd'
 
-    def __init__(self, main_settings=(), include='bottom', dropins=None):
+    def __init__(self, main_settings=(), include='bottom', dropins=None, host_key_types=('ed25519', 'ecdsa', 'rsa')):
         super(ManagedSshd, self).__init__()
         self.main_settings = list(main_settings)
+        self.host_key_types = tuple(host_key_types)
         self.include = include
         self.dropins = dict(dropins or {})
         self.config = os.path.join(self.dir, 'sshd_config')
@@ -144,7 +146,7 @@ class ManagedSshd(_Daemonized):
         lines = include if self.include == 'top' else []
         lines += list(self.main_settings)
         lines += ['Port %d' % self.port, 'ListenAddress %s' % LOOPBACK]
-        for key_type in ('ed25519', 'ecdsa', 'rsa'):
+        for key_type in self.host_key_types:
             lines.append('HostKey %s' % keygen(os.path.join(self.dir, 'host_%s' % key_type), key_type))
         lines += ['PidFile %s' % self.pid_file, 'StrictModes no', 'UsePAM no', 'PasswordAuthentication no',
                   'KbdInteractiveAuthentication no', 'AuthorizedKeysFile none', 'LogLevel ERROR']

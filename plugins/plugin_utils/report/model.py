@@ -146,30 +146,33 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
 
 
 def _proofs(result):
-    """The handshake proofs gathered for a host (``handshake_info`` run by audit.yml), by client label."""
+    """The handshake verdicts gathered for a host (``handshake_proof``, stored by audit.yml as ``handshake``), by
+    client label."""
     gathered = result.get('handshake')
     if not isinstance(gathered, dict) or not isinstance(gathered.get('clients'), list):
         return {}
-    return {item['client']: item for item in gathered['clients']
-            if isinstance(item, dict) and isinstance(item.get('client'), str)}
+    return {item['name']: item for item in gathered['clients']
+            if isinstance(item, dict) and isinstance(item.get('name'), str)}
 
 
-def _proof_of(proof, prediction):
-    """How a client's verdict is known (1.2): ``proven_by`` ``handshake`` (a real handshake completed, or failed:
-    ``compatible`` then follows it and the failure is listed), or ``prediction`` (no handshake was made, or
-    the handshake library cannot speak this client's proposal; ``proof.message`` says why)."""
-    if not proof:
+def _proof_of(verdict, prediction):
+    """How a client's verdict is known (1.2): ``proven_by`` ``handshake`` (a real handshake completed with what the
+    client would negotiate, or failed although the offer agrees: ``compatible`` then follows the handshake and the
+    failure is listed), or ``prediction`` (no handshake, or the handshake library cannot speak what this client
+    would negotiate; ``proof.message`` says why)."""
+    if not verdict:
         return {'proven_by': 'prediction', 'proof': None}
-    summary = {'proven': proof.get('proven'), 'message': str(proof.get('message') or ''),
-               'proven_by': proof.get('proven_by') if proof.get('proven_by') in ('handshake', 'prediction')
-               else 'prediction'}
-    if summary['proven_by'] == 'handshake' and proof.get('proven') is False and prediction['compatible']:
+    error = verdict.get('error') if isinstance(verdict.get('error'), dict) else {}
+    proof = {'proven': bool(verdict.get('proven')), 'failed': bool(verdict.get('failed')),
+             'message': str(error.get('message') or verdict.get('reason') or '')}
+    proven_by = 'handshake' if proof['proven'] or proof['failed'] else 'prediction'
+    if proof['failed'] and prediction['compatible']:
         # The offer promised a connection the server did not complete: the handshake outranks the prediction.
         prediction['compatible'] = False
         prediction['failures'] = prediction['failures'] + [{
             'category': 'handshake', 'direction': None,
-            'message': 'handshake failed although the offer agrees: %s' % (summary['message'] or 'no reason given')}]
-    return {'proven_by': summary['proven_by'], 'proof': summary}
+            'message': 'a real handshake failed although the offer agrees: %s' % (proof['message'] or 'no reason')}]
+    return {'proven_by': proven_by, 'proof': proof}
 
 
 def _read_observation(name, stored, given, exceptions, today):
