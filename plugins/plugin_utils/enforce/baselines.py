@@ -24,7 +24,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import GO
     PSEUDO_ALGORITHMS
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils import data
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.checks import COUNTED_RATINGS, \
-    normalize_checks, run_checks
+    check_sections, normalize_checks, run_checks
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, \
     normalize_proposal, validate_name
 
@@ -107,7 +107,7 @@ def normalize_baseline(value, where='baseline'):
             source = entry.get('source') if isinstance(entry, dict) else None
             sources[algorithm] = source or value.get('source') or 'baseline %s' % name
         allowed[category] = names
-    return {
+    normalized = {
         'name': name,
         'version': str(value.get('version', '')),
         'description': str(value.get('description', '')),
@@ -120,6 +120,12 @@ def normalize_baseline(value, where='baseline'):
         'differs_from_ssh_audit': _differences(value.get('differs_from_ssh_audit'),
                                                '%s %r differs_from_ssh_audit' % (where, name)),
     }
+    # The checks' sections as given, so that a normalized baseline handed in again (a role variable set from
+    # load_baseline, a filter's output) normalizes to the same checks instead of their defaults.
+    for section in check_sections().values():
+        if value.get(section) is not None:
+            normalized[section] = value[section]
+    return normalized
 
 
 def _text(value, where):

@@ -54,16 +54,13 @@ def _module(name):
 
 
 def available_checks():
-    """The checks implemented in this package, in report order (a check's module may be absent while it is
-    being built; nothing else changes)."""
-    found = []
-    for name in CHECKS:
-        try:
-            _module(name)
-        except ImportError:
-            continue
-        found.append(name)
-    return found
+    """The checks of this package, in report order."""
+    return list(CHECKS)
+
+
+def check_sections():
+    """The baseline keys the checks read, by check name."""
+    return dict((name, _module(name).SECTION) for name in CHECKS)
 
 
 def finding(check, subject, rating, reason, source, fix=None):
@@ -97,7 +94,7 @@ def not_run(message, details=None):
 
 
 def normalize_checks(baseline_value, baseline_name, where='baseline'):
-    """Each available check's settings from a baseline dict (its section, or the check's default)."""
+    """Each check's settings from a baseline dict (its section, or the check's default when it has none)."""
     settings = {}
     for name in available_checks():
         module = _module(name)
