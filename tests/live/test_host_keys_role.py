@@ -91,12 +91,12 @@ def test_report_check_mode_and_regenerate(tmp_path):
         assert 'ssh-keygen -t rsa -b 3072 -N "" -f %s' % rsa in failing[0]['fix']
         assert 'SP 800-131A' in failing[0]['source']
         assert hk['order'] == [ed25519, rsa]
-        with open(os.path.join(server.dropin_dir, '00-fleetcrypto-sftp.conf')) as handle:
-            dropin = handle.read()
-        assert 'HostKey %s\nHostKey %s\n' % (ed25519, rsa) in dropin, dropin
         with open(server.config) as handle:
             main = handle.read()
-        assert '\n# HostKey %s' % rsa in main and '\nHostKey ' not in main, main
+        block = "# BEGIN fleetcrypto.sftp baseline: host keys in the baseline's order\nHostKey %s\nHostKey %s\n# END" \
+            % (ed25519, rsa)
+        assert main.startswith(block), main
+        assert '\n# HostKey %s\n' % rsa in main and main.count('\nHostKey ') == 2, main
         after = live_keys(server)
         assert after['offer']['server_host_key_algorithms'] == ['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256']
         assert {key['fingerprint_sha256'] for key in after['host_keys']} == \

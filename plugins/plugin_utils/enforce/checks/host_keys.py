@@ -161,8 +161,9 @@ def judge_key(key, settings, subject=None):
                                     ' (%s)' % settings['reason'] if settings['reason'] else ''),
                                  '%s; %s' % (settings['source'], STRENGTH_SOURCE), fix_for(key, settings, 'rsa_size')))
         elif bits < 3072:
-            found.append(finding(CHECK, subject, 'info', 'RSA host key of %d bits: 112-bit security, acceptable '
-                                 'through 2030; ssh-audit 3.9 warns below 3072 bits' % bits,
+            found.append(finding(CHECK, subject, 'info', 'RSA host key of %d bits: below the 3072 bits of 128-bit '
+                                 'security (2048 bits give 112-bit security, acceptable through 2030); ssh-audit 3.9 '
+                                 'warns below 3072 bits' % bits,
                                  'NIST SP 800-57 Part 1 Rev. 5 Tables 2 and 4; ssh-audit 3.9 hostkeytest.py'))
     elif what == 'dsa':
         found.append(finding(CHECK, subject, 'fail', 'DSA host key%s: SHA-1 signatures, no longer approved, removed '
