@@ -15,7 +15,7 @@ version_added: 1.0.0
 description:
   - Takes, per C(HostKey) file that C(sshd -T) names, the output of C(ssh-keygen -l -f <file>), rates each key with
     the baseline's C(host_keys) section (RSA size, DSA, ECDSA curve; the same rules as the audit's host-key check)
-    and returns the order in which the role lists the files in its drop-in (the baseline's host-key order: sshd
+    and returns the order in which the role lists the files (the baseline's host-key order, because sshd
     advertises host-key algorithms in C(HostKey) order, OpenSSH sshd.c C(list_hostkey_types)).
   - With O(mode=regenerate), also lists the keys to replace (RSA below the baseline's C(rsa_min_bits), ECDSA on a
     curve the baseline does not allow) with the exact C(ssh-keygen) command; DSA keys and certificates are never
