@@ -26,6 +26,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import key_family
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import printable
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import BaselineError, load_baseline
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.checks import host_keys as check
 
@@ -76,9 +77,8 @@ def _files(listing):
         if not isinstance(entry, dict):
             raise HostKeyPlanError('host key listing entry must be a dict, got %r' % (entry,))
         path = entry.get('path', entry.get('item'))
-        if not isinstance(path, str) or not _SAFE_PATH.match(path) or '/../' in path + '/':
-            raise HostKeyPlanError('host key path %r is not an absolute path of safe characters; the role will not '
-                                   'write it into a HostKey line' % (path,))
+        if not isinstance(path, str):
+            raise HostKeyPlanError('host key listing entry needs a path, got %r' % (path,))
         files.append((path, entry.get('rc'), entry.get('stdout') or '', entry.get('stderr') or ''))
     return files
 
@@ -109,6 +109,10 @@ def plan(listing, baseline, host_key_target, mode='report'):
         if path in seen:
             continue
         seen.add(path)
+        if not _SAFE_PATH.match(path) or '/../' in path + '/':
+            problems.append('%s is not an absolute path of safe characters (the role writes no such HostKey line)'
+                            % printable(path.encode('utf-8', 'replace'), 200))
+            continue
         if rc != 0:
             # sshd -T names its default key files even when they do not exist; sshd skips those too.
             if 'No such file' not in stderr and 'No such file' not in stdout:

@@ -169,10 +169,19 @@ def test_plan_leaves_order_alone_when_a_key_is_unreadable():
     assert not result['order_managed'] and result['order'] == [] and 'Permission denied' in result['message']
 
 
-@pytest.mark.parametrize('path', ['relative', '/a b', '/a\nHostKey /evil', '/a/../b', '/a"b', 7])
-def test_plan_refuses_unsafe_paths(path):
+@pytest.mark.parametrize('path', ['relative', '/a b', '/a\nHostKey /evil', '/a/../b', '/a"b'])
+def test_plan_never_writes_unsafe_paths(path):
+    result = plan([{'path': path, 'rc': 0, 'stdout': '256 %s c (ED25519)' % FP, 'stderr': ''},
+                   {'path': '/k/ed', 'rc': 0, 'stdout': '256 %s c (ED25519)' % FP, 'stderr': ''}],
+                  'modern', ['ssh-ed25519'], 'report')
+    assert not result['order_managed'] and result['order'] == [] and 'safe characters' in result['message']
+    assert '\n' not in result['message']
+
+
+@pytest.mark.parametrize('listing', [7, [7], [{'path': 7}]])
+def test_plan_refuses_malformed_listing(listing):
     with pytest.raises(HostKeyPlanError):
-        plan([{'path': path, 'rc': 0, 'stdout': '', 'stderr': ''}], 'modern', [], 'report')
+        plan(listing, 'modern', [], 'report')
 
 
 def test_plan_refuses_bad_mode():
