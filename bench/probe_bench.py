@@ -41,7 +41,7 @@ from lab.collection import importable  # noqa: E402  pylint: disable=wrong-impor
 
 importable()  # ansible_collections.fleetcrypto.sftp from this checkout
 
-from lab.servers import Sshd  # noqa: E402  pylint: disable=wrong-import-position
+from lab.servers import Sshd, keygen  # noqa: E402  pylint: disable=wrong-import-position
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import (  # noqa: E402  pylint: disable=wrong-import-position
     probe,
@@ -259,9 +259,18 @@ def bench_host_keys(instances, ports_per_instance, concurrency, timeout):
     """What gathering every host key costs: the same endpoints probed with and without ``host_keys``."""
     servers = []
     rows = []
+    keys = tempfile.mkdtemp(prefix='fleetcrypto-bench-keys-')
     try:
+        # One key set (Debian's three: Ed25519, ECDSA P-256, RSA 3072), copied to each instance: RSA key generation
+        # for 63 instances would cost more than the benchmark.
+        for key_type in ('ed25519', 'ecdsa', 'rsa'):
+            keygen(os.path.join(keys, 'host_%s' % key_type), key_type)
         for dummy in range(instances):
-            servers.append(Sshd(BENCH_SSHD, host_key_types=('ed25519', 'ecdsa', 'rsa'),
+            workdir = tempfile.mkdtemp(prefix='fleetcrypto-bench-sshd-', dir=keys)
+            for name in os.listdir(keys):
+                if name.startswith('host_'):
+                    shutil.copy2(os.path.join(keys, name), workdir)
+            servers.append(Sshd(BENCH_SSHD, host_key_types=('ed25519', 'ecdsa', 'rsa'), workdir=workdir,
                                 extra_ports=ports_per_instance - 1).start())
         targets = [t for server in servers for t in server.targets]
         count = len(targets)
@@ -270,10 +279,10 @@ def bench_host_keys(instances, ports_per_instance, concurrency, timeout):
         bare = wall
         rows.append(('probe_many, offer only', count, sum(1 for r in results if not r['failed']), 0, wall))
         wall, results = timed(probe_many, targets, concurrency, timeout=timeout, host_keys=True)
-        keys = sum(len([k for k in r.get('host_keys', []) if 'fingerprint_sha256' in k]) for r in results)
+        fetched = sum(len([k for k in r.get('host_keys', []) if 'fingerprint_sha256' in k]) for r in results)
         errors = sum(1 for r in results if r.get('host_keys_error'))
         rows.append(('probe_many, host_keys=true (%d host-key errors)' % errors, count,
-                     sum(1 for r in results if not r['failed']), keys, wall))
+                     sum(1 for r in results if not r['failed']), fetched, wall))
         work = tempfile.mkdtemp(prefix='fleetcrypto-bench-')
         try:
             for host_keys in (False, True):
@@ -286,6 +295,11 @@ def bench_host_keys(instances, ports_per_instance, concurrency, timeout):
     finally:
         for server in servers:
             server.stop()
+        for dummy in range(10):  # sshd's exiting children may still write their logs: bounded retries
+            shutil.rmtree(keys, ignore_errors=True)
+            if not os.path.exists(keys):
+                break
+            time.sleep(0.2)
 
 
 def main():
