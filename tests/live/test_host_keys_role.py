@@ -18,11 +18,15 @@ import json
 import os
 import subprocess
 
+import yaml
+
 from conftest import ANSIBLE_BIN, ansible_env
-from lab.managed import ManagedSshd
+from lab.managed import ManagedProftpd, ManagedSshd
+from lab.servers import keygen
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import probe
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WEAK_KEYS = (('rsa', 1024), ('ed25519', None))
 
 
@@ -124,3 +128,30 @@ def test_report_check_mode_and_regenerate(tmp_path):
         assert code == 0, out[-5000:]
         assert result['host_keys']['regenerated'] == [] and result['host_keys']['violations'] == 0
         assert result['changed'] is False, result
+
+
+def test_proftpd_sftp_host_key_report_and_regenerate(tmp_path):
+    """ProFTPD mod_sftp with a 2048-bit RSA key and a baseline asking for 3072: reported from its SFTPHostKey
+    files, then (regenerate) replaced by a 3072-bit PEM key that mod_sftp serves after its restart."""
+    with open(os.path.join(ROOT, 'data', 'baselines', 'intermediate.yml')) as handle:
+        baseline = yaml.safe_load(handle)
+    baseline.update(name='intermediate-rsa3072', host_keys={'rsa_min_bits': 3072, 'source': 'test: SP 800-57 Table 2'})
+    server = ManagedProftpd()
+    rsa = keygen(os.path.join(server.dir, 'host_rsa'), 'rsa', 2048, pem=True)
+    with server:
+        role_vars = dict(server.role_vars(), baseline_policy=baseline)
+        code, out, result = play(tmp_path / 'report', role_vars)
+        assert code == 0, out[-5000:]
+        hk = result['host_keys']
+        assert [item['rating'] for item in hk['findings'] if item['subject'] == rsa] == ['warn'], hk
+        assert fingerprint(rsa)[0] == '2048' and hk['regenerated'] == []
+
+        code, out, result = play(tmp_path / 'regenerate', dict(role_vars, baseline_host_keys='regenerate'))
+        assert code == 0, out[-5000:]
+        new, = result['host_keys']['regenerated']
+        assert new['path'] == rsa and new['bits'] == 3072 and os.path.exists(new['backup'])
+        with open(rsa) as handle:
+            assert handle.readline().startswith('-----BEGIN RSA PRIVATE KEY-----')  # PEM, as mod_sftp reads
+        served = live_keys(server)
+        rsa_keys = [key for key in served['host_keys'] if key.get('type') == 'ssh-rsa']
+        assert rsa_keys and rsa_keys[0]['bits'] == 3072 and rsa_keys[0]['fingerprint_sha256'] == new['fingerprint_sha256']
