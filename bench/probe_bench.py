@@ -14,6 +14,8 @@ Parts:
   batch   many sshd instances x ports (default 32 x 16 = 512 endpoints); the whole list probed by the
           module's batch function, by the bare reader at the same concurrency, by ansible-playbook with
           the module, by ``ssh-audit -T`` and by nmap.
+  host_keys  the same endpoints with Debian's three host keys (Ed25519, ECDSA P-256, RSA 3072): probe_many and
+          playbooks/audit.yml with and without gathering every host key (one key exchange per key).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -39,7 +41,7 @@ from lab.collection import importable  # noqa: E402  pylint: disable=wrong-impor
 
 importable()  # ansible_collections.fleetcrypto.sftp from this checkout
 
-from lab.servers import Sshd  # noqa: E402  pylint: disable=wrong-import-position
+from lab.servers import Sshd, keygen  # noqa: E402  pylint: disable=wrong-import-position
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import (  # noqa: E402  pylint: disable=wrong-import-position
     probe,
@@ -225,6 +227,81 @@ def bench_batch(instances, ports_per_instance, concurrency, timeout):
             server.stop()
 
 
+def _audit_run(targets, concurrency, timeout, host_keys, work):
+    """playbooks/audit.yml over one inventory host per endpoint; returns (wall s, hosts answered, host_keys checks
+    that ran)."""
+    inventory = os.path.join(work, 'inventory.json')
+    with open(inventory, 'w') as handle:
+        json.dump({'all': {'children': {'sftp_servers': {
+            'hosts': {'ep%04d' % index: {'fleetcrypto_sftp_host': target['host'], 'fleetcrypto_sftp_port': target['port']}
+                      for index, target in enumerate(targets)},
+            'vars': {'baseline_policy': 'intermediate',
+                     'baseline_required_clients': ['openssh-9.2', 'putty-0.78', 'jsch-0.1.55']}}}}}, handle)
+    reports = os.path.join(work, 'reports-%s' % host_keys)
+    wall, proc = timed(run, [os.path.join(BIN, 'ansible-playbook'), '-i', inventory, '-c', 'local',
+                             os.path.join(ROOT, 'playbooks', 'audit.yml'), '-e', 'fleetcrypto_output_dir=%s' % reports,
+                             '-e', 'fleetcrypto_concurrency=%d' % concurrency, '-e', 'fleetcrypto_timeout=%d' % int(timeout),
+                             '-e', 'fleetcrypto_host_keys=%s' % str(host_keys).lower()], env=collection_env())
+    try:
+        with open(os.path.join(reports, 'compliance.json')) as handle:
+            report = json.load(handle)
+        answered = report['summary']['hosts'] - report['summary']['unreachable']
+        ran = sum(1 for host in report['hosts']
+                  if ((host.get('evaluation') or {}).get('checks') or {}).get('host_keys', {}).get('status')
+                  in ('passed', 'failed'))
+    except (OSError, ValueError, KeyError, TypeError):
+        answered, ran = -1, -1
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+    return wall, answered, ran
+
+
+def bench_host_keys(instances, ports_per_instance, concurrency, timeout):
+    """What gathering every host key costs: the same endpoints probed with and without ``host_keys``."""
+    servers = []
+    rows = []
+    keys = tempfile.mkdtemp(prefix='fleetcrypto-bench-keys-')
+    try:
+        # One key set (Debian's three: Ed25519, ECDSA P-256, RSA 3072), copied to each instance: RSA key generation
+        # for 63 instances would cost more than the benchmark.
+        for key_type in ('ed25519', 'ecdsa', 'rsa'):
+            keygen(os.path.join(keys, 'host_%s' % key_type), key_type)
+        for dummy in range(instances):
+            workdir = tempfile.mkdtemp(prefix='fleetcrypto-bench-sshd-', dir=keys)
+            for name in os.listdir(keys):
+                if name.startswith('host_'):
+                    shutil.copy2(os.path.join(keys, name), workdir)
+            servers.append(Sshd(BENCH_SSHD, host_key_types=('ed25519', 'ecdsa', 'rsa'), workdir=workdir,
+                                extra_ports=ports_per_instance - 1).start())
+        targets = [t for server in servers for t in server.targets]
+        count = len(targets)
+        probe_many(targets[:20], concurrency, host_keys=True)  # warm-up
+        wall, results = timed(probe_many, targets, concurrency, timeout=timeout)
+        bare = wall
+        rows.append(('probe_many, offer only', count, sum(1 for r in results if not r['failed']), 0, wall))
+        wall, results = timed(probe_many, targets, concurrency, timeout=timeout, host_keys=True)
+        fetched = sum(len([k for k in r.get('host_keys', []) if 'fingerprint_sha256' in k]) for r in results)
+        errors = sum(1 for r in results if r.get('host_keys_error'))
+        rows.append(('probe_many, host_keys=true (%d host-key errors)' % errors, count,
+                     sum(1 for r in results if not r['failed']), fetched, wall))
+        work = tempfile.mkdtemp(prefix='fleetcrypto-bench-')
+        try:
+            for host_keys in (False, True):
+                wall, answered, ran = _audit_run(targets, concurrency, timeout, host_keys, work)
+                rows.append(('ansible-playbook playbooks/audit.yml, fleetcrypto_host_keys=%s (host_keys check ran on %d)'
+                             % (str(host_keys).lower(), ran), count, answered, -1, wall))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return rows, bare
+    finally:
+        for server in servers:
+            server.stop()
+        for dummy in range(10):  # sshd's exiting children may still write their logs: bounded retries
+            shutil.rmtree(keys, ignore_errors=True)
+            if not os.path.exists(keys):
+                break
+            time.sleep(0.2)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--rounds', type=int, default=200, help='sequential probes per tool in the single part')
@@ -232,7 +309,12 @@ def main():
     parser.add_argument('--ports', type=int, default=16, help='ports per sshd instance (at most 16)')
     parser.add_argument('--concurrency', type=int, default=64)
     parser.add_argument('--timeout', type=float, default=10.0)
+    parser.add_argument('--parts', default='single,batch,host_keys',
+                        help='comma-separated parts to run: single, batch, host_keys (default: all)')
     args = parser.parse_args()
+    parts = set(args.parts.split(','))
+    if not parts or parts - {'single', 'batch', 'host_keys'}:
+        parser.error('--parts takes single, batch and host_keys')
     if not 1 <= args.rounds <= 5000 or not 1 <= args.instances * args.ports <= 5000:
         parser.error('keep --rounds and --instances x --ports within 1..5000')
     if not 1 <= args.ports <= MAX_SSHD_PORTS:
@@ -240,7 +322,25 @@ def main():
 
     print('# probe benchmark (%s, %d cores, Python %s)\n'
           % (time.strftime('%Y-%m-%d'), os.cpu_count(), sys.version.split()[0]))
-    single = bench_single(args.rounds)
+    print('Load average before: %.2f %.2f %.2f\n' % os.getloadavg())
+    if 'single' in parts:
+        bench_single_report(args.rounds)
+    if 'batch' in parts:
+        bench_batch_report(args)
+    if 'host_keys' in parts:
+        rows, bare_wall = bench_host_keys(args.instances, args.ports, args.concurrency, args.timeout)
+        print('\n## Host keys: %d endpoints (%d sshd x %d ports, Ed25519 + ECDSA P-256 + RSA 3072), concurrency %d\n'
+              % (args.instances * args.ports, args.instances, args.ports, args.concurrency))
+        print('| run | endpoints | answered | keys fetched | wall s | endpoints/s | ratio to offer only |')
+        print('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+        for name, count, ok, keys, wall in rows:
+            print('| %s | %d | %d | %s | %.2f | %.0f | %.2f |' % (name, count, ok, keys if keys >= 0 else '-', wall,
+                                                                count / wall, wall / bare_wall))
+    print('\nLoad average after: %.2f %.2f %.2f' % os.getloadavg())
+
+
+def bench_single_report(rounds):
+    single = bench_single(rounds)
     bare = single[0][2]
     print('## One server, sequential\n')
     print('| tool | runs | ms per server | ratio to bare | TCP connections per server |')
@@ -248,6 +348,8 @@ def main():
     for name, count, per_ms, conns in single:
         print('| %s | %d | %.2f | %.2f | %.1f |' % (name, count, per_ms, per_ms / bare, conns))
 
+
+def bench_batch_report(args):
     rows, bare_wall, rss = bench_batch(args.instances, args.ports, args.concurrency, args.timeout)
     print('\n## Batch: %d endpoints (%d sshd x %d ports), concurrency %d\n'
           % (args.instances * args.ports, args.instances, args.ports, args.concurrency))

@@ -124,17 +124,21 @@ class _Daemonized(Service):
 class ManagedSshd(_Daemonized):
     """sshd with a main configuration and a drop-in directory, like a distribution's, in a temp dir.
 
-    ``main_settings`` go at the top of sshd_config (``host_key_types`` are the keys generated for it); ``include`` says
-    where ``Include <dir>/*.conf`` goes:
-    ``'top'``, ``'bottom'`` or None (absent).
+    ``main_settings`` go at the top of sshd_config; ``include`` says where ``Include <dir>/*.conf`` goes:
+    ``'top'``, ``'bottom'`` or None (absent). ``host_keys`` lists the HostKey files of sshd_config as
+    ``(key_type, bits)`` pairs, in order (bits None: ssh-keygen's default), e.g. ``(('rsa', 1024), ('ed25519', None))``;
+    ``host_key_types`` is the shorthand for key types of the default size.
     """
 
     name = 'sshd'
+    DEFAULT_HOST_KEYS = (('ed25519', None), ('ecdsa', None), ('rsa', None))
 
-    def __init__(self, main_settings=(), include='bottom', dropins=None, host_key_types=('ed25519', 'ecdsa', 'rsa')):
+    def __init__(self, main_settings=(), include='bottom', dropins=None, host_keys=DEFAULT_HOST_KEYS,
+                 host_key_types=None):
         super(ManagedSshd, self).__init__()
+        self.host_keys = tuple(host_keys) if host_key_types is None else tuple(
+            (key_type, None) for key_type in host_key_types)
         self.main_settings = list(main_settings)
-        self.host_key_types = tuple(host_key_types)
         self.include = include
         self.dropins = dict(dropins or {})
         self.config = os.path.join(self.dir, 'sshd_config')
@@ -146,8 +150,8 @@ class ManagedSshd(_Daemonized):
         lines = include if self.include == 'top' else []
         lines += list(self.main_settings)
         lines += ['Port %d' % self.port, 'ListenAddress %s' % LOOPBACK]
-        for key_type in self.host_key_types:
-            lines.append('HostKey %s' % keygen(os.path.join(self.dir, 'host_%s' % key_type), key_type))
+        for key_type, bits in self.host_keys:
+            lines.append('HostKey %s' % keygen(os.path.join(self.dir, 'host_%s' % key_type), key_type, bits))
         lines += ['PidFile %s' % self.pid_file, 'StrictModes no', 'UsePAM no', 'PasswordAuthentication no',
                   'KbdInteractiveAuthentication no', 'AuthorizedKeysFile none', 'LogLevel ERROR']
         if self.include == 'bottom':

@@ -28,7 +28,7 @@ import base64
 import hashlib
 import os
 
-from .catalog import NAME_LIST_KEYS, NEGOTIATED_LIST_KEYS
+from .catalog import NAME_LIST_KEYS, NEGOTIATED_LIST_KEYS, WIRE_NAME, key_family, is_certificate
 from .hello import HelloParser
 from .wire import (
     MSG_DISCONNECT,
@@ -39,6 +39,7 @@ from .wire import (
     MSG_KEXDH_REPLY,
     PeerError,
     Reader,
+    printable,
     build_kexinit,
     build_packet,
     disconnect_text,
@@ -115,22 +116,120 @@ def modp_prime(kex_name):
     return (1 << n) - (1 << (n - 64)) - 1 + (1 << 64) * (_pi_scaled(n - 130) + k)
 
 
+_CURVES = ('nistp256', 'nistp384', 'nistp521')
+_CERT_TYPES = {1: 'user', 2: 'host'}
+# RFC 4251 section 5: an mpint is signed; no real key has a public value of more than 16384 bits, and a blob can
+# carry at most one packet (RFC 4253 section 6.1: 35000 bytes), so anything beyond that is hostile.
+MAX_KEY_BITS = 16384
+MAX_BLOB = 35000
+
+
+def _key_type_name(reader, field):
+    raw = reader.string(field)
+    if not raw or len(raw) > 64 or not WIRE_NAME.match(raw):
+        raise PeerError('protocol_error', '%s: %s is not a printable key type name: %s'
+                        % (reader.what, field, printable(raw)))
+    return raw.decode('ascii')
+
+
+def _positive(reader, field):
+    value = reader.mpint(field)
+    if value <= 0 or value.bit_length() > MAX_KEY_BITS:
+        raise PeerError('protocol_error', '%s: %s is not a positive integer of at most %d bits'
+                        % (reader.what, field, MAX_KEY_BITS))
+    return value
+
+
+def _key_fields(reader, base):
+    """Read the public-key fields of ``base`` (RFC 4253 section 6.6, RFC 5656 section 3.1, RFC 8709 section 4,
+    OpenSSH PROTOCOL.u2f); return ``(bits, curve)``."""
+    sk = base.startswith('sk-')
+    plain = base[3:].split('@', 1)[0] if sk else base
+    if plain == 'ssh-rsa':
+        _positive(reader, 'the RSA exponent e')
+        return _positive(reader, 'the RSA modulus n').bit_length(), None
+    if plain == 'ssh-dss':
+        bits = _positive(reader, 'the DSA prime p').bit_length()
+        for field in ('q', 'g', 'y'):
+            _positive(reader, 'the DSA value %s' % field)
+        return bits, None
+    if plain.startswith('ecdsa-sha2-'):
+        curve = reader.text('the ECDSA curve name')
+        if curve != plain[len('ecdsa-sha2-'):] or curve not in _CURVES:
+            raise PeerError('protocol_error', '%s: curve %s does not match key type %s'
+                            % (reader.what, printable(curve.encode('ascii', 'replace')), base))
+        point = reader.string('the ECDSA public point')
+        size = (_KEY_BITS[curve] + 7) // 8
+        if len(point) != 1 + 2 * size or point[:1] != b'\x04':
+            raise PeerError('protocol_error', '%s: the ECDSA point is not an uncompressed %s point' % (reader.what, curve))
+        if sk:
+            reader.string('the security key application')
+        return _KEY_BITS[curve], curve
+    if plain in ('ssh-ed25519', 'ssh-ed448'):
+        size = 32 if plain == 'ssh-ed25519' else 57
+        if len(reader.string('the EdDSA public key')) != size:
+            raise PeerError('protocol_error', '%s: the %s public key is not %d bytes' % (reader.what, plain, size))
+        if sk:
+            reader.string('the security key application')
+        return _KEY_BITS[plain], None
+    return None, None  # a type this inventory does not know: listed, size unknown, the rest of the blob unread
+
+
+def _uint64(reader, field):
+    return (reader.uint32(field) << 32) | reader.uint32(field)
+
+
+def inspect_key(blob):
+    """Everything a public-key or certificate blob says about the key, checked field by field.
+
+    Returns ``{type, key_type, bits, curve, certificate}``: ``type`` as sent (``ssh-rsa-cert-v01@openssh.com``),
+    ``key_type`` without the certificate suffix, ``bits`` (None for an unknown type), ``curve`` for ECDSA, and
+    ``certificate`` None or ``{cert_type, key_id, principals, valid_after, valid_before, ca_type, ca_bits,
+    ca_curve, ca_fingerprint_sha256}`` (OpenSSH PROTOCOL.certkeys). Raises :class:`PeerError` (``protocol_error``)
+    for a blob that is truncated, oversized, inconsistent (an ECDSA curve that is not the type's, a point or key of
+    the wrong length) or has bytes after its last field.
+    """
+    if not isinstance(blob, (bytes, bytearray)) or not 0 < len(blob) <= MAX_BLOB:
+        raise PeerError('protocol_error', 'host key blob is empty or larger than %d bytes' % MAX_BLOB)
+    reader = Reader(bytes(blob), 'host key blob')
+    key_type = _key_type_name(reader, 'the key type')
+    cert = key_type.endswith(_CERT_SUFFIX)
+    base = key_type[:-len(_CERT_SUFFIX)] if cert else key_type
+    if cert:
+        reader.string('the certificate nonce')
+    bits, curve = _key_fields(reader, base)
+    certificate = None
+    if cert and bits is not None:
+        _uint64(reader, 'the certificate serial')
+        kind = reader.uint32('the certificate type')
+        key_id = reader.string('the certificate key id')
+        principals = []
+        names = Reader(reader.string('the valid principals'), 'certificate principals')
+        while names.remaining and len(principals) < 256:
+            principals.append(printable(names.string('a principal'), 255))
+        valid_after, valid_before = _uint64(reader, 'valid after'), _uint64(reader, 'valid before')
+        for field in ('the critical options', 'the extensions', 'the reserved field'):
+            reader.string(field)
+        ca_blob = reader.string('the signature (CA) key')
+        reader.string('the CA signature')
+        if not ca_blob:
+            raise PeerError('protocol_error', 'host key blob: the certificate has no CA key')
+        ca = inspect_key(ca_blob)
+        if ca['certificate'] is not None:
+            raise PeerError('protocol_error', 'host key blob: the certificate is signed by another certificate')
+        certificate = {'cert_type': _CERT_TYPES.get(kind, 'unknown (%d)' % kind), 'key_id': printable(key_id, 255),
+                       'principals': principals, 'valid_after': valid_after, 'valid_before': valid_before,
+                       'ca_type': ca['type'], 'ca_bits': ca['bits'], 'ca_curve': ca['curve'],
+                       'ca_fingerprint_sha256': sha256_fingerprint(ca_blob)}
+    if bits is not None and reader.remaining:
+        raise PeerError('protocol_error', 'host key blob: %d unexpected bytes after the %s key' % (reader.remaining, key_type))
+    return {'type': key_type, 'key_type': base, 'bits': bits, 'curve': curve, 'certificate': certificate}
+
+
 def describe_key(blob):
-    """Return ``(key_type, bits)`` for a public-key blob (RFC 4253 section 6.6, RFC 5656, RFC 8709, certs)."""
-    reader = Reader(blob, 'host key blob')
-    key_type = reader.text()
-    base = key_type[:-len(_CERT_SUFFIX)] if key_type.endswith(_CERT_SUFFIX) else key_type
-    if base != key_type:
-        reader.string()  # certificate nonce precedes the key fields
-    bits = _KEY_BITS.get(base)
-    if base == 'ssh-rsa':
-        reader.mpint()
-        bits = reader.mpint().bit_length()
-    elif base == 'ssh-dss':
-        bits = reader.mpint().bit_length()
-    elif base.startswith('ecdsa-sha2-') or base.startswith('sk-ecdsa-sha2-'):
-        bits = _KEY_BITS.get(reader.text())
-    return key_type, bits
+    """Return ``(key_type, bits)`` for a public-key blob (see :func:`inspect_key`)."""
+    info = inspect_key(blob)
+    return info['type'], info['bits']
 
 
 def sha256_fingerprint(key_blob):
@@ -213,7 +312,7 @@ async def _exchange(address, port, algorithm, offer, banner_line, kex):
         blob = reply.string()
         reply.string()  # the server's ephemeral value (Q_S or f)
         signature = Reader(reply.string(), 'signature')
-        return blob, signature.text()
+        return blob, _key_type_name(signature, 'the signature algorithm')
     finally:
         writer.transport.abort()
 
@@ -231,20 +330,42 @@ async def fetch_host_key_async(address, port, algorithm, offer, timeout, banner_
     try:
         blob, signature_algorithm = await asyncio.wait_for(
             _exchange(address, port, algorithm, offer, banner_line, kex), timeout)
-        key_type, bits = describe_key(blob)
+        info = inspect_key(blob)
+        if key_family(info['type']) != key_family(algorithm) or is_certificate(info['type']) != is_certificate(algorithm):
+            raise PeerError('protocol_error', 'the server answered host-key algorithm %s with a %s key'
+                            % (algorithm, info['type']))
     except asyncio.TimeoutError:
-        return {'algorithm': algorithm, 'kex': kex, 'error': 'no key-exchange reply within %g s' % timeout}
+        return {'algorithm': algorithm, 'kex': kex, 'reason': 'timeout',
+                'error': 'no key-exchange reply within %g s' % timeout}
     except PeerError as exc:
-        return {'algorithm': algorithm, 'kex': kex, 'error': exc.msg}
+        return {'algorithm': algorithm, 'kex': kex, 'reason': exc.reason, 'error': exc.msg}
     except (OSError, EOFError) as exc:
-        return {'algorithm': algorithm, 'kex': kex, 'error': 'connection failed during the key exchange: %s'
+        reason = 'refused' if isinstance(exc, ConnectionRefusedError) else (
+            'reset' if isinstance(exc, ConnectionResetError) else 'closed')
+        return {'algorithm': algorithm, 'kex': kex, 'reason': reason,
+                'error': 'connection failed during the key exchange: %s'
                 % (exc.strerror if isinstance(exc, OSError) and exc.strerror else exc.__class__.__name__)}
-    return {
+    result = {
         'algorithm': algorithm,
-        'type': key_type,
-        'bits': bits,
         'fingerprint_sha256': sha256_fingerprint(blob),
-        'public_key': '%s %s' % (key_type, base64.b64encode(blob).decode('ascii')),
+        'public_key': '%s %s' % (info['type'], base64.b64encode(blob).decode('ascii')),
         'kex': kex,
         'signature_algorithm': signature_algorithm,
     }
+    result.update(info)
+    return result
+
+
+def key_groups(algorithms):
+    """Group offered host-key algorithms by the key behind them: one key per family, certificates apart
+    (``rsa-sha2-512``, ``rsa-sha2-256`` and ``ssh-rsa`` are signature schemes of one RSA key, RFC 8332 section 3;
+    sshd.c ``list_hostkey_types`` offers all three for each RSA key). Order of first appearance."""
+    groups = []
+    index = {}
+    for name in algorithms:
+        group = (key_family(name), is_certificate(name))
+        if group not in index:
+            index[group] = len(groups)
+            groups.append([])
+        groups[index[group]].append(name)
+    return groups

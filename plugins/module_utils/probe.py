@@ -21,7 +21,7 @@ import re
 import socket
 import time
 
-from .host_keys import fetch_host_key_async
+from .host_keys import fetch_host_key_async, key_groups
 from .moduli import gather_moduli_async
 from .hello import HelloParser
 from .wire import PeerError
@@ -260,14 +260,41 @@ def _failure(host, port, error, started, address=None):
     return result
 
 
+async def _gather_host_keys(address, port, offer, banner_line, timeout, started):
+    """One key exchange per distinct key behind the offered host-key algorithms (see ``key_groups``), at most
+    HOST_KEY_EXCHANGES_PER_SERVER at a time, all within what is left of ``timeout``.
+
+    Returns ``{host_keys: [...]}`` (one entry per key, naming the ``algorithms`` it serves) and, when no key could
+    be fetched at all, ``host_keys_error`` with the reason (a server that throttles or refuses the extra
+    connections, or sends malformed keys): that failure concerns the host-key check only, the offer stands.
+    """
+    gate = asyncio.Semaphore(HOST_KEY_EXCHANGES_PER_SERVER)
+
+    async def fetch(algorithms):
+        async with gate:
+            entry = await fetch_host_key_async(address, port, algorithms[0], offer,
+                                               max(0.1, timeout - (time.monotonic() - started)), banner_line)
+        entry['algorithms'] = list(algorithms)
+        return entry
+    groups = key_groups(offer['server_host_key_algorithms'])
+    entries = list(await asyncio.gather(*(fetch(group) for group in groups)))
+    out = {'host_keys': entries}
+    failed = [entry for entry in entries if entry.get('error')]
+    if entries and len(failed) == len(entries):
+        reasons = sorted({entry.get('reason') or 'error' for entry in failed})
+        out['host_keys_error'] = 'no host key could be fetched (%s): %s' % (
+            ', '.join(reasons), '; '.join('%s: %s' % (entry['algorithm'], entry['error']) for entry in failed[:4]))
+    return out
+
+
 async def probe_async(host, port=DEFAULT_PORT, timeout=DEFAULT_TIMEOUT, client_banner=None, address_family='any',
                       host_keys=False, moduli=False):
     """Probe one server; always returns a result dict, never raises for network or peer problems.
 
-    With ``host_keys``, also start one key exchange per offered host-key algorithm (concurrently, within
-    the same ``timeout``) to learn each key; see :mod:`.host_keys`. With ``moduli``, also ask each offered
-    group-exchange method for its groups (``moduli``, or ``moduli_error`` when none came back; the offer
-    result stands either way); see :mod:`.moduli`.
+    With ``host_keys``, also start one key exchange per distinct key behind the offered host-key algorithms
+    (concurrently, within the same ``timeout``) to learn each key; see :mod:`.host_keys`.
+    With ``moduli``, also ask each offered group-exchange method for its groups (``moduli``, or ``moduli_error``
+    when none came back; the offer result stands either way); see :mod:`.moduli`.
     """
     started = time.monotonic()
     try:
@@ -289,14 +316,7 @@ async def probe_async(host, port=DEFAULT_PORT, timeout=DEFAULT_TIMEOUT, client_b
     result.update(hello.as_dict())
     result['elapsed_ms'] = _elapsed_ms(started)
     if host_keys:
-        gate = asyncio.Semaphore(HOST_KEY_EXCHANGES_PER_SERVER)
-
-        async def fetch(algorithm):
-            async with gate:
-                return await fetch_host_key_async(address, port, algorithm, hello.offer,
-                                                  max(0.1, timeout - (time.monotonic() - started)), banner_line)
-        result['host_keys'] = list(await asyncio.gather(*(
-            fetch(algorithm) for algorithm in hello.offer['server_host_key_algorithms'])))
+        result.update(await _gather_host_keys(address, port, hello.offer, banner_line, timeout, started))
         result['elapsed_ms'] = _elapsed_ms(started)
     if moduli:
         found, error = await gather_moduli_async(address, port, hello.offer, banner_line,

@@ -72,9 +72,17 @@ options:
     default: any
   host_keys:
     description:
-      - When V(true), also start one key exchange per offered host-key algorithm, read the host key from
-        the server's reply, and return each key's type, size and SHA256 fingerprint in RV(host_keys).
-        The exchange stops there; no authentication is ever attempted.
+      - When V(true), also start one key exchange per distinct key behind the offered host-key algorithms
+        (C(rsa-sha2-512), C(rsa-sha2-256) and C(ssh-rsa) share one RSA key; certificates are fetched apart), read
+        the host key from the server's reply, and return each key's type, size, curve, certificate details and
+        SHA256 fingerprint in RV(host_keys), with the algorithms it serves. The exchange stops there; no
+        authentication is ever attempted.
+      - Each key blob is parsed field by field; a truncated, oversized or inconsistent blob, or a key of another
+        type than the algorithm asked for, is an error for that key only. When no key can be fetched at all (a
+        server that refuses or throttles the extra connections), RV(host_keys_error) says why; the offer and
+        every other result stand.
+      - At most 3 key exchanges run against one server at a time (OpenSSH starts refusing unauthenticated
+        connections at C(MaxStartups) 10).
       - The server's signature is not verified (it would prove nothing a man in the middle could not
         also prove for its own key), so legacy algorithms such as C(ssh-rsa) and C(ssh-dss) are reported
         too. Compare fingerprints with a trusted record.
@@ -324,23 +332,42 @@ empty_entries:
   type: dict
   sample: {mac_algorithms_client_to_server: 7}
 host_keys:
-  description: One entry per offered host-key algorithm, when O(host_keys=true).
+  description: One entry per distinct key behind the offered host-key algorithms, when O(host_keys=true).
   returned: success and O(host_keys=true)
   type: list
   elements: dict
   contains:
+    algorithms:
+      description: The offered host-key algorithms this key serves, in the server's order.
+      type: list
+      elements: str
+      sample: [rsa-sha2-512, rsa-sha2-256]
     algorithm:
-      description: The host-key algorithm the key exchange was restricted to.
+      description: The host-key algorithm the key exchange was restricted to (the first of RV(host_keys[].algorithms)).
       type: str
       sample: rsa-sha2-512
     type:
-      description: The key type.
+      description: The key type as sent (a certificate type for certificates).
+      type: str
+      sample: ssh-rsa
+    key_type:
+      description: The key type without the certificate suffix.
       type: str
       sample: ssh-rsa
     bits:
-      description: Key size in bits.
+      description: Key size in bits (RSA modulus, DSA prime, ECDSA curve size, 256 for Ed25519); null for unknown types.
       type: int
       sample: 3072
+    curve:
+      description: The ECDSA curve (C(nistp256), C(nistp384), C(nistp521)); null for other keys.
+      type: str
+      sample: nistp256
+    certificate:
+      description:
+        - Null for a plain key. For an OpenSSH certificate (PROTOCOL.certkeys), C(cert_type) (C(host) or C(user)),
+          C(key_id), C(principals), C(valid_after), C(valid_before) (seconds since the epoch), and the CA key's
+          C(ca_type), C(ca_bits), C(ca_curve) and C(ca_fingerprint_sha256).
+      type: dict
     fingerprint_sha256:
       description: OpenSSH-style SHA256 fingerprint, as C(ssh-keygen -l) prints it.
       type: str
@@ -358,9 +385,20 @@ host_keys:
       type: str
       sample: rsa-sha2-512
     error:
-      description: Why the key could not be fetched for this algorithm (instead of the other keys).
+      description: Why this key could not be fetched (instead of the fields above); the other keys are unaffected.
       type: str
       sample: "no key-exchange reply within 10 s"
+    reason:
+      description: With RV(host_keys[].error), a failure code as in RV(reason) (C(timeout), C(closed), C(protocol_error), ...).
+      type: str
+      sample: protocol_error
+host_keys_error:
+  description:
+    - When O(host_keys=true) and not one key could be fetched (throttled, refused, malformed keys ...), why. It
+      concerns the host-key check only; the offer is still returned.
+  returned: when no host key could be fetched
+  type: str
+  sample: "no host key could be fetched (throttled): ssh-ed25519: server disconnected during the key exchange: ..."
 moduli:
   description:
     - The group sizes a group-exchange server sent, when O(moduli=true). RV(moduli.methods) is empty when the

@@ -111,7 +111,11 @@ def test_sshd_check_mode_apply_idempotent_and_live(tmp_path):
         assert 'RUNNING HANDLER [fleetcrypto.sftp.baseline : Fleetcrypto baseline apply]' in out
         with open(server.config) as handle:
             main = handle.read()
-        assert main.splitlines()[1] == 'Include %s/*.conf' % server.dropin_dir, main  # line 0 is the marker
+        # the role's blocks come first: the host keys in the baseline's order, then the Include (before any setting)
+        lines = main.splitlines()
+        include = lines.index('Include %s/*.conf' % server.dropin_dir)
+        assert lines[include - 1].startswith('# BEGIN fleetcrypto.sftp baseline: drop-ins first'), main
+        assert all(line.startswith(('#', 'HostKey ')) for line in lines[:include]), main
         with open(dropin_path(server)) as handle:
             dropin = handle.read()
         result, after = live_lists(server)
