@@ -41,9 +41,9 @@ import re
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import EXT_INFO_SERVER, PSEUDO_ALGORITHMS, \
     STRICT_KEX_SERVER
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils import catalog
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import BaselineError, \
     load_baseline
-from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import validate_name
 
 SOURCE = 'ssh-audit 3.9.0 ssh_audit/policy.py (Policy.__init__ reads the file, Policy.evaluate judges a server)'
 MAX_TEXT = 256 * 1024           # a policy written by ssh-audit -M is about 3 KB
@@ -70,6 +70,11 @@ _BUILTIN_SOURCE = 'ssh-audit %s ssh_audit/builtin_policies.py, built-in policy "
 
 class SshAuditPolicyError(BaselineError):
     """An ssh-audit policy (or a baseline to turn into one) is not usable; the message says why."""
+
+
+def validate_name(name, where):
+    """RFC 4251 section 6, as everywhere in the collection (catalog.validate_name), raising this module's error."""
+    return catalog.validate_name(name, where, SshAuditPolicyError)
 
 
 def _text(value, where):
@@ -218,18 +223,27 @@ def parse_policy(text, where='ssh-audit policy'):
             except ValueError:
                 raise SshAuditPolicyError('line %d of %s: %s must be a number of bits, got %r'
                                           % (number, where, key, value[:40]))
+            target = fields.setdefault('dh_modulus_sizes' if prefix == 'dh_modulus_size_' else 'host_key_sizes', {})
+            if not isinstance(target, dict) or not isinstance(target.get(algorithm, {}), dict):
+                raise SshAuditPolicyError('line %d of %s: %s contradicts an earlier line' % (number, where, key))
             if prefix == 'dh_modulus_size_':
-                fields.setdefault('dh_modulus_sizes', {})[algorithm] = bits
+                target[algorithm] = bits
             else:
-                entry = fields.setdefault('host_key_sizes', {}).setdefault(algorithm, {})
+                entry = target.setdefault(algorithm, {})
                 if prefix == 'hostkey_size_':
                     entry['hostkey_size'] = bits
                 else:
                     # ssh-audit's old format names the CA's type only through the host-key algorithm.
                     entry['ca_key_size'] = bits
                     entry['ca_key_type'] = 'ssh-rsa' if algorithm in RSA_HOST_KEYS else 'ssh-ed25519'
+    sizes = fields.get('host_key_sizes')
+    for algorithm, entry in (sizes.items() if isinstance(sizes, dict) else ()):
+        if isinstance(entry, dict) and 'ca_key_size' in entry and 'hostkey_size' not in entry:
+            raise SshAuditPolicyError('%s sets cakey_size_%s without hostkey_size_%s' % (where, algorithm, algorithm))
     if 'name' not in fields:
         raise SshAuditPolicyError('%s has no name field (ssh-audit requires one)' % where)
+    if fields.get('client_policy'):
+        raise SshAuditPolicyError('%s is a client policy ("client policy = true"); a baseline is for servers' % where)
     return _policy(fields, where)
 
 
@@ -250,7 +264,8 @@ def builtin_policy(name):
     policies, version = _ssh_audit_builtins()
     if not isinstance(name, str) or name not in policies:
         shown = name[:120] if isinstance(name, str) else repr(name)
-        near = difflib.get_close_matches(shown, list(policies), n=5, cutoff=0.5)
+        near = [item for item in policies if item.startswith(shown + ' (version ')]
+        near += [item for item in difflib.get_close_matches(shown, list(policies), n=5, cutoff=0.5) if item not in near]
         raise SshAuditPolicyError('%r is not a built-in policy of ssh-audit %s%s' % (
             shown, version, ('; near names: %s' % '; '.join('"%s"' % item for item in near)) if near else
             ' (ssh-audit -L lists them; a built-in name ends in "(version N)")'))
@@ -422,10 +437,10 @@ def baseline_to_policy(value, name=None, version=None, exact=None):
         lines.append('banner = %s' % _quote(_text(original['banner'], 'ssh_audit_policy banner')))
     if same and original.get('compressions'):
         lines.append(_line('compressions', _names(original['compressions'], 'ssh_audit_policy compressions')))
-    if sizes:
-        lines.append('host_key_sizes = %s' % json.dumps(sizes, sort_keys=True))
-    if moduli:
-        lines.append('dh_modulus_sizes = %s' % json.dumps(moduli, sort_keys=True))
+    if sizes or (same and original.get('host_key_sizes') is not None):
+        lines.append('host_key_sizes = %s' % json.dumps(sizes))
+    if moduli or (same and original.get('dh_modulus_sizes') is not None):
+        lines.append('dh_modulus_sizes = %s' % json.dumps(moduli))
     lines.append(_line('host keys', host_keys))
     if optional:
         lines.append(_line('optional host keys', optional))
