@@ -27,7 +27,7 @@ description:
     itself. A policy without one of these four lists is refused, since a baseline needs all of them.
   - RSA host-key sizes (C(host_key_sizes), or the older C(hostkey_size_*) lines) become the baseline's
     C(host_keys.rsa_min_bits); group-exchange modulus sizes (C(dh_modulus_sizes), C(dh_modulus_size_*)) become
-    C(moduli.min_bits), which the role's C(baseline_host_keys=regenerate) and C(baseline_moduli=filter) use.
+    C(moduli.fail_below), which the role's C(baseline_host_keys=regenerate) and C(baseline_moduli=filter) use.
   - What a baseline does not express (exact order matching, C(allow_larger_keys), banner, compressions, CA key
     sizes, the markers in the kex list) is kept under C(ssh_audit_policy), so
     P(fleetcrypto.sftp.baseline_to_ssh_audit#filter) gives ssh-audit the same policy back.
@@ -86,12 +86,11 @@ _value:
       description: C(kex), C(host_key), C(ciphers) and C(macs), each the policy's list in its order.
       type: dict
     host_keys:
-      description: C(rsa_min_bits) (the largest RSA size the policy names) and C(source); absent when the policy
-        sets no RSA host-key size.
+      description: C(rsa_min_bits) (the largest RSA size the policy names), C(reason) and C(source).
       type: dict
       returned: when the policy sets RSA host-key sizes
     moduli:
-      description: C(min_bits) (the group-exchange modulus size) and C(source).
+      description: C(fail_below) (the policy's group-exchange modulus size) and C(fail_source).
       type: dict
       returned: when the policy sets modulus sizes and allows group exchange
     ssh_audit_policy:

@@ -23,7 +23,7 @@ description:
     (OpenSSH 9.6 or a distribution backport).
   - With O(exact=true) the policy demands the baseline's lists in its order and the sizes exactly.
   - RSA host-key sizes come from the baseline's C(host_keys.rsa_min_bits), group-exchange modulus sizes from
-    C(moduli.min_bits).
+    C(moduli.warn_below) or else C(moduli.fail_below) (the smallest group size without a finding).
   - A baseline made by P(fleetcrypto.sftp.baseline_from_ssh_audit#filter) gives back the policy it was made from
     (name, version, exactness, banner, compressions, markers, host-key and CA sizes) unless O(exact) asks for the
     other kind of matching.

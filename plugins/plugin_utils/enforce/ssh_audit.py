@@ -25,7 +25,7 @@ A fleetcrypto baseline says what a server may offer (``allowed`` lists in prefer
 configures in that order) and, in its check sections, how large its keys and group-exchange primes must be. So a
 policy maps to a baseline with its lists as the allowed lists (pseudo-algorithms dropped: the daemon adds them
 itself), optional host keys after the required ones, ``host_keys.rsa_min_bits`` from the RSA host-key sizes and
-``moduli.min_bits`` from the modulus sizes; what the baseline cannot express (exact matching, banner, compression,
+``moduli.fail_below`` from the modulus sizes; what the baseline cannot express (exact matching, banner, compression,
 CA key sizes, the marker list) travels in ``ssh_audit_policy`` so the way back gives ssh-audit the same policy.
 
 Plain Python; the ``ssh_audit`` package is imported only to resolve built-in policy names.
@@ -341,16 +341,21 @@ def baseline_from_policy(value):
     rsa = sorted(set(entry['hostkey_size'] for name, entry in (policy['host_key_sizes'] or {}).items()
                      if name in RSA_HOST_KEYS))
     if rsa:
+        # The host_keys check's section (checks/host_keys.py): RSA keys below rsa_min_bits violate the baseline,
+        # and the role's baseline_host_keys=regenerate makes keys of that size.
         baseline['host_keys'] = {
             'rsa_min_bits': rsa[-1],
-            'source': '%s: host_key_sizes (RSA %s bits%s)' % (
-                source, '/'.join(str(bits) for bits in rsa), ', exactly' if exact else ' or more')}
+            'reason': 'the ssh-audit policy demands RSA host keys of %d bits%s' % (rsa[-1], '' if exact else
+                                                                                  ' or more'),
+            'source': '%s: host_key_sizes' % source}
     moduli = sorted(bits for name, bits in (policy['dh_modulus_sizes'] or {}).items() if name in GEX)
     if moduli and any(name in GEX for name in allowed['kex']):
+        # The moduli check's section (checks/moduli.py): ssh-audit fails a policy whose server sends a smaller
+        # group than dh_modulus_sizes names (Policy.evaluate), so smaller groups fail the baseline.
         baseline['moduli'] = {
-            'min_bits': moduli[-1],
-            'source': '%s: dh_modulus_sizes (%d bits%s)' % (source, moduli[-1], ', exactly' if exact else
-                                                            ' or more')}
+            'fail_below': moduli[-1],
+            'fail_source': '%s: dh_modulus_sizes (%d bits%s)' % (source, moduli[-1], ', exactly' if exact else
+                                                                 ' or more')}
     # The baseline must be usable as it stands: the same validation the role and evaluate apply.
     load_baseline(baseline)
     return baseline
@@ -404,7 +409,9 @@ def baseline_to_policy(value, name=None, version=None, exact=None):
         optional = [item for item in allowed['host_key'] if item not in host_keys] or None
     sizes = original.get('host_key_sizes') if same else None
     sizes = _host_key_sizes(sizes, 'ssh_audit_policy host_key_sizes') if sizes else {}
-    rsa_min = _section(raw, 'host_keys').get('rsa_min_bits')
+    # The check sections as the checks normalized them (built-in baselines and dicts alike), else as written.
+    checks = baseline.get('checks') or {}
+    rsa_min = (checks.get('host_keys') or _section(raw, 'host_keys')).get('rsa_min_bits')
     if rsa_min is not None:
         _bits(rsa_min, 'host_keys.rsa_min_bits', 1024)
         for algorithm in allowed['host_key']:
@@ -412,9 +419,11 @@ def baseline_to_policy(value, name=None, version=None, exact=None):
                 sizes[algorithm] = {'hostkey_size': rsa_min}
     moduli = original.get('dh_modulus_sizes') if same else None
     moduli = _modulus_sizes(moduli, 'ssh_audit_policy dh_modulus_sizes') if moduli else {}
-    min_bits = _section(raw, 'moduli').get('min_bits')
+    moduli_settings = checks.get('moduli') or _section(raw, 'moduli')
+    # The smallest group without a finding (checks/moduli.py minimum_bits): warn_below, else fail_below.
+    min_bits = moduli_settings.get('warn_below') or moduli_settings.get('fail_below')
     if min_bits is not None:
-        _bits(min_bits, 'moduli.min_bits', 1024)
+        _bits(min_bits, 'moduli.fail_below/warn_below', 1024)
         for algorithm in GEX:
             if algorithm in allowed['kex'] and algorithm not in moduli:
                 moduli[algorithm] = min_bits
