@@ -125,13 +125,16 @@ class ManagedSshd(_Daemonized):
     """sshd with a main configuration and a drop-in directory, like a distribution's, in a temp dir.
 
     ``main_settings`` go at the top of sshd_config; ``include`` says where ``Include <dir>/*.conf`` goes:
-    ``'top'``, ``'bottom'`` or None (absent).
+    ``'top'``, ``'bottom'`` or None (absent). ``host_keys`` lists the HostKey files of sshd_config as
+    ``(key_type, bits)`` pairs, in order (bits None: ssh-keygen's default), e.g. ``(('rsa', 1024), ('ed25519', None))``.
     """
 
     name = 'sshd'
+    DEFAULT_HOST_KEYS = (('ed25519', None), ('ecdsa', None), ('rsa', None))
 
-    def __init__(self, main_settings=(), include='bottom', dropins=None):
+    def __init__(self, main_settings=(), include='bottom', dropins=None, host_keys=DEFAULT_HOST_KEYS):
         super(ManagedSshd, self).__init__()
+        self.host_keys = tuple(host_keys)
         self.main_settings = list(main_settings)
         self.include = include
         self.dropins = dict(dropins or {})
@@ -144,8 +147,8 @@ class ManagedSshd(_Daemonized):
         lines = include if self.include == 'top' else []
         lines += list(self.main_settings)
         lines += ['Port %d' % self.port, 'ListenAddress %s' % LOOPBACK]
-        for key_type in ('ed25519', 'ecdsa', 'rsa'):
-            lines.append('HostKey %s' % keygen(os.path.join(self.dir, 'host_%s' % key_type), key_type))
+        for key_type, bits in self.host_keys:
+            lines.append('HostKey %s' % keygen(os.path.join(self.dir, 'host_%s' % key_type), key_type, bits))
         lines += ['PidFile %s' % self.pid_file, 'StrictModes no', 'UsePAM no', 'PasswordAuthentication no',
                   'KbdInteractiveAuthentication no', 'AuthorizedKeysFile none', 'LogLevel ERROR']
         if self.include == 'bottom':
