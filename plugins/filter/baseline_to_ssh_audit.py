@@ -45,6 +45,16 @@ options:
     description: Demand the lists in the baseline's order and the sizes exactly; default V(false), or the original
       policy's matching for a baseline made from an ssh-audit policy.
     type: bool
+  markers:
+    description:
+      - The pseudo-algorithms the server appends to its key-exchange list by itself, which an exact policy must
+        expect at the end of C(key exchanges). OpenSSH 9.6 and later append C(ext-info-s) and
+        C(kex-strict-s-v00@openssh.com); Debian 12's OpenSSH 9.2p1 (with its Terrapin backport) appends
+        C(kex-strict-s-v00@openssh.com) alone.
+      - Default for an exact policy none (or the original policy's), for a subset policy C(ext-info-s) and
+        C(kex-strict-s-v00@openssh.com).
+    type: list
+    elements: str
 seealso:
   - plugin: fleetcrypto.sftp.baseline_from_ssh_audit
     plugin_type: filter
@@ -55,6 +65,15 @@ EXAMPLES = r'''
   ansible.builtin.copy:
     content: "{{ 'modern' | fleetcrypto.sftp.baseline_to_ssh_audit }}"
     dest: /srv/audit/fleetcrypto-modern.txt
+    mode: '0644'
+  delegate_to: localhost
+
+- name: ssh-audit's built-in policy for OpenSSH 9.2, for Debian 12's sshd that appends the strict-kex marker
+  ansible.builtin.copy:
+    content: >-
+      {{ 'Hardened OpenSSH Server v9.2 (version 3)' | fleetcrypto.sftp.baseline_from_ssh_audit
+         | fleetcrypto.sftp.baseline_to_ssh_audit(markers=['kex-strict-s-v00@openssh.com']) }}
+    dest: /srv/audit/openssh-9.2-debian.txt
     mode: '0644'
   delegate_to: localhost
 
@@ -76,10 +95,10 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.ssh_audit
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
 
 
-def baseline_to_ssh_audit(baseline, name=None, version=None, exact=None):
+def baseline_to_ssh_audit(baseline, name=None, version=None, exact=None, markers=None):
     """An ssh-audit policy file's text for ``baseline``."""
     try:
-        return baseline_to_policy(baseline, name=name, version=version, exact=exact)
+        return baseline_to_policy(baseline, name=name, version=version, exact=exact, markers=markers)
     except ProposalError as exc:
         raise AnsibleFilterError('baseline_to_ssh_audit: %s' % exc)
 

@@ -39,8 +39,8 @@ import difflib
 import json
 import re
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import EXT_INFO_SERVER, PSEUDO_ALGORITHMS, \
-    STRICT_KEX_SERVER
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import EXT_INFO_SERVER, KEX_GUESS_DROPBEAR, \
+    PSEUDO_ALGORITHMS, STRICT_KEX_SERVER
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils import catalog
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import BaselineError, \
     load_baseline
@@ -60,6 +60,7 @@ FLAGS = (('client policy', 'client_policy'),
 PREFIXES = ('hostkey_size_', 'cakey_size_', 'dh_modulus_size_')
 KEYS = ('name', 'version', 'banner', 'host_key_sizes', 'dh_modulus_sizes') + tuple(key for key, _ in LISTS) + \
     tuple(key for key, _ in FLAGS)
+SERVER_MARKERS = (EXT_INFO_SERVER, STRICT_KEX_SERVER, KEX_GUESS_DROPBEAR)
 GEX = ('diffie-hellman-group-exchange-sha256', 'diffie-hellman-group-exchange-sha1')
 RSA_HOST_KEYS = ('rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'rsa-sha2-512-cert-v01@openssh.com',
                  'rsa-sha2-256-cert-v01@openssh.com', 'ssh-rsa-cert-v01@openssh.com')
@@ -374,12 +375,14 @@ def _section(value, key):
     return section if isinstance(section, dict) else {}
 
 
-def baseline_to_policy(value, name=None, version=None, exact=None):
+def baseline_to_policy(value, name=None, version=None, exact=None, markers=None):
     """The text of an ssh-audit policy file for a baseline (built-in name or dict). By default the policy allows
     subsets and reordering, as a baseline does (the server may offer fewer of the allowed algorithms, in any
     order) and keys larger than the minimums; ``exact=True`` demands the baseline's lists in its order and the
     sizes exactly. A baseline made from an ssh-audit policy gives that policy back (its exactness, banner,
-    compressions, markers and sizes), unless ``exact`` says otherwise."""
+    compressions, markers and sizes), unless ``exact`` says otherwise. ``markers`` replaces the pseudo-algorithms
+    the policy expects at the end of the server's kex list (the daemon appends them itself: OpenSSH 9.6 and later
+    ``ext-info-s,kex-strict-s-v00@openssh.com``, Debian 12's 9.2p1 ``kex-strict-s-v00@openssh.com`` alone)."""
     baseline = load_baseline(value)
     raw = value if isinstance(value, dict) else {}
     original = _section(raw, 'ssh_audit_policy')
@@ -387,6 +390,14 @@ def baseline_to_policy(value, name=None, version=None, exact=None):
         exact = not original.get('allow_algorithm_subset_and_reordering', True) if original else False
     if not isinstance(exact, bool):
         raise SshAuditPolicyError('exact must be true or false')
+    if markers is not None:
+        if isinstance(markers, str):
+            markers = [item.strip() for item in markers.split(',') if item.strip()]
+        markers = _names(markers, 'markers')
+        stray = [item for item in markers if item not in SERVER_MARKERS]
+        if stray:
+            raise SshAuditPolicyError('markers are the pseudo-algorithms a server appends to its kex list (%s), not %s'
+                                      % (', '.join(SERVER_MARKERS), ', '.join(stray)))
     name = _text(name if name is not None else original.get('name') or 'fleetcrypto.sftp baseline %s'
                  % baseline['name'], 'policy name')
     version = _text(str(version if version is not None else original.get('version') or baseline['version'] or '1'),
@@ -397,9 +408,13 @@ def baseline_to_policy(value, name=None, version=None, exact=None):
     # The policy the baseline was made from, if it was and the same matching is asked for: give it back.
     same = bool(original) and exact == (not original.get('allow_algorithm_subset_and_reordering'))
     kex = list(allowed['kex'])
-    if same and original.get('kex') and [item for item in original['kex'] if item not in PSEUDO_ALGORITHMS] == kex:
+    kept = same and bool(original.get('kex')) and \
+        [item for item in original['kex'] if item not in PSEUDO_ALGORITHMS] == kex
+    if kept:
         kex = _names(original['kex'], 'ssh_audit_policy kex')
-    elif not exact:
+    if markers is not None:
+        kex = [item for item in kex if item not in PSEUDO_ALGORITHMS] + markers
+    elif not kept and not exact:
         # The daemon adds these itself (RFC 8308 section 2.1; OpenSSH PROTOCOL section 1.10). A subset policy must
         # list them, and ssh-audit then also requires the strict-kex marker: the Terrapin countermeasure.
         kex += [EXT_INFO_SERVER, STRICT_KEX_SERVER]

@@ -135,6 +135,18 @@ def test_exact_choice_overrides_the_original_matching():
     assert view['_kex'][-2:] == ['ext-info-s', 'kex-strict-s-v00@openssh.com']
 
 
+def test_markers_the_daemon_appends():
+    baseline = baseline_from_policy(V92)
+    view = loaded(baseline_to_policy(baseline, markers=['kex-strict-s-v00@openssh.com']))
+    assert view['_kex'] == builtin_policy(V92)['kex'] + ['kex-strict-s-v00@openssh.com']
+    assert view['_allow_algorithm_subset_and_reordering'] is False
+    assert loaded(baseline_to_policy('modern', exact=True, markers='ext-info-s, kex-strict-s-v00@openssh.com'))[
+        '_kex'][-2:] == ['ext-info-s', 'kex-strict-s-v00@openssh.com']
+    assert loaded(baseline_to_policy('modern', markers=[]))['_kex'] == load_baseline('modern')['allowed']['kex']
+    with pytest.raises(SshAuditPolicyError, match='not curve25519-sha256'):
+        baseline_to_policy('modern', markers=['curve25519-sha256'])
+
+
 def test_old_size_directives_are_read():
     text = '\n'.join(['name = "old"', 'version = 2', 'host keys = rsa-sha2-512, ssh-ed25519',
                       'key exchanges = curve25519-sha256, diffie-hellman-group-exchange-sha256',
