@@ -22,6 +22,7 @@ import socket
 import time
 
 from .host_keys import fetch_host_key_async
+from .moduli import gather_moduli_async
 from .hello import HelloParser
 from .wire import PeerError
 
@@ -260,11 +261,13 @@ def _failure(host, port, error, started, address=None):
 
 
 async def probe_async(host, port=DEFAULT_PORT, timeout=DEFAULT_TIMEOUT, client_banner=None, address_family='any',
-                      host_keys=False):
+                      host_keys=False, moduli=False):
     """Probe one server; always returns a result dict, never raises for network or peer problems.
 
     With ``host_keys``, also start one key exchange per offered host-key algorithm (concurrently, within
-    the same ``timeout``) to learn each key; see :mod:`.host_keys`.
+    the same ``timeout``) to learn each key; see :mod:`.host_keys`. With ``moduli``, also ask each offered
+    group-exchange method for its groups (``moduli``, or ``moduli_error`` when none came back; the offer
+    result stands either way); see :mod:`.moduli`.
     """
     started = time.monotonic()
     try:
@@ -294,6 +297,14 @@ async def probe_async(host, port=DEFAULT_PORT, timeout=DEFAULT_TIMEOUT, client_b
                                                   max(0.1, timeout - (time.monotonic() - started)), banner_line)
         result['host_keys'] = list(await asyncio.gather(*(
             fetch(algorithm) for algorithm in hello.offer['server_host_key_algorithms'])))
+        result['elapsed_ms'] = _elapsed_ms(started)
+    if moduli:
+        found, error = await gather_moduli_async(address, port, hello.offer, banner_line,
+                                                 max(0.1, timeout - (time.monotonic() - started)))
+        if found is not None:
+            result['moduli'] = found
+        if error:
+            result['moduli_error'] = error
         result['elapsed_ms'] = _elapsed_ms(started)
     return result
 

@@ -81,6 +81,19 @@ options:
       - All exchanges run concurrently and within O(timeout).
     type: bool
     default: false
+  moduli:
+    description:
+      - When V(true) and the server offers C(diffie-hellman-group-exchange-sha256) or C(-sha1), also learn the
+        Diffie-Hellman group sizes it really sends (RFC 4419 section 3): one connection per method and request,
+        each stopping at the server's SSH_MSG_KEX_DH_GEX_GROUP, and return them in RV(moduli).
+      - "The requests (min, n, max bits): V(ssh_audit_small) (512, 1024, 1536) and V(exact_2048) (2048, 2048, 2048)
+        and V(ssh_audit_second_pass) (2048, 3072, 4096) as ssh-audit 3.9 sends them (ssh_audit/gextest.py), and
+        V(openssh_client) (2048, 8192, 8192), what an OpenSSH client asks with a 256-bit cipher or SHA-2 MAC
+        (kexgexc.c, dh.h DH_GRP_MIN/DH_GRP_MAX, dh.c dh_estimate)."
+      - At most 2 of these connections run at once per server, all within O(timeout). A server that refuses,
+        throttles or sends junk gets RV(moduli_error); the rest of the result stands.
+    type: bool
+    default: false
   targets:
     description:
       - Batch mode. A list of servers to probe concurrently; each result is an entry of RV(results), in the
@@ -133,6 +146,13 @@ EXAMPLES = r'''
     host_keys: true
   delegate_to: localhost
   register: sftp_keys
+
+- name: Learn the Diffie-Hellman group sizes a group-exchange server sends
+  fleetcrypto.sftp.algorithms_info:
+    host: sftp.example.com
+    moduli: true
+  delegate_to: localhost
+  register: sftp_moduli
 
 - name: Probe the whole fleet from one task, 128 servers at a time
   fleetcrypto.sftp.algorithms_info:
@@ -341,6 +361,53 @@ host_keys:
       description: Why the key could not be fetched for this algorithm (instead of the other keys).
       type: str
       sample: "no key-exchange reply within 10 s"
+moduli:
+  description:
+    - The group sizes a group-exchange server sent, when O(moduli=true). RV(moduli.methods) is empty when the
+      server offers no group exchange.
+  returned: success and O(moduli=true), unless every request failed (then RV(moduli_error))
+  type: dict
+  contains:
+    methods:
+      description: One entry per offered group-exchange method, in the server's order.
+      type: list
+      elements: dict
+      contains:
+        kex:
+          description: The method, C(diffie-hellman-group-exchange-sha256) or C(diffie-hellman-group-exchange-sha1).
+          type: str
+        requests:
+          description:
+            - One entry per request, with C(name), the C(min), C(n) and C(max) sizes asked for (bits) and either
+              C(bits) (the bit length of the p received) and C(in_range) (whether it lies within min..max), or
+              C(error) and C(reason) (OpenSSH refuses requests whose max is below 2048, for one).
+          type: list
+          elements: dict
+          sample:
+            - {name: exact_2048, min: 2048, n: 2048, max: 2048, bits: 2048, in_range: true}
+            - {name: ssh_audit_small, min: 512, n: 1024, max: 1536, reason: closed,
+               error: "server closed the connection during the key exchange"}
+        smallest:
+          description: The smallest group received for this method, or null.
+          type: int
+        largest:
+          description: The largest group received for this method, or null.
+          type: int
+    smallest:
+      description: The smallest group received over all methods, or null.
+      type: int
+      sample: 2048
+    largest:
+      description: The largest group received over all methods, or null.
+      type: int
+      sample: 8192
+moduli_error:
+  description:
+    - Why no group sizes could be learned (the server refused or throttled the extra connections, or sent junk).
+      Only that check is affected; the offer result stands.
+  returned: when O(moduli=true) and no request got a group
+  type: str
+  sample: "refused: no group-exchange request got a group (server closed the connection during the key exchange)"
 elapsed_ms:
   description: Milliseconds the probe took.
   returned: always
@@ -404,6 +471,7 @@ ARGUMENT_SPEC = dict(
     client_banner=dict(type='str', default=DEFAULT_CLIENT_BANNER),
     address_family=dict(type='str', default='any', choices=sorted(FAMILIES)),
     host_keys=dict(type='bool', default=False),
+    moduli=dict(type='bool', default=False),
     targets=dict(type='list', elements='dict', options=dict(
         host=dict(type='str', required=True),
         port=dict(type='int'),
@@ -430,7 +498,8 @@ def main():
     )
     params = module.params
     options = dict(timeout=params['timeout'], client_banner=params['client_banner'],
-                   address_family=params['address_family'], host_keys=params['host_keys'])
+                   address_family=params['address_family'], host_keys=params['host_keys'],
+                   moduli=params['moduli'])
     if params['targets'] is not None:
         try:
             # A port out of range in the task's own targets list is the task author's mistake: the task
