@@ -10,7 +10,8 @@ applied a baseline made from an ssh-audit policy with ``fleetcrypto.sftp.baselin
 (b) the built-in "Hardened OpenSSH Server v9.2 (version 3)", and "Hardened Debian 12 (version 3)".
 
 Each target is a fresh daemonized sshd 9.2 with the lab's keys (Ed25519, ECDSA, RSA 3072) and Debian's moduli; the
-role regenerates the RSA key to the policy's size. ssh-audit's verdicts before and after are kept in
+role regenerates the RSA key to the policy's size (``baseline_host_keys: regenerate``) and serves only groups of the
+policy's modulus size and larger (``baseline_moduli: filter``). ssh-audit's verdicts before and after are kept in
 tests/output/ssh-audit/ for the record.
 """
 
@@ -74,7 +75,8 @@ def apply_role(tmp_path, server, policy_vars):
     """Run the role with ``baseline_policy`` made by the filter; return (exit code, output, baseline_result)."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     result_file = tmp_path / 'baseline_result.json'
-    role_vars = dict(server.role_vars(), baseline_host_keys='regenerate',
+    role_vars = dict(server.role_vars(), baseline_host_keys='regenerate', baseline_moduli='filter',
+                     baseline_moduli_file=os.path.join(server.dir, 'moduli.fleetcrypto'),
                      baseline_policy='{{ policy | fleetcrypto.sftp.baseline_from_ssh_audit }}')
     playbook = tmp_path / 'site.yml'
     playbook.write_text(json.dumps([{
@@ -125,6 +127,7 @@ def test_policy_made_with_M_from_a_hardened_reference(tmp_path):
         assert code == 0, out[-6000:]
         regenerated = result['host_keys']['regenerated']
         assert [(item['type'], item['bits'], item['old_bits']) for item in regenerated] == [('rsa', 4096, 3072)]
+        assert result['moduli']['min_bits'] == 3072 and result['moduli']['kept'] > 0
 
         passed, errors, after = policy_verdict(path, server.port, 'M-policy-after-role')
         assert passed, after
@@ -140,6 +143,7 @@ def test_builtin_hardened_policies(tmp_path):
         code, out, result = apply_role(tmp_path / 'v92', server, {'policy': V92})
         assert code == 0, out[-6000:]
         assert [(item['bits'], item['old_bits']) for item in result['host_keys']['regenerated']] == [(4096, 3072)]
+        assert result['moduli']['min_bits'] == 3072
 
         # Everything ssh-audit checks now matches but the key-exchange list, which differs in one name only:
         # Debian's 9.2p1 appends the strict-kex marker (its Terrapin backport, CVE-2023-48795) that upstream 9.2,
