@@ -82,6 +82,10 @@ _value:
     source:
       description: Where the policy comes from (the ssh-audit release and built-in name, or the policy file's name).
       type: str
+    tracks:
+      description: One C({policy, source}) naming the ssh-audit policy the baseline follows.
+      type: list
+      elements: dict
     allowed:
       description: C(kex), C(host_key), C(ciphers) and C(macs), each the policy's list in its order.
       type: dict

@@ -328,6 +328,9 @@ def baseline_from_policy(value):
         'version': policy['version'],
         'description': 'ssh-audit policy "%s" (version %s)' % (policy['name'], policy['version']),
         'source': source,
+        # The documentation key baselines use to say which external policy they follow.
+        'tracks': [{'policy': 'ssh-audit policy "%s" (version %s)' % (policy['name'], policy['version']),
+                    'source': source}],
         'allowed': allowed,
         'ssh_audit_policy': {
             'name': policy['name'], 'version': policy['version'], 'banner': policy['banner'],

@@ -81,6 +81,8 @@ def test_every_builtin_server_policy_round_trips(name):
     baseline = baseline_from_policy(name)
     load_baseline(baseline)
     assert baseline['source'] == 'ssh-audit 3.9.0 ssh_audit/builtin_policies.py, built-in policy "%s"' % name
+    assert baseline['tracks'] == [{'policy': 'ssh-audit policy "%s' % name.replace(' (version', '" (version'),
+                                   'source': baseline['source']}]
     text = baseline_to_policy(baseline)
     assert loaded(text) == ssh_audit_view(Policy.load_builtin_policy(name))
 
