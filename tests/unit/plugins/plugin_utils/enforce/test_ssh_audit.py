@@ -47,13 +47,14 @@ def test_policy_written_by_ssh_audit_M_becomes_a_baseline(fixture_file):
     text = fixture_file(M_POLICY)
     baseline = baseline_from_policy(text)
     assert baseline['allowed'] == {
-        'kex': ['sntrup761x25519-sha512@openssh.com', 'curve25519-sha256', 'curve25519-sha256@libssh.org',
+        'kex': ['sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com', 'curve25519-sha256',
+                'curve25519-sha256@libssh.org',
                 'diffie-hellman-group16-sha512', 'diffie-hellman-group18-sha512',
                 'diffie-hellman-group-exchange-sha256'],  # the strict-kex marker is the daemon's, not a setting
         'host_key': ['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256'],
         'ciphers': ['chacha20-poly1305@openssh.com', 'aes256-gcm@openssh.com', 'aes256-ctr', 'aes192-ctr',
                     'aes128-gcm@openssh.com', 'aes128-ctr'],
-        'macs': ['hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256-etm@openssh.com', 'umac-128-etm@openssh.com']}
+        'macs': ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'umac-128-etm@openssh.com']}
     assert baseline['host_keys']['rsa_min_bits'] == 4096 and baseline['host_keys']['reason'].endswith('4096 bits')
     assert baseline['moduli']['fail_below'] == 3072 and 'exactly' in baseline['moduli']['fail_source']
     assert baseline['name'] == 'ssh-audit-custom-policy-based-on-127.0.0.1-on-2026-12-04'
