@@ -272,3 +272,29 @@ def test_any_policy_text_gives_a_baseline_or_a_clear_error(lines):
     load_baseline(baseline)
     for names in baseline['allowed'].values():
         assert names
+
+
+@pytest.mark.parametrize('metadata, message', [
+    ({'banner': 'SSH-2.0-x"\nmacs = none'}, 'printable'),
+    ({'compressions': ['none\nmacs = none']}, 'not a valid SSH algorithm name'),
+    ({'host_key_sizes': {'rsa-sha2-512': {'hostkey_size': '4096\nmacs = none'}}}, 'whole number of bits'),
+    ({'version': '1\nmacs = none'}, 'printable'),
+])
+def test_hostile_round_trip_metadata_never_reaches_the_policy_file(metadata, message):
+    baseline = baseline_from_policy(with_lines())
+    baseline['ssh_audit_policy'].update(metadata)
+    with pytest.raises(ProposalError) as caught:
+        baseline_to_policy(baseline)
+    assert message in str(caught.value), str(caught.value)
+
+
+def test_round_trip_metadata_that_no_longer_matches_the_lists_is_not_used():
+    baseline = baseline_from_policy(with_lines())
+    baseline['ssh_audit_policy']['kex'] = ['curve25519-sha256', 'kex-strict-s-v00@openssh.com\nmacs = none']
+    text = baseline_to_policy(baseline)
+    assert 'macs = none' not in text and loaded(text)['_kex'] == ['curve25519-sha256']
+
+
+def test_quotes_in_names_survive_the_way_to_ssh_audit():
+    view = loaded(baseline_to_policy('intermediate', name='ACME "SFTP" policy', version='2026-12'))
+    assert view['_name'] == 'ACME "SFTP" policy' and view['_version'] == '2026-12'
