@@ -30,6 +30,8 @@ from lab.managed import ManagedSshd
 from lab.servers import ARTIFACTS, Sshd, keygen
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import STRICT_KEX_SERVER
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import probe
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import evaluate
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.ssh_audit import baseline_from_policy, \
     baseline_to_policy
 
@@ -92,6 +94,13 @@ def apply_role(tmp_path, server, policy_vars):
     return proc.returncode, proc.stdout + proc.stderr, result
 
 
+def our_verdict(server, baseline):
+    """The collection's own audit of the server (offer, host keys, moduli) under the baseline."""
+    result = probe('127.0.0.1', server.port, timeout=10, host_keys=True, moduli=True)
+    assert not result['failed'], result
+    return evaluate(result, baseline)
+
+
 def reference_policy(tmp_path):
     """The policy ``ssh-audit -M`` writes from the hardened reference sshd."""
     moduli = tmp_path / 'moduli'
@@ -121,6 +130,11 @@ def test_policy_made_with_M_from_a_hardened_reference(tmp_path):
         # What ssh-audit finds wrong with Debian's defaults: the lists, and the 3072-bit RSA key.
         assert {'Key exchanges', 'Ciphers', 'MACs', 'Host key (rsa-sha2-512) sizes'} <= set(errors), before
         assert errors['Host key (rsa-sha2-512) sizes']['actual'] == ['3072']
+        # The collection's audit under the baseline made from the policy agrees: the lists and the RSA key.
+        ours = our_verdict(server, baseline)
+        assert not ours['passed'] and ours['checks']['host_keys']['status'] == 'failed', ours
+        assert {'ecdh-sha2-nistp256', 'hmac-sha1', 'umac-64-etm@openssh.com'} <= \
+            {item['algorithm'] for item in ours['violations']}
 
         code, out, result = apply_role(tmp_path / 'role', server,
                                        {'policy': "{{ lookup('ansible.builtin.file', '%s') }}" % path})
@@ -132,6 +146,9 @@ def test_policy_made_with_M_from_a_hardened_reference(tmp_path):
         passed, errors, after = policy_verdict(path, server.port, 'M-policy-after-role')
         assert passed, after
         assert 'Passed' in after
+        ours = our_verdict(server, baseline)
+        assert ours['passed'] and not ours['violations'], ours
+        assert ours['checks']['host_keys']['status'] == ours['checks']['moduli']['status'] == 'passed', ours['checks']
 
 
 def test_builtin_hardened_policies(tmp_path):
@@ -153,6 +170,8 @@ def test_builtin_hardened_policies(tmp_path):
         passed, errors, after = policy_verdict(V92, server.port, 'builtin-v9.2-after-role')
         assert not passed and list(errors) == ['Key exchanges'], after
         assert errors['Key exchanges']['actual'] == errors['Key exchanges']['expected_required'] + [STRICT_KEX_SERVER]
+        ours = our_verdict(server, baseline_from_policy(V92))  # the marker is the daemon's, never a violation
+        assert ours['passed'] and not ours['violations'], ours
 
         # The same policy with the daemon's marker, as baseline_to_ssh_audit writes it: passed.
         marked = tmp_path / 'v92-with-marker.txt'
