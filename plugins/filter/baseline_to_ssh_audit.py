@@ -36,7 +36,7 @@ options:
     required: true
   name:
     description: The policy's name (shown by ssh-audit); default the original policy's or
-      C(fleetcrypto.sftp baseline <name>). A single line without C(=).
+      C(fleetcrypto.sftp baseline <name>). A single line without C(=) or backslashes.
     type: str
   version:
     description: The policy's version; default the original policy's or the baseline's version.

@@ -290,7 +290,7 @@ def load_policy(value):
     if not isinstance(value, str):
         raise SshAuditPolicyError('an ssh-audit policy is the text of a policy file or the name of a built-in '
                                   'policy, got %s' % type(value).__name__)
-    if '=' in value:
+    if '=' in value or '\n' in value.strip() or not value.strip():
         policy = parse_policy(value)
         policy['source'] = 'ssh-audit policy file "%s" (version %s), read as %s' % (
             policy['name'], policy['version'], SOURCE)
@@ -405,8 +405,9 @@ def baseline_to_policy(value, name=None, version=None, exact=None, markers=None)
                  % baseline['name'], 'policy name')
     version = _text(str(version if version is not None else original.get('version') or baseline['version'] or '1'),
                     'policy version')
-    if not name or '\n' in name or '=' in name or not version or '\n' in version or '=' in version:
-        raise SshAuditPolicyError('policy name and version must be non-empty single lines without "="')
+    # ssh-audit splits each line at "=" and unescapes \" and \n in the name (Policy.__init__).
+    if not name or '=' in name or '\\' in name or not version or '=' in version or '\\' in version:
+        raise SshAuditPolicyError('policy name and version must be non-empty, without "=" or backslashes')
     allowed = baseline['allowed']
     # The policy the baseline was made from, if it was and the same matching is asked for: give it back.
     same = bool(original) and exact == (not original.get('allow_algorithm_subset_and_reordering'))

@@ -222,6 +222,9 @@ def test_client_policy_name_and_unknown_names():
         baseline_from_policy('no such thing')
     with pytest.raises(SshAuditPolicyError, match='text of a policy file or the name'):
         baseline_from_policy({'name': 'x'})
+    for text in ('', '  \n ', '# only a comment\n# and another'):
+        with pytest.raises(SshAuditPolicyError, match='has no name field'):
+            baseline_from_policy(text)
 
 
 def test_missing_ssh_audit_package_is_a_clear_error(monkeypatch):
@@ -233,7 +236,8 @@ def test_missing_ssh_audit_package_is_a_clear_error(monkeypatch):
 
 
 @pytest.mark.parametrize('kwargs, message', [
-    ({'name': 'a = b'}, 'without "="'),
+    ({'name': 'a = b'}, 'without "=" or backslashes'),
+    ({'name': 'a\\nb'}, 'without "=" or backslashes'),
     ({'name': 'two\nlines'}, 'printable'),
     ({'version': ''}, 'non-empty'),
     ({'exact': 'yes'}, 'exact must be true or false'),
