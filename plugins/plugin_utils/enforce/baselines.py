@@ -87,6 +87,7 @@ def normalize_baseline(value, where='baseline'):
     if unknown:
         raise BaselineError('%s %r has unknown categories %s (known: %s)' % (where, name, unknown, ', '.join(CATEGORIES)))
     allowed, sources = {}, {}
+    given_sources = value.get('sources') if isinstance(value.get('sources'), dict) else {}
     for category in CATEGORIES:
         entries = allowed_in.get(category)
         if entries is None:
@@ -104,7 +105,8 @@ def normalize_baseline(value, where='baseline'):
                                     % (where, name, category, algorithm))
             if algorithm not in names:
                 names.append(algorithm)
-            source = entry.get('source') if isinstance(entry, dict) else None
+            # A normalized baseline keeps its per-entry sources apart, under ``sources``.
+            source = entry.get('source') if isinstance(entry, dict) else given_sources.get(algorithm)
             sources[algorithm] = source or value.get('source') or 'baseline %s' % name
         allowed[category] = names
     normalized = {

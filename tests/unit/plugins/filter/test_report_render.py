@@ -40,8 +40,14 @@ def test_every_format(report):
     assert page.lstrip().lower().startswith('<!doctype html') and 'sftp2' in page and '2026-11-24T00:00:00+00:00' in page
     assert '| sftp1 (192.0.2.10:22) |' in report_render(report, 'markdown')
     rows = list(csv.DictReader(io.StringIO(report_render(report, 'csv'))))
-    assert [(row['host'], row['client']) for row in rows] == [
+    assert [(row['host'], row['client']) for row in rows if row['kind'] != 'check'] == [
         ('sftp1', 'openssh-9.2'), ('sftp1', 'putty-0.78'), ('sftp2', 'openssh-9.2'), ('sftp2', 'putty-0.78')]
+    # one row per check of the reachable host (a finding, or the check's status), none for the unreachable one
+    checks = [(row['host'], row['check'], row['check_status']) for row in rows if row['kind'] == 'check']
+    assert {check for _host, check, _status in checks} == {'terrapin', 'post_quantum', 'host_keys', 'moduli',
+                                                          'throttling'}
+    assert {host for host, _check, _status in checks} == {'sftp1'}
+    assert ('sftp1', 'host_keys', 'not_run') in checks
     junit = ET.fromstring(report_render(report, 'junit').split('\n', 1)[1])
     assert [suite.get('name') for suite in junit] == ['sftp1', 'sftp2']
 

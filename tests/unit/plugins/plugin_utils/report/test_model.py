@@ -29,7 +29,7 @@ def test_model_statuses_and_summary(report, clients):
                                  'baseline_failures': 1, 'predictions': 4, 'client_failures': 1,
                                  'terrapin_exposed': 0, 'passed': False, 'observed_hosts': 0, 'observed_clients': 0,
                                  'observed_failing': 0, 'observed_locked_out': 0,
-                                 'handshake_proven': 0, 'checks_not_run': 0, 'terrapin_violations': 0,
+                                 'handshake_proven': 0, 'checks_not_run': 2, 'terrapin_violations': 0,
                                  'without_post_quantum': 0, 'host_key_findings': 0, 'moduli_findings': 0,
                                  'throttling_findings': 0}
     assert report['observed_clients'] == []
@@ -40,7 +40,9 @@ def test_model_statuses_and_summary(report, clients):
 
     good = report['hosts'][0]
     assert good['evaluation']['passed'] is True and good['evaluation']['violations'] == []
-    assert good['evaluation']['counts'] == {'fail': 0, 'warn': 0, 'excepted': 0, 'findings_fail': 0, 'findings_warn': 0, 'findings_info': 0, 'checks_not_run': 1}
+    assert good['evaluation']['counts'] == {
+        'fail': 0, 'warn': 0, 'excepted': 0, 'findings_fail': 0, 'findings_warn': 0, 'findings_info': 0,
+        'checks_not_run': 3}
     assert [(item['client'], item['compatible']) for item in good['clients']] == [(name, True) for name in clients]
     assert good['clients'][0]['negotiated']['cipher_c2s'] == 'chacha20-poly1305@openssh.com'
     assert good['clients'][1]['negotiated']['kex'] == 'ecdh-sha2-nistp256'
@@ -53,7 +55,9 @@ def test_model_statuses_and_summary(report, clients):
     violation = classic['evaluation']['violations'][0]
     assert (violation['category'], violation['rating'], violation['reason']) == ('ciphers', 'fail', CBC_REASON)
     assert violation['lists'] == ['encryption_algorithms_client_to_server', 'encryption_algorithms_server_to_client']
-    assert classic['evaluation']['counts'] == {'fail': 1, 'warn': 0, 'excepted': 0, 'findings_fail': 0, 'findings_warn': 0, 'findings_info': 0, 'checks_not_run': 1}
+    assert classic['evaluation']['counts'] == {
+        'fail': 1, 'warn': 0, 'excepted': 0, 'findings_fail': 0, 'findings_warn': 0, 'findings_info': 0,
+        'checks_not_run': 3}
     assert classic['clients'][0]['compatible'] is True
     assert classic['clients'][0]['negotiated']['cipher_c2s'] == 'aes256-ctr'
     jsch = classic['clients'][1]
@@ -100,7 +104,12 @@ def test_per_host_settings_override_defaults(fleet, clients):
     result = build_report(entries, 'intermediate', clients)
     assert result['hosts'][0]['status'] == 'compliant' and result['clients'] == ['openssh-9.2']
     evaluation = result['hosts'][0]['evaluation']
-    assert evaluation['violations'] == [] and evaluation['counts'] == {'fail': 0, 'warn': 0, 'excepted': 1, 'findings_fail': 0, 'findings_warn': 0, 'findings_info': 0, 'checks_not_run': 1}
+    # host keys, moduli and the daemon's throttling were not gathered for this host: those checks say so
+    assert evaluation['violations'] == [] and evaluation['counts'] == {
+        'fail': 0, 'warn': 0, 'excepted': 1, 'findings_fail': 0, 'findings_warn': 0, 'findings_info': 0,
+        'checks_not_run': 3}
+    assert sorted(name for name, check in evaluation['checks'].items() if check['status'] == 'not_run') == [
+        'host_keys', 'moduli', 'throttling']
     assert [item['algorithm'] for item in evaluation['excepted']] == ['aes256-cbc']
     assert evaluation['excepted'][0]['exceptions'] == entries[0]['exceptions']
     assert [item['client'] for item in result['hosts'][0]['clients']] == ['openssh-9.2']

@@ -70,8 +70,18 @@ def test_json_roundtrip(report):
 
 def test_csv_has_a_row_per_host_and_client_and_defuses_formulas(report, probe_result):
     text = render(report, 'csv')
-    rows = list(csv.DictReader(io.StringIO(text)))
+    every_row = list(csv.DictReader(io.StringIO(text)))
+    rows = [row for row in every_row if row['kind'] != 'check']
     assert len(rows) == 6
+    # 1.2: a row per check of each reachable host after its client rows (a finding, or the check's status)
+    checks = [(row['host'], row['check'], row['check_status'], row['rating']) for row in every_row
+              if row['kind'] == 'check']
+    assert [item[:3] for item in checks if item[0] == 'good'] == [
+        ('good', 'terrapin', 'passed'), ('good', 'post_quantum', 'passed'), ('good', 'host_keys', 'not_run'),
+        ('good', 'moduli', 'not_run'), ('good', 'throttling', 'not_run')]
+    assert {item[0] for item in checks} == {'good', 'classic'}
+    assert [row['reason'] for row in every_row if row['kind'] == 'check' and row['check'] == 'host_keys'][0].startswith(
+        'host keys were not gathered')
     assert {(row['host'], row['client'], row['compatible']) for row in rows} >= {
         ('classic', 'jsch-0.1.54-restricted-jce', 'False'), ('gone', 'openssh-9.2', '')}
     assert text.split('\n', 1)[0] == ','.join(CSV_FIELDS) == (
@@ -106,16 +116,22 @@ def test_csv_has_a_row_per_host_and_client_and_defuses_formulas(report, probe_re
 
 def test_junit_counts(report):
     root = ET.fromstring(render(report, 'junit'))
-    assert root.get('tests') == '9' and root.get('failures') == '2' and root.get('errors') == '3'
+    # 1.2: five check cases per reachable host; the three that need facts the fixture lacks are skipped
+    assert root.get('tests') == '19' and root.get('failures') == '2' and root.get('errors') == '3'
+    assert root.get('skipped') == '6'
     classic = root.find("testsuite[@name='classic']")
     assert classic.find("testcase[@name='client jsch-0.1.54-restricted-jce']/failure") is not None
     assert classic.find("testcase[@name='baseline intermediate']/failure") is not None
     assert root.get('name') == 'fleetcrypto.sftp compliance (intermediate)'
     assert [(suite.get('name'), suite.get('tests'), suite.get('failures'), suite.get('errors'))
-            for suite in root.findall('testsuite')] == [('good', '3', '0', '0'), ('classic', '3', '2', '0'),
+            for suite in root.findall('testsuite')] == [('good', '8', '0', '0'), ('classic', '8', '2', '0'),
                                                         ('gone', '3', '0', '3')]
     assert [case.get('name') for case in classic.findall('testcase')] == [
-        'baseline intermediate', 'client openssh-9.2', 'client jsch-0.1.54-restricted-jce']
+        'baseline intermediate', 'check terrapin', 'check post_quantum', 'check host_keys', 'check moduli',
+        'check throttling', 'client openssh-9.2', 'client jsch-0.1.54-restricted-jce']
+    assert classic.find("testcase[@name='check terrapin']").find('*') is None
+    skipped = classic.find("testcase[@name='check host_keys']/skipped")
+    assert skipped.get('message').startswith('host keys were not gathered')
     baseline = classic.find("testcase[@name='baseline intermediate']/failure")
     assert (baseline.get('message'), baseline.get('type')) == ('1 algorithm(s) outside the baseline', 'baseline')
     assert baseline.text == 'FAIL aes256-cbc (ciphers): CBC mode in SSH allows plaintext recovery [%s]' % CBC_SOURCE
@@ -148,7 +164,13 @@ def test_markdown_lists_hosts_and_reasons(report):
                  '  - ciphers: `aes256-ctr`',
                  'Unreachable (refused): connection refused'):
         assert line in lines, line
-    assert [line for line in lines if line.startswith('## ')] == ['## classic', '## gone', '## Observed clients']
+    assert [line for line in lines if line.startswith('## ')] == [
+        '## Checks beyond algorithm names', '## classic', '## gone', '## Observed clients']
+    for line in ('| host | terrapin | post_quantum | host_keys | moduli | throttling |',
+                 '| good | pass | pass | not run | not run | not run |',
+                 '| gone | n/a | n/a | n/a | n/a | n/a |'):
+        assert line in lines, line
+    assert any(line.startswith('- check host_keys not run: host keys were not gathered') for line in lines)
     assert text.endswith('Unreachable (refused): connection refused\n\n## Observed clients\n\nNo client observations were '
                          'loaded (playbooks/observe.yml stores them).\n')
 
@@ -194,7 +216,8 @@ def test_html_renders_hostile_text_as_text(probe_result):
     assert [attrs for tag, attrs in parsed.tags if tag == 'script'] == [
         {'type': 'application/json', 'id': 'report-data'}, {}]
     assert all(name in ('type', 'id', 'class', 'data-host', 'data-client', 'title', 'lang', 'charset', 'name',
-                        'content', 'scope', 'role', 'hidden') for tag, attrs in parsed.tags for name in attrs)
+                        'content', 'scope', 'role', 'hidden', 'data-check') for tag, attrs in parsed.tags
+               for name in attrs)
     cells = [attrs for tag, attrs in parsed.tags if tag == 'td' and 'cell' in attrs.get('class', '')]
     assert [(attrs['data-host'], attrs['data-client']) for attrs in cells] == [
         (HOSTILE, 'openssh-9.2'), (HOSTILE, HOSTILE), ('down', 'openssh-9.2'), ('down', HOSTILE)]
@@ -235,7 +258,7 @@ def test_html_template_output_fragments(report):
         '<div class="card" id="card-host_key_findings"><b>0</b>host-key findings</div>',
         '<div class="card" id="card-moduli_findings"><b>0</b>moduli findings</div>',
         '<div class="card" id="card-throttling_findings"><b>0</b>throttling findings</div>',
-        '<div class="card" id="card-checks_not_run"><b>0</b>hosts with checks not run</div>',
+        '<div class="card" id="card-checks_not_run"><b>2</b>hosts with checks not run</div>',
         '<div class="card" id="card-handshake_proven"><b>0</b>clients proven by handshake</div>',
         '</div>',
         '<h2>Who can connect</h2><p>Click a cell for the reason (also on hover).</p>',
@@ -271,6 +294,53 @@ def test_html_template_output_fragments(report):
         '<th>reason</th><th>source</th></tr></thead><tbody>',
         '<tr><td>classic</td><td>ciphers</td><td><code>aes256-cbc</code></td><td class="rating-fail">fail</td>'
         '<td>CBC mode in SSH allows plaintext recovery</td><td>%s</td></tr>' % CBC_SOURCE,
+        '</tbody></table>',
+        '<h2>Checks beyond algorithm names</h2>',
+        '<p>Host keys, group-exchange moduli, the Terrapin rule, post-quantum key exchange and throttling, as'
+        " the host's baseline rates them. FAIL counts against the host; noted findings are shown, not counted"
+        '; not run says why.</p>',
+        '<table id="checks"><thead><tr><th>host</th>',
+        '<th>terrapin</th>',
+        '<th>post_quantum</th>',
+        '<th>host_keys</th>',
+        '<th>moduli</th>',
+        '<th>throttling</th>',
+        '</tr></thead><tbody>',
+        '<tr data-host="good"><th scope="row">good</th>',
+        '<td class="check-pass" data-check="terrapin">pass</td>',
+        '<td class="check-pass" data-check="post_quantum">pass</td>',
+        '<td class="check-not-run" data-check="host_keys">not run</td>',
+        '<td class="check-not-run" data-check="moduli">not run</td>',
+        '<td class="check-not-run" data-check="throttling">not run</td>',
+        '</tr>',
+        '<tr data-host="classic"><th scope="row">classic</th>',
+        '<td class="check-pass" data-check="terrapin">pass</td>',
+        '<td class="check-pass" data-check="post_quantum">pass</td>',
+        '<td class="check-not-run" data-check="host_keys">not run</td>',
+        '<td class="check-not-run" data-check="moduli">not run</td>',
+        '<td class="check-not-run" data-check="throttling">not run</td>',
+        '</tr>',
+        '</tbody></table>',
+        '<table id="findings"><thead><tr><th>host</th><th>check</th><th>subject</th><th>rating</th><th>reason'
+        '</th><th>fix</th><th>source</th></tr></thead><tbody>',
+        '<tr data-host="good" class="not-run"><td>good</td><td>host_keys</td><td></td><td>not run</td><td>hos'
+        't keys were not gathered: run algorithms_info with host_keys=true (the audit playbook does unless fl'
+        'eetcrypto_host_keys=false)</td><td></td><td></td></tr>',
+        '<tr data-host="good" class="not-run"><td>good</td><td>moduli</td><td></td><td>not run</td><td>the gr'
+        'oup sizes were not gathered: probe with algorithms_info moduli: true (playbooks/audit.yml does unles'
+        's fleetcrypto_moduli is false)</td><td></td><td></td></tr>',
+        '<tr data-host="good" class="not-run"><td>good</td><td>throttling</td><td></td><td>not run</td><td>th'
+        'e daemon&#39;s throttling settings were not gathered: they are read on the node (fleetcrypto.sftp.da'
+        'emon_info; playbooks/audit.yml with fleetcrypto_audit_daemon=true)</td><td></td><td></td></tr>',
+        '<tr data-host="classic" class="not-run"><td>classic</td><td>host_keys</td><td></td><td>not run</td><'
+        'td>host keys were not gathered: run algorithms_info with host_keys=true (the audit playbook does unl'
+        'ess fleetcrypto_host_keys=false)</td><td></td><td></td></tr>',
+        '<tr data-host="classic" class="not-run"><td>classic</td><td>moduli</td><td></td><td>not run</td><td>'
+        'the group sizes were not gathered: probe with algorithms_info moduli: true (playbooks/audit.yml does'
+        ' unless fleetcrypto_moduli is false)</td><td></td><td></td></tr>',
+        '<tr data-host="classic" class="not-run"><td>classic</td><td>throttling</td><td></td><td>not run</td>'
+        '<td>the daemon&#39;s throttling settings were not gathered: they are read on the node (fleetcrypto.s'
+        'ftp.daemon_info; playbooks/audit.yml with fleetcrypto_audit_daemon=true)</td><td></td><td></td></tr>',
         '</tbody></table>',
         '<h2>Unreachable hosts</h2>',
         '<table id="unreachable"><thead><tr><th>host</th><th>reason</th><th>message</th></tr></thead><tbody>',
@@ -318,7 +388,7 @@ def test_html_renders_missing_values_as_empty_and_missing_cells(clients, probe_r
     assert 'title="host unreachable (not probed): no probe result for this host">n/a</td>' in page
     own = page.split('<tr data-host="own">', 1)[1].split('</tr>', 1)[0]
     assert own.endswith('">agreed</td>\n<td></td>\n')
-    assert '<p>None.</p>\n<h2>Unreachable hosts</h2>' in page  # no violations
+    assert '<p>None.</p>\n<h2>Checks beyond algorithm names</h2>' in page  # no violations
     assert '<tr><td>new</td><td>not probed</td><td>no probe result for this host</td></tr>' in page
     assert '<p>Nothing to remediate.</p>' in page
 
@@ -367,7 +437,8 @@ def test_html_for_a_large_fleet_lists_failing_hosts_first(fleet, clients):
     hosts.update(fleet)
     report = build_report(hosts, 'intermediate', clients)
     page = to_html(report, max_hosts=3)
-    rows = re.findall(r'<tr data-host="([^"]+)"', page)
+    matrix = page.split('<table id="matrix">', 1)[1].split('</table>', 1)[0]
+    rows = re.findall(r'<tr data-host="([^"]+)"', matrix)
     assert rows == ['classic', 'gone', 'ok00']
     assert '5 compliant hosts are not listed' in page
     data = json.loads(re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1))
@@ -376,7 +447,8 @@ def test_html_for_a_large_fleet_lists_failing_hosts_first(fleet, clients):
     assert ('<p id="omitted">5 compliant hosts are not listed on this page; compliance.json, .csv and .xml have '
             'every host.</p>') in page
     assert '<div class="card" id="card-hosts"><b>8</b>hosts</div>' in page  # the summary counts every host
-    assert re.findall(r'<tr data-host="([^"]+)"', to_html(report)) == [host['name'] for host in report['hosts']]
+    whole = to_html(report).split('<table id="matrix">', 1)[1].split('</table>', 1)[0]
+    assert re.findall(r'<tr data-host="([^"]+)"', whole) == [host['name'] for host in report['hosts']]
     assert 'id="omitted"' not in to_html(report, max_hosts=8)
 
 
@@ -420,7 +492,8 @@ def test_junit_has_a_case_per_observed_client(observed_report, fleet, observatio
     root = ET.fromstring(render(accepted, 'junit'))
     skipped = root.find("testsuite/testcase[@name='%s']/skipped" % OBSERVED_JSCH)
     assert skipped.get('message') == 'accepted: retired, ticket 3 (expires 2099-01-01)'
-    assert root.get('skipped') == '1' and root.find('testsuite').get('skipped') == '1'
+    # with the three checks whose facts the fixture lacks (host keys, moduli, throttling), skipped too
+    assert root.get('skipped') == '4' and root.find('testsuite').get('skipped') == '4'
 
 
 def test_markdown_shows_observed_columns_and_section(observed_report):
@@ -461,7 +534,7 @@ def test_html_shows_observed_clients_beside_required_ones(observed_report):
     assert [(attrs['data-host'], attrs['data-client'], attrs['class']) for attrs in cells] == [
         ('good', OBSERVED_JSCH, 'cell lockout observed'), ('classic', logged, 'cell fail observed')]
     data = json.loads(parsed.scripts[0])
-    assert data['observed_clients'] == [OBSERVED_JSCH, logged] and data['schema_version'] == '1.1'
+    assert data['observed_clients'] == [OBSERVED_JSCH, logged] and data['schema_version'] == '1.2'
 
 
 def test_observed_hostile_text_stays_text(probe_result, make_observed_client):
