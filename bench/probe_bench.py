@@ -335,7 +335,7 @@ def main():
         print('| --- | ---: | ---: | ---: | ---: | ---: | ---: |')
         for name, count, ok, keys, wall in rows:
             print('| %s | %d | %d | %s | %.2f | %.0f | %.2f |' % (name, count, ok, keys if keys >= 0 else '-', wall,
-                                                                count / wall, wall / bare_wall))
+                                                                  count / wall, wall / bare_wall))
     print('\nLoad average after: %.2f %.2f %.2f' % os.getloadavg())
 
 

@@ -107,7 +107,7 @@ _value:
         - What the checks beyond algorithm names found (host keys, group-exchange moduli, the Terrapin rule,
           post-quantum key exchange, throttling), in check order. A C(fail) or C(warn) finding makes the server
           fail the baseline as a violation does; C(info) findings are reported only.
-        - Checks that need data besides the offer (host keys, moduli, daemon settings) judge what the input carries:
+        - Checks that need data besides the offer (host keys, moduli, daemon settings) judge what the input carries, so
           pass the whole M(fleetcrypto.sftp.algorithms_info) result, not only its C(offer).
         - C(terrapin) fails a server that offers chacha20-poly1305 or any CBC cipher together with any EtM MAC
           without strict kex (CVE-2023-48795); C(post_quantum) rates a server that offers no post-quantum hybrid

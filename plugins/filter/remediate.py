@@ -32,6 +32,9 @@ options:
       - The server's current proposal (an M(fleetcrypto.sftp.algorithms_info) result or a proposal dict). Its
         software decides the server-side negotiation rules, and its lists are the capabilities of any category
         that O(supported) leaves out.
+      - An M(fleetcrypto.sftp.algorithms_info) result with C(moduli) (O(fleetcrypto.sftp.algorithms_info#module:moduli=true))
+        lets the plan see the group sizes; when they fail the baseline's C(moduli) rule, group exchange is left out
+        of the target (see RV(_value.group_exchange_removed)), unless O(moduli_filtered).
     type: dict
     required: true
   baseline:
@@ -50,6 +53,12 @@ options:
       - A category left out falls back to the server's current offer (listed in
         RV(_value.capabilities_assumed_from_offer)).
     type: dict
+  moduli_filtered:
+    description:
+      - The server's moduli file is being filtered to the baseline's minimum (the role's C(baseline_moduli=filter)),
+        so group exchange stays in the target even where the sizes learned now are too small.
+    type: bool
+    default: false
 '''
 
 EXAMPLES = r'''
@@ -106,6 +115,13 @@ _value:
       description: The findings of RV(_value.checks), each C(check), C(subject), C(rating), C(reason), C(source), C(fix).
       type: list
       elements: dict
+    group_exchange_removed:
+      description:
+        - The group-exchange methods the plan left out because the server sends primes the baseline's C(moduli) rule
+          rejects, each with C(algorithm) and the C(findings) of the moduli check. Empty when the group sizes are not
+          known (the input has no C(moduli)) or O(moduli_filtered).
+      type: list
+      elements: dict
     terrapin:
       description:
         - How the plan keeps Terrapin (CVE-2023-48795) out. C(strict_kex) whether the target offers
@@ -130,10 +146,10 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal 
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.remediation import remediate as _remediate
 
 
-def remediate(server, baseline, clients, supported=None, exceptions=None, today=None):
+def remediate(server, baseline, clients, supported=None, exceptions=None, today=None, moduli_filtered=False):
     """Compute the algorithm lists to configure on ``server``."""
     try:
-        return _remediate(server, baseline, clients, supported, exceptions, today)
+        return _remediate(server, baseline, clients, supported, exceptions, today, bool(moduli_filtered))
     except ProposalError as exc:
         raise AnsibleFilterError('remediate: %s' % exc)
 

@@ -371,7 +371,7 @@ class _Attempt:
         transport._send_message(message)  # pylint: disable=protected-access
         while not transport._service_userauth_accepted:  # pylint: disable=protected-access
             if not transport.is_active():
-                exc = transport.get_exception()
+                exc = transport.saved_exception
                 return self._failed(exc or EOFError('the server closed the connection after the service request'),
                                     messages.lines, transport, negotiated, host_key, stage='service request')
             if self.left() <= 0:
@@ -394,10 +394,13 @@ class _Attempt:
             pass
 
     def _failed(self, exc, lines, transport, negotiated=None, host_key=None, stage=None):
+        # saved_exception is what paramiko's reader thread stored when it stopped (paramiko 5.1.0 transport.py
+        # Transport.run); the Transport method that returns it also clears it, which nothing here needs: the
+        # transport is closed right after.
         if transport is not None and exc is not None and not isinstance(exc, socket.timeout):
-            exc = transport.get_exception() or exc
+            exc = transport.saved_exception or exc
         if transport is not None and exc is None:
-            exc = transport.get_exception()
+            exc = transport.saved_exception
         if negotiated is None and transport is not None and transport.host_key_type:
             negotiated = _negotiated(transport)
             negotiated['kex'] = self.kex_name.name_seen

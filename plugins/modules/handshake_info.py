@@ -175,11 +175,18 @@ clients:
       description: Why the client is not proven (the failure, or why no handshake stands in for it); null when proven.
       type: str
     error:
-      description: C(category) (V(closed), V(no_banner), V(disconnected), V(incompatible), V(signature),
-        V(host_key_mismatch), V(timeout), V(connection), V(protocol_error), V(missing_library)) and C(message); null
-        when proven, not attempted, or when the handshake completed but the probe could not learn the key it used to
-        check it (then RV(clients[].proven_by=prediction) with the reason).
+      description: RV(clients[].error.category) and RV(clients[].error.message); null when proven, not attempted, or
+        when the handshake completed but the probe could not learn the key it used to check it (then
+        RV(clients[].proven_by=prediction) with the reason).
       type: dict
+      contains:
+        category:
+          description: V(closed), V(no_banner), V(disconnected), V(incompatible), V(signature), V(host_key_mismatch),
+            V(timeout), V(connection), V(protocol_error) or V(missing_library).
+          type: str
+        message:
+          description: What went wrong.
+          type: str
     negotiated:
       description: What the handshake negotiated, C(kex), C(host_key), C(cipher_c2s), C(cipher_s2c), C(mac_c2s),
         C(mac_s2c) (null for an AEAD cipher), C(compression_c2s), C(compression_s2c); as far as it got.

@@ -182,7 +182,7 @@ def test_audit_loads_stored_observations_and_names_the_clients(audited_observed)
     assert 'Observed clients: 2 on 1 host(s), 1 cannot connect today, 1 would be locked out by the baseline target.' \
         in run.stdout
     report = json.loads((out / 'compliance.json').read_text())
-    assert report['schema_version'] == '1.1' and report['observed_clients'][0] == label
+    assert report['schema_version'] == '1.2' and report['observed_clients'][0] == label
     assert report['summary']['observed_locked_out'] == 1 and report['summary']['observed_hosts'] == 1
     hosts = {host['name']: host for host in report['hosts']}
     assert hosts['not-observed']['observation']['message'].startswith('no stored observation for this host')
@@ -213,5 +213,83 @@ def test_observed_clients_in_headless_chromium(audited_observed):
             assert table.locator('tr[data-client="%s"] td.lockout' % label).count() == 1
             assert 'not-observed' in page.inner_text('#observed-missing')
             page.screenshot(path=os.path.join(OUTPUT, 'compliance-report-observed.png'), full_page=True)
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope='module')
+def audited_checks(tmp_path_factory):
+    """audit.yml (defaults: host keys and group sizes gathered) over an sshd whose RSA host key has 1024 bits and
+    one with Debian's defaults, under ``intermediate``."""
+    from lab.servers import keygen
+    tmp = tmp_path_factory.mktemp('audit-checks')
+    workdir = tmp / 'weak-sshd'
+    workdir.mkdir()
+    keygen(str(workdir / 'host_rsa'), 'rsa', 1024)
+    with Sshd(host_key_types=('rsa', 'ed25519'), workdir=str(workdir)) as weak, Sshd() as default:
+        inventory = {'all': {'children': {'sftp_servers': {
+            'hosts': {'weak-key': {'fleetcrypto_sftp_host': '127.0.0.1', 'fleetcrypto_sftp_port': weak.port},
+                      'debian-defaults': {'fleetcrypto_sftp_host': '127.0.0.1', 'fleetcrypto_sftp_port': default.port}},
+            'vars': {'baseline_policy': 'intermediate', 'baseline_required_clients': ['openssh-9.2'],
+                     'fleetcrypto_timeout': 10}}}}}
+        inventory_path = tmp / 'inventory.json'
+        inventory_path.write_text(json.dumps(inventory))
+        out = tmp / 'reports'
+        run = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(inventory_path),
+                              os.path.join(ROOT, 'playbooks', 'audit.yml'), '-c', 'local',
+                              '-e', 'fleetcrypto_output_dir=%s' % out],
+                             env=ansible_env(str(tmp)), capture_output=True, text=True, timeout=300,
+                             stdin=subprocess.DEVNULL, check=False)
+    return {'out': out, 'run': run}
+
+
+def test_checks_beyond_names_in_every_format(audited_checks):
+    """The weak key fails the host-key check in the verdict and in all five formats; Debian's defaults pass it."""
+    run = audited_checks['run']
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    # the failing host's line names the finding
+    assert 'weak-key: non_compliant; baseline failed' in run.stdout and 'host_keys fail: ssh-rsa key' in run.stdout
+    out = audited_checks['out']
+    report = json.loads((out / 'compliance.json').read_text())
+    hosts = {host['name']: host for host in report['hosts']}
+    weak, default = hosts['weak-key'], hosts['debian-defaults']
+    assert weak['status'] == 'non_compliant'
+    assert weak['checks']['host_keys']['status'] == 'failed' and default['checks']['host_keys']['status'] == 'passed'
+    assert default['checks']['moduli']['status'] == 'passed'  # Debian's moduli: range requests get >= 3072 bits
+    assert {name: check['status'] for name, check in default['checks'].items()} == {
+        'terrapin': 'passed', 'post_quantum': 'passed', 'host_keys': 'passed', 'moduli': 'passed',
+        'throttling': 'not_run'}
+    assert report['summary']['host_key_findings'] == 1 and report['summary']['checks_not_run'] == 2
+    assert report['summary']['moduli_findings'] == 0  # the info note on OpenSSH's fallback group does not count
+    finding = [item for item in weak['evaluation']['findings'] if item['check'] == 'host_keys'][0]
+    assert finding['rating'] == 'fail' and '1024' in finding['reason'] and 'ssh-keygen -t rsa' in finding['fix']
+    rows = [row for row in csv.DictReader((out / 'compliance.csv').open()) if row['kind'] == 'check'
+            and row['check'] == 'host_keys' and row['host'] == 'weak-key']
+    assert rows and rows[0]['rating'] == 'fail' and rows[0]['fix'] == finding['fix']
+    junit = ET.parse(str(out / 'compliance.xml')).getroot()
+    failure = junit.find("testsuite[@name='weak-key']/testcase[@name='check host_keys']/failure")
+    assert failure is not None and 'ssh-rsa key' in failure.get('message') and '1024' in failure.text
+    skipped = junit.find("testsuite[@name='weak-key']/testcase[@name='check throttling']/skipped")
+    assert skipped is not None and 'fleetcrypto_audit_daemon' in skipped.get('message')
+    markdown = (out / 'compliance.md').read_text()
+    assert '| weak-key | pass | pass | FAIL | noted | not run |' in markdown
+    assert '- check host_keys: FAIL ssh-rsa key (rsa-sha2-512, rsa-sha2-256): ' in markdown
+
+
+def test_checks_in_headless_chromium(audited_checks):
+    playwright = pytest.importorskip('playwright.sync_api')
+    out = audited_checks['out']
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=['--no-sandbox'])
+        try:
+            page = browser.new_page(viewport={'width': 1366, 'height': 900})
+            page.goto('file://%s' % (out / 'compliance.html'))
+            assert page.inner_text('#card-host_key_findings b') == '1'
+            cell = page.locator('#checks tr[data-host="weak-key"] td[data-check="host_keys"]')
+            assert cell.inner_text() == 'FAIL' and cell.is_visible()
+            assert page.locator('#checks tr[data-host="debian-defaults"] td[data-check="host_keys"]').inner_text() == 'pass'
+            finding = page.locator('#findings tr[data-host="weak-key"]', has_text='host_keys').first
+            assert 'ssh-keygen -t rsa' in finding.inner_text()
+            page.locator('#checks').screenshot(path=os.path.join(OUTPUT, 'compliance-report-checks.png'))
         finally:
             browser.close()

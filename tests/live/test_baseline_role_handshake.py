@@ -35,7 +35,7 @@ def play(tmp_path, role_vars):
         'hosts': 'localhost', 'gather_facts': False,
         'roles': [{'role': 'fleetcrypto.sftp.baseline', 'vars': role_vars}],
         'post_tasks': [{'name': 'save', 'ansible.builtin.copy': {'content': '{{ baseline_result | to_json }}',
-                                                                  'dest': str(saved)}}],
+                                                                 'dest': str(saved)}}],
     }]))
     proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
                            str(playbook)], env=ansible_env(str(tmp_path)), capture_output=True, text=True,

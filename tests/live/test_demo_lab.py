@@ -52,7 +52,7 @@ def test_demo_lab_audit_enforce_audit(tmp_path):
     assert 'serverProposal=' in first and 'aes256-ctr,aes256-cbc' in first
     assert 'sshd-main: %s (SSH-2.0-JSCH-0.1.54, ' % label in first
     before = json.loads((tmp_path / 'before' / 'compliance.json').read_text())
-    assert before['schema_version'] == '1.1' and label in before['observed_clients']
+    assert before['schema_version'] == '1.2' and label in before['observed_clients']
     main = [host for host in before['hosts'] if host['name'] == 'sshd-main'][0]
     assert main['observation']['available'] is True
     assert [item['today']['compatible'] for item in main['observed_clients'] if item['client'] == label] == [True]

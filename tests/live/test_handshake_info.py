@@ -147,25 +147,26 @@ def test_audit_playbook_stores_each_hosts_handshake_verdicts(tmp_path):
     host's facts get ``handshake``. The dropbear that offers rsa-sha2-256 without the key fails mina-sshd-2.17's
     handshake; the sshd proves it; the closed port has no handshake, only the reason."""
     closed = hold_closed_port()
-    with Sshd() as sshd, Dropbear(key_types=('ed25519',)) as dropbear, closed:
-        hosts = {'sshd': sshd.port, 'dropbear': dropbear.port, 'gone': closed.getsockname()[1]}
-        inventory = {'all': {'children': {'sftp_servers': {
-            'hosts': {name: {'fleetcrypto_sftp_host': '127.0.0.1', 'fleetcrypto_sftp_port': port}
-                      for name, port in hosts.items()},
-            'vars': {'baseline_required_clients': ['mina-sshd-2.17', 'paramiko-5.1'], 'fleetcrypto_timeout': 5}}}}}
-        (tmp_path / 'inventory.json').write_text(json.dumps(inventory))
-        saved = tmp_path / 'handshakes.json'
-        (tmp_path / 'site.yml').write_text(json.dumps([
-            {'ansible.builtin.import_playbook': os.path.join(ROOT, 'playbooks', 'audit.yml')},
-            {'hosts': 'localhost', 'gather_facts': False, 'tasks': [{'ansible.builtin.copy': {
-                'dest': str(saved), 'content': "{{ dict(groups['sftp_servers'] | zip(groups['sftp_servers'] "
-                                               "| map('extract', hostvars, 'handshake'))) | to_json }}"}}]},
-        ]))
-        proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(tmp_path / 'inventory.json'),
-                               str(tmp_path / 'site.yml'), '-c', 'local', '-e', 'fleetcrypto_prove_handshake=true',
-                               '-e', 'fleetcrypto_output_dir=%s' % (tmp_path / 'reports')],
-                              env=ansible_env(str(tmp_path)), capture_output=True, text=True, timeout=300,
-                              stdin=subprocess.DEVNULL, check=False)
+    with Sshd() as sshd, Dropbear(key_types=('ed25519',)) as dropbear:
+        with closed:
+            hosts = {'sshd': sshd.port, 'dropbear': dropbear.port, 'gone': closed.getsockname()[1]}
+            inventory = {'all': {'children': {'sftp_servers': {
+                'hosts': {name: {'fleetcrypto_sftp_host': '127.0.0.1', 'fleetcrypto_sftp_port': port}
+                          for name, port in hosts.items()},
+                'vars': {'baseline_required_clients': ['mina-sshd-2.17', 'paramiko-5.1'], 'fleetcrypto_timeout': 5}}}}}
+            (tmp_path / 'inventory.json').write_text(json.dumps(inventory))
+            saved = tmp_path / 'handshakes.json'
+            (tmp_path / 'site.yml').write_text(json.dumps([
+                {'ansible.builtin.import_playbook': os.path.join(ROOT, 'playbooks', 'audit.yml')},
+                {'hosts': 'localhost', 'gather_facts': False, 'tasks': [{'ansible.builtin.copy': {
+                    'dest': str(saved), 'content': "{{ dict(groups['sftp_servers'] | zip(groups['sftp_servers'] "
+                                                   "| map('extract', hostvars, 'handshake'))) | to_json }}"}}]},
+            ]))
+            proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(tmp_path / 'inventory.json'),
+                                   str(tmp_path / 'site.yml'), '-c', 'local', '-e', 'fleetcrypto_prove_handshake=true',
+                                   '-e', 'fleetcrypto_output_dir=%s' % (tmp_path / 'reports')],
+                                  env=ansible_env(str(tmp_path)), capture_output=True, text=True, timeout=300,
+                                  stdin=subprocess.DEVNULL, check=False)
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
     handshakes = json.loads(saved.read_text())
     assert handshakes['sshd']['ok'] and 'paramiko-5.1' in handshakes['sshd']['proven']

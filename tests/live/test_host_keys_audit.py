@@ -66,7 +66,7 @@ class HostileKeyServer(Service):
                     conn.sendall(b'Exceeded MaxStartups\r\n')
                     return
                 reply = b'' if self.blob is None else build_packet(b'\x1f' + encode_string(self.blob) + encode_string(b'\x09' * 32)
-                                     + encode_string(encode_string(b'ssh-ed25519') + encode_string(b's' * 64)))
+                                                                   + encode_string(encode_string(b'ssh-ed25519') + encode_string(b's' * 64)))
                 conn.sendall(b'SSH-2.0-HostileKeys_1.0\r\n' + build_packet(build_kexinit(OFFER, b'\x33' * 16)) + reply)
                 while conn.recv(4096):
                     pass

@@ -160,15 +160,15 @@ def test_dropbear_guess_against_random_asyncssh_servers(tmp_path, asyncssh_log, 
         trouble = []
         if prediction['compatible'] != outcome['ok']:
             trouble.append('predicted compatible=%s, really ok=%s (%s)' % (prediction['compatible'], outcome['ok'],
-                                                                          outcome['text']))
+                                                                           outcome['text']))
         elif outcome['ok'] and prediction['negotiated']['kex'] != _server_kex(lines):
             trouble.append('kex: predicted %s, AsyncSSH chose %s' % (prediction['negotiated']['kex'],
-                                                                    _server_kex(lines)))
+                                                                     _server_kex(lines)))
         elif guess:
             said = [line for line in lines if 'Key exchange not in progress' in line]
             if 'Key exchange not in progress' not in guess[0]['message'] or not said:
                 trouble.append('guess failure: predicted %r; AsyncSSH logged %s' % (guess[0]['message'],
-                                                                                   lines[-5:]))
+                                                                                    lines[-5:]))
         rows.append((kex, server_hello.offer['server_host_key_algorithms'][:1], outcome['ok'], bool(guess)))
         summary.append({'client': 'dbclient', 'server': 'asyncssh', 'server_kex': kex, 'ok': outcome['ok'],
                         'kex_guess_failure': bool(guess), 'matched': not trouble})

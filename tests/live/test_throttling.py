@@ -135,7 +135,7 @@ def test_audit_reads_throttling_on_the_nodes_when_asked(tmp_path):
     (10:30:100) passes on sshd's default and fails on 10:30:200; fleetcrypto_audit_rate_test=true adds the measured
     connection rate; without them the check is reported as not run."""
     with ManagedSshd(include='top') as default, ManagedSshd(main_settings=['MaxStartups 10:30:200'],
-                                                           include='top') as loose:
+                                                            include='top') as loose:
         hosts = {}
         for name, server in (('default', default), ('loose', loose)):
             hosts[name] = dict(server.role_vars(), fleetcrypto_sftp_host=LOOPBACK, fleetcrypto_sftp_port=server.port,

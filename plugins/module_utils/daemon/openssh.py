@@ -7,8 +7,8 @@
 ``sshd -V`` (or the usage text of older sshd, which also carries the version), ``sshd -T`` (the effective
 configuration, keywords lower-cased; also read for the throttling settings, :func:`throttling_settings`),
 ``ssh -Q`` (what the same OpenSSH build supports), ``sshd -t -o Keyword=name`` (one name at a time, when
-``ssh`` is another build), and the order of ``Include`` in ``sshd_config`` (sshd keeps the first value it reads for these keywords, sshd_config(5), so a drop-in only wins
-when it is read before any other setting).
+``ssh`` is another build), and the order of ``Include`` in ``sshd_config`` (sshd keeps the first value it reads
+for these keywords, sshd_config(5), so a drop-in only wins when it is read before any other setting).
 
 Plain Python, no Ansible imports. Commands run through a ``run(argv) -> (rc, stdout, stderr)`` callable (the
 module passes ``module.run_command``); a failure raises :class:`OpenSSHError`, which the module turns into

@@ -29,6 +29,7 @@ __metaclass__ = type
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORY, NEGOTIATED_LIST_KEYS, \
     PSEUDO_ALGORITHMS, STRICT_KEX_SERVER, is_cbc_cipher, is_certificate, is_chacha20_poly1305, is_etm_mac, key_family
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.checks import COUNTED_RATINGS, run_checks
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.checks import moduli as moduli_check
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import CATEGORIES, CATEGORY_KEYS, \
     BaselineError, category_lists, evaluate_normalized, load_baseline, normalize_exceptions
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import negotiate
@@ -112,16 +113,26 @@ def _allows(category, name, baseline, exceptions, label):
     return False, None
 
 
-def remediate(server, baseline, clients, supported=None, exceptions=None, today=None):
+def remediate(server, baseline, clients, supported=None, exceptions=None, today=None, moduli_filtered=False):
     """Compute the lists to configure; see the ``remediate`` filter documentation for the result. ``server`` and
-    ``clients`` are users' values (normalized here, once); :func:`remediate_normalized` takes normalized ones."""
+    ``clients`` are users' values (normalized here, once); :func:`remediate_normalized` takes normalized ones.
+    When ``server`` is a whole ``algorithms_info`` result with ``moduli``, see :func:`remediate_normalized`."""
+    facts = server if isinstance(server, dict) and isinstance(server.get('offer'), dict) else None
     return remediate_normalized(as_proposal(server, 'server'), baseline, labelled_clients(clients), supported,
-                                exceptions, today)
+                                exceptions, today, facts=facts, moduli_filtered=moduli_filtered)
 
 
-def remediate_normalized(current, baseline, clients, supported=None, exceptions=None, today=None):
+def remediate_normalized(current, baseline, clients, supported=None, exceptions=None, today=None, facts=None,
+                         moduli_filtered=False):
     """:func:`remediate` for a normalized server proposal and ``[(label, normalized client)]`` (fleet reports have
-    both already)."""
+    both already).
+
+    ``facts`` (the server's ``algorithms_info`` result) lets the plan act on what the names do not show: when the
+    group sizes it learned (``moduli``) fail the baseline's moduli check, group exchange is left out of the target,
+    the smallest fix that needs no new primes (ProFTPD mod_sftp always answers a 2048-bit request with its fixed
+    group 14, kex.c get_dh_gex_group at v1.3.8, so a filtered parameter file cannot fix it there), and a client
+    that needs it gets a conflict naming the group size. ``moduli_filtered`` says the moduli file is being filtered
+    (the role's ``baseline_moduli: filter``), which fixes the sizes instead."""
     baseline = load_baseline(baseline)
     active, expired = normalize_exceptions(exceptions, today)
     capabilities, assumed = _supported(supported, category_lists(current['offer']))
@@ -130,6 +141,9 @@ def remediate_normalized(current, baseline, clients, supported=None, exceptions=
               for category in CATEGORIES}
     guard = _terrapin_guard(current, baseline)
     removed = _close_terrapin(target) if guard else []
+    weak_gex, weak_gex_findings = ([], []) if moduli_filtered else _weak_group_exchange(current, facts, baseline)
+    if weak_gex:
+        target['kex'] = [name for name in target['kex'] if name not in weak_gex]
     conflicts = []
     for category in CATEGORIES:
         if not target[category]:
@@ -155,11 +169,14 @@ def remediate_normalized(current, baseline, clients, supported=None, exceptions=
                     continue
                 if any(name in target[category] for name in failure['client'] or ()):
                     continue  # fixed by an addition earlier in this round (the other direction)
-                choice, reopening = None, []
+                choice, reopening, reopening_gex = None, [], []
                 for name in failure['client'] or ():
                     if name in PSEUDO_ALGORITHMS or name in target[category] or name not in capabilities[category]:
                         continue
                     allowed, exception = _allows(category, name, baseline, active, label)
+                    if allowed and category == 'kex' and name in weak_gex:
+                        reopening_gex.append(name)
+                        continue
                     if allowed and guard and _opens_terrapin(category, name, target):
                         reopening.append(name)
                         continue
@@ -171,6 +188,12 @@ def remediate_normalized(current, baseline, clients, supported=None, exceptions=
                                 if name in capabilities[category] and name not in PSEUDO_ALGORITHMS]
                     message = _conflict_message(label, category, workable, baseline, expired, failure['message'],
                                                 category in assumed)
+                    if reopening_gex:
+                        message = ('client %s needs %s for %s, and the server sends group-exchange primes the '
+                                   'baseline rejects (%s); filter the moduli file (baseline_moduli: filter, '
+                                   'OpenSSH 8.6 or later) or change the client'
+                                   % (label, ', '.join(reopening_gex), category, '; '.join(
+                                       item['subject'] for item in weak_gex_findings)))
                     if reopening:
                         message = ('client %s needs one of %s for %s, which would open the server to Terrapin '
                                    '(CVE-2023-48795) because it offers no strict kex; upgrade the server to OpenSSH '
@@ -215,9 +238,23 @@ def remediate_normalized(current, baseline, clients, supported=None, exceptions=
         'findings': checked['findings'],
         'terrapin': {'strict_kex': STRICT_KEX_SERVER in (final['offer'].get('kex_algorithms') or ()),
                      'guarded': guard, 'removed': removed},
+        'group_exchange_removed': [{'algorithm': name, 'findings': weak_gex_findings} for name in weak_gex],
         'expired_exceptions': expired,
         'capabilities_assumed_from_offer': assumed,
     }
+
+
+def _weak_group_exchange(current, facts, baseline):
+    """``(names, findings)``: the offered group-exchange methods whose learned group sizes fail or warn under the
+    baseline's moduli check, and those findings (nothing when the sizes were not gathered: the plan then judges
+    names only)."""
+    if not isinstance(facts, dict) or not isinstance(facts.get('moduli'), dict):
+        return [], []
+    result = moduli_check.run(current, facts, baseline['checks'].get('moduli'))
+    counted = [item for item in result['findings'] if item['rating'] in COUNTED_RATINGS]
+    names = [name for name in moduli_check.GEX_METHODS
+             if any(item['subject'].startswith(name + ' ') for item in counted)]
+    return names, counted
 
 
 def _terrapin_guard(current, baseline):

@@ -58,8 +58,8 @@ FLAGS = (('client policy', 'client_policy'),
          ('allow_hostkey_subset_and_reordering', 'allow_hostkey_subset_and_reordering'),
          ('allow_larger_keys', 'allow_larger_keys'))
 PREFIXES = ('hostkey_size_', 'cakey_size_', 'dh_modulus_size_')
-KEYS = ('name', 'version', 'banner', 'host_key_sizes', 'dh_modulus_sizes') + tuple(key for key, _ in LISTS) + \
-    tuple(key for key, _ in FLAGS)
+KEYS = ('name', 'version', 'banner', 'host_key_sizes', 'dh_modulus_sizes') + tuple(key for key, dummy in LISTS) + \
+    tuple(key for key, dummy in FLAGS)
 SERVER_MARKERS = (EXT_INFO_SERVER, STRICT_KEX_SERVER, KEX_GUESS_DROPBEAR)
 GEX = ('diffie-hellman-group-exchange-sha256', 'diffie-hellman-group-exchange-sha1')
 RSA_HOST_KEYS = ('rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'rsa-sha2-512-cert-v01@openssh.com',
@@ -115,7 +115,7 @@ def _host_key_sizes(value, where):
         validate_name(algorithm, 'in %s, the host-key algorithm' % where)
         inner = '%s %s' % (where, algorithm)
         if not isinstance(entry, dict) or set(entry) - {'hostkey_size', 'ca_key_type', 'ca_key_size',
-                                                         'raw_hostkey_bytes'}:
+                                                        'raw_hostkey_bytes'}:
             raise SshAuditPolicyError('%s must be a dict with hostkey_size and optionally ca_key_type, ca_key_size'
                                       % inner)
         size = {'hostkey_size': _bits(entry.get('hostkey_size'), '%s hostkey_size' % inner)}
@@ -151,7 +151,7 @@ def _policy(fields, where):
         if fields.get('host_key_sizes') is not None else None
     policy['dh_modulus_sizes'] = _modulus_sizes(fields['dh_modulus_sizes'], '%s dh_modulus_sizes' % where) \
         if fields.get('dh_modulus_sizes') is not None else None
-    for _, field in FLAGS:
+    for dummy, field in FLAGS:
         policy[field] = bool(fields.get(field, False))
     # ssh-audit: allowing algorithm subsets and reordering allows it for host keys too (Policy.__init__).
     policy['allow_hostkey_subset_and_reordering'] = policy['allow_hostkey_subset_and_reordering'] or \
@@ -350,7 +350,7 @@ def baseline_from_policy(value):
         baseline['host_keys'] = {
             'rsa_min_bits': rsa[-1],
             'reason': 'the ssh-audit policy demands RSA host keys of %d bits%s' % (rsa[-1], '' if exact else
-                                                                                  ' or more'),
+                                                                                   ' or more'),
             'source': '%s: host_key_sizes' % source}
     moduli = sorted(bits for name, bits in (policy['dh_modulus_sizes'] or {}).items() if name in GEX)
     if moduli and any(name in GEX for name in allowed['kex']):

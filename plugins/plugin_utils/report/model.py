@@ -35,11 +35,10 @@ SCHEMA = 'fleetcrypto.sftp/compliance-report'
 SCHEMA_VERSION = '1.2'
 STATUSES = ('compliant', 'non_compliant', 'unreachable')
 _EVALUATION_KEYS = ('passed', 'violations', 'excepted', 'expired_exceptions', 'findings', 'checks', 'counts')
-# The checks beyond algorithm names: the summary counts the hosts with findings of each (any rating, so the
-# hosts without post-quantum key exchange are counted also where the baseline only notes it) (1.2).
-_CHECK_COUNTS = (('terrapin', 'terrapin_violations'), ('post_quantum', 'without_post_quantum'),
-                 ('host_keys', 'host_key_findings'), ('moduli', 'moduli_findings'),
-                 ('throttling', 'throttling_findings'))
+# The checks beyond algorithm names whose failures (fail or warn findings) the summary counts per host (1.2);
+# hosts without post-quantum key exchange are counted apart, also where the baseline only notes it.
+_CHECK_COUNTS = (('terrapin', 'terrapin_violations'), ('host_keys', 'host_key_findings'),
+                 ('moduli', 'moduli_findings'), ('throttling', 'throttling_findings'))
 _NO_OBSERVATIONS = 'no client observations were loaded for this report (run playbooks/observe.yml first)'
 _NOT_OBSERVED = 'no stored observation for this host (playbooks/observe.yml writes observed/<host>.json)'
 
@@ -136,13 +135,19 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
     })
     plan = None
     if (not compliant and with_remediation) or observation['entries']:
-        plan = remediate_normalized(server, baseline, labelled, None, exceptions, today)
+        plan = remediate_normalized(server, baseline, labelled, None, exceptions, today, facts=result)
     if not compliant and with_remediation:
         host['remediation'] = {'ok': plan['ok'], 'target': plan['target'], 'additions': plan['additions'],
                                'conflicts': plan['conflicts'],
-                               'capabilities_assumed_from_offer': plan['capabilities_assumed_from_offer']}
+                               'capabilities_assumed_from_offer': plan['capabilities_assumed_from_offer'],
+                               'group_exchange_removed': [item['algorithm'] for item in plan['group_exchange_removed']]}
     _observed_section(host, observation, server, target_proposal(plan['target'], server) if plan else None)
     return host
+
+
+def _without_post_quantum(check):
+    """The host offers no post-quantum hybrid kex (the post_quantum check ran and found none)."""
+    return bool(check) and check['status'] != 'not_run' and not (check.get('details') or {}).get('offered')
 
 
 def _proofs(result):
@@ -295,7 +300,9 @@ def build_report(hosts, baseline='intermediate', clients=None, exceptions=None, 
                               and any(check['status'] == 'not_run' for check in row['checks'].values())),
     }
     for check, key in _CHECK_COUNTS:
-        summary[key] = sum(1 for row in rows if (row['checks'] or {}).get(check, {}).get('findings'))
+        summary[key] = sum(1 for row in rows if (row['checks'] or {}).get(check, {}).get('status') == 'failed')
+    summary['without_post_quantum'] = sum(1 for row in rows if row['evaluation'] and _without_post_quantum(
+        row['evaluation']['checks'].get('post_quantum')))
     summary['passed'] = summary['non_compliant'] == 0 and summary['unreachable'] == 0
     when = generated_at or datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     return {

@@ -71,7 +71,7 @@ def normalize(section, baseline_name, where):
     unknown = sorted(set(section) - set(DEFAULT_SETTINGS))
     if unknown:
         raise CheckError('%s has unknown keys %s (known: %s)' % (where, ', '.join(map(str, unknown)),
-                                                                  ', '.join(sorted(DEFAULT_SETTINGS))))
+                                                                 ', '.join(sorted(DEFAULT_SETTINGS))))
     settings = {}
     for level in ('fail', 'warn'):
         bits = _threshold(section, level + '_below', where)

@@ -55,8 +55,8 @@ MAX_INTEGER = 1000000
 _SSHD_CONFIG_5 = 'sshd_config(5) (OpenSSH 9.8)'
 SOURCES = {
     'max_startups': _SSHD_CONFIG_5 + ' MaxStartups; servconf.c at V_9_8_P1 (start <= full, 1 <= rate <= 100)',
-    'per_source_max_startups': _SSHD_CONFIG_5 + ' PerSourceMaxStartups (OpenSSH 8.5, servconf.c at V_8_5_P1); '
-                               'ssh-audit 3.9 hardening_guides.py (PerSourceMaxStartups against DHEat)',
+    'per_source_max_startups': (_SSHD_CONFIG_5 + ' PerSourceMaxStartups (OpenSSH 8.5, servconf.c at V_8_5_P1); '
+                                'ssh-audit 3.9 hardening_guides.py (PerSourceMaxStartups against DHEat)'),
     'per_source_net_block_size': _SSHD_CONFIG_5 + ' PerSourceNetBlockSize (OpenSSH 8.5, servconf.c at V_8_5_P1)',
     'per_source_penalties': 'sshd_config(5) at V_9_8_P1 PerSourcePenalties ("Penalties are enabled by default"); '
                             'servconf.c at V_9_8_P1 (keyword added)',

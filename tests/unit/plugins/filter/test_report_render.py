@@ -45,7 +45,7 @@ def test_every_format(report):
     # one row per check of the reachable host (a finding, or the check's status), none for the unreachable one
     checks = [(row['host'], row['check'], row['check_status']) for row in rows if row['kind'] == 'check']
     assert {check for _host, check, _status in checks} == {'terrapin', 'post_quantum', 'host_keys', 'moduli',
-                                                          'throttling'}
+                                                           'throttling'}
     assert {host for host, _check, _status in checks} == {'sftp1'}
     assert ('sftp1', 'host_keys', 'not_run') in checks
     junit = ET.fromstring(report_render(report, 'junit').split('\n', 1)[1])

@@ -210,7 +210,7 @@ def test_hostile_blobs_are_refused_with_a_reason(blob, message):
 
 def test_random_bytes_never_crash_the_parser():
     rng = random.Random(10)
-    for _ in range(2000):
+    for dummy in range(2000):
         blob = encode_string(rng.choice([b'ssh-rsa', b'ssh-dss', b'ecdsa-sha2-nistp384', b'ssh-ed25519',
                                          b'ssh-rsa-cert-v01@openssh.com'])) + os.urandom(rng.randrange(0, 300))
         try:

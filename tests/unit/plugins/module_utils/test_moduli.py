@@ -136,8 +136,9 @@ class FakeGexServer:
             writer.close()
 
 
-def run_against(reply, greeting=None, timeout=5.0, offer=OFFER):
+def run_against(reply, greeting=None, timeout=5.0, offer=None):
     server = FakeGexServer(reply, greeting)
+    offer = OFFER if offer is None else offer
 
     async def main():
         listener = await asyncio.start_server(server.handle, '127.0.0.1', 0)

@@ -20,7 +20,7 @@ P4096 = modp_prime('diffie-hellman-group16-sha512')
 
 def line(prime, kind=2, tests=6, tries=100, size=None, generator='2'):
     return '20230101000000 %d %d %d %d %s %X' % (kind, tests, tries, prime.bit_length() - 1 if size is None
-                                                else size, generator, prime)
+                                                 else size, generator, prime)
 
 
 def test_parse_line_accepts_what_sshd_uses():

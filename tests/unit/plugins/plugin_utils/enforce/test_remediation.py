@@ -205,3 +205,48 @@ def test_plan_reports_post_quantum_without_blocking(classic_server, openssh_92_s
     assert plan['ok']  # the role cannot configure a post-quantum kex the daemon lacks; the audit reports it
     assert plan['checks']['post_quantum']['status'] == 'failed'
     assert plan['findings'][0]['check'] == 'post_quantum'
+
+
+def _proftpd_with_gex(bits):
+    """A ProFTPD 1.3.8 mod_sftp offer with group exchange, and the group sizes it sent (as algorithms_info's
+    moduli option returns them): mod_sftp answers every request with at most ``bits``."""
+    offer = {'kex_algorithms': ['curve25519-sha256', 'ecdh-sha2-nistp256', 'diffie-hellman-group-exchange-sha256',
+                                'diffie-hellman-group16-sha512', 'kex-strict-s-v00@openssh.com'],
+             'server_host_key_algorithms': ['rsa-sha2-512', 'rsa-sha2-256'],
+             'encryption_algorithms_client_to_server': ['aes256-ctr', 'aes128-ctr'],
+             'encryption_algorithms_server_to_client': ['aes256-ctr', 'aes128-ctr'],
+             'mac_algorithms_client_to_server': ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-256'],
+             'mac_algorithms_server_to_client': ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-256'],
+             'compression_algorithms_client_to_server': ['none'], 'compression_algorithms_server_to_client': ['none']}
+    requests = [{'name': 'exact_2048', 'min': 2048, 'n': 2048, 'max': 2048, 'bits': 2048, 'in_range': True},
+                {'name': 'openssh_client', 'min': 2048, 'n': 8192, 'max': 8192, 'bits': bits, 'in_range': True}]
+    return {'banner': 'SSH-2.0-mod_sftp', 'software': {'product': 'ProFTPD mod_sftp', 'version': None},
+            'offer': offer, 'moduli': {'methods': [{'kex': 'diffie-hellman-group-exchange-sha256',
+                                                    'requests': requests, 'smallest': 2048, 'largest': bits}],
+                                       'smallest': 2048, 'largest': bits}}
+
+
+def test_group_exchange_with_rejected_primes_is_left_out():
+    """A server whose group exchange sends 2048-bit primes under a baseline that wants 3072 (intermediate warns):
+    the plan leaves group exchange out, says why, and the rest still serves the clients; with the moduli file being
+    filtered (or without learned sizes) it stays."""
+    server = _proftpd_with_gex(2048)
+    plan = remediate(server, 'intermediate', ['openssh-9.2'])
+    assert 'diffie-hellman-group-exchange-sha256' not in plan['target']['kex'] and plan['ok']
+    assert [item['algorithm'] for item in plan['group_exchange_removed']] == ['diffie-hellman-group-exchange-sha256']
+    assert plan['group_exchange_removed'][0]['findings'][0]['rating'] == 'warn'
+    kept = remediate(server, 'intermediate', ['openssh-9.2'], moduli_filtered=True)
+    assert 'diffie-hellman-group-exchange-sha256' in kept['target']['kex'] and kept['group_exchange_removed'] == []
+    names_only = remediate(server['offer'], 'intermediate', ['openssh-9.2'])
+    assert 'diffie-hellman-group-exchange-sha256' in names_only['target']['kex']
+
+
+def test_a_client_that_needs_group_exchange_gets_a_conflict_naming_the_group_size():
+    server = _proftpd_with_gex(2048)
+    gex_only = {'name': 'gex-only', 'kex': ['diffie-hellman-group-exchange-sha256'], 'host_key': ['rsa-sha2-256'],
+                'ciphers': ['aes128-ctr'], 'macs': ['hmac-sha2-256'], 'compression': ['none']}
+    plan = remediate(server, 'intermediate', [gex_only])
+    assert not plan['ok']
+    assert [(item['client'], item['category']) for item in plan['conflicts']] == [('gex-only', 'kex')]
+    assert 'diffie-hellman-group-exchange-sha256 2048-bit group' in plan['conflicts'][0]['message']
+    assert 'baseline_moduli: filter' in plan['conflicts'][0]['message']

@@ -125,7 +125,7 @@ def test_sizes_from_check_sections():
                     moduli={'fail_below': 2048, 'fail_source': 'test', 'warn_below': 3072, 'warn_source': 'test'})
     baseline['allowed'] = dict(baseline['allowed'])
     view = loaded(baseline_to_policy({key: baseline[key] for key in ('name', 'version', 'source', 'allowed',
-                                                                        'host_keys', 'moduli')}))
+                                                                     'host_keys', 'moduli')}))
     assert view['_hostkey_sizes']['rsa-sha2-512']['hostkey_size'] == 3072
     assert 'ssh-ed25519' not in view['_hostkey_sizes']
     assert view['_dh_modulus_sizes'] == {'diffie-hellman-group-exchange-sha256': 3072}
