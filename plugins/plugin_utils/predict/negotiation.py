@@ -37,7 +37,12 @@ only when both sides succeed. The differences encoded here, each from the implem
 * PuTTY and WinSCP, which embeds PuTTY's SSH code (ssh/transport2.c ssh2_scan_kexinits, 0.81): kex and host
   key, then per direction cipher, MAC, compression (client-to-server first); a cipher with a required_mac
   (chacha20-poly1305, aes-gcm) takes its MAC without negotiating; "Couldn't agree a client-to-server cipher
-  (available: ...)".
+  (available: ...)". When all lists agree, the kex, host key and each direction's cipher chosen are checked, in
+  that order, against the client's WARN line (ssh2_scan_kexinits returns each chosen entry's ``warn`` flag, set
+  by ssh2_write_kexinit_lists for everything after WARN; 0.70: ssh.c do_ssh2_transport): a pick below it is put
+  to the user (ssh2_transport_confirm_weak_crypto_primitive), and in batch mode (plink/pscp/psftp -batch, WinSCP
+  scripting) the connection is abandoned at the first one (unix/console.c console_confirm_weak_crypto_primitive:
+  "Connection abandoned."). The WARN line comes from the client's ``below_warn`` (putty_settings.py).
 * libssh2 (src/kex.c kex_agree_methods, 1.11.1): kex (with a host key that suits it), host key, both ciphers,
   both MACs (skipped for ciphers with their own MAC, _libssh2_mac_override), both compressions.
 * Anything else: RFC 4253 section 7.1 with OpenSSH's PROTOCOL rule for the @openssh.com AEAD ciphers (no
@@ -67,6 +72,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import (
     terrapin_pair,
 )
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon_logs import OPENSSH_WORDS
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.putty_settings import WARN_ORDER, warn_message
 
 _C2S = tuple(slot for slot in BASE_ORDER if slot[1] == 'c2s')
 _S2C = tuple(slot for slot in BASE_ORDER if slot[1] == 's2c')
@@ -345,7 +351,28 @@ def negotiate(server, client):
             message = 'server (%s) refuses: %s' % (
                 server_impl.name, server_impl.message('server', category, direction, server_list, client_list))
         failures.append({'category': category, 'direction': direction, 'client': list(client_list),
-                         'server': list(server_list), 'message': message, 'detected_by': detected_by})
+                         'server': list(server_list), 'message': message, 'detected_by': detected_by,
+                         'reason': 'disagreement' if slot in disagreements else 'no_common_algorithm'})
+
+    below_warn = _below_warn(client, client_chosen, client_failed)
+    if below_warn:
+        # Batch mode abandons at the first pick below the line; an interactive user is asked about each in turn.
+        first = below_warn[0]
+        slot = (first['category'], first['direction'])
+        failures.append({
+            'category': first['category'], 'direction': first['direction'],
+            'client': list(client['offer'][LIST_KEY[slot]]), 'server': list(server['offer'][LIST_KEY[slot]]),
+            'message': first['message'], 'detected_by': 'client', 'reason': 'below_warn_threshold',
+            # What the server could offer so that PuTTY's pick is above the line (the client's names above it).
+            'above_warn': [name for name in client['offer'][LIST_KEY[slot]]
+                           if name not in client['below_warn'].get(first['category'], ())
+                           and name not in PSEUDO_ALGORITHMS],
+            'note': ('%s in batch mode (plink, pscp or psftp -batch; WinSCP scripting) prints this and "Connection '
+                     'abandoned."; an interactive user is asked "Continue with connection?" instead and can accept '
+                     '%s' % (client_impl.name, 'it' if len(below_warn) == 1 else 'each of: ' + '; '.join(
+                         '%s %s' % (NEGOTIATED_KEY[(item['category'], item['direction'])], item['algorithm'])
+                         for item in below_warn))),
+        })
 
     negotiated = {}
     for slot, name in NEGOTIATED_KEY.items():
@@ -374,7 +401,24 @@ def negotiate(server, client):
         'server_software': server_impl.name,
         'partial': client['partial'] or server['partial'],
         'unknown': unknown,
+        'below_warn_threshold': below_warn,
     }
+
+
+def _below_warn(client, client_chosen, client_failed):
+    """PuTTY's warning threshold: the client's picks (kex, host key, cipher c2s, cipher s2c, in the order PuTTY asks)
+    that are below its WARN line, each ``{category, direction, algorithm, message}``. Only when PuTTY's own scan of
+    both KEXINITs succeeded: a "Couldn't agree" ends the connection before any question."""
+    below = client.get('below_warn')
+    if not below or client_failed:
+        return []
+    picks = []
+    for slot in WARN_ORDER:
+        name = client_chosen.get(slot)
+        if name is not None and name in below.get(slot[0], ()):
+            picks.append({'category': slot[0], 'direction': slot[1], 'algorithm': name,
+                          'message': warn_message(slot, name)})
+    return picks
 
 
 def _terrapin_pair(negotiated):

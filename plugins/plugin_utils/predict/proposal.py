@@ -18,7 +18,7 @@ __metaclass__ = type
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils import catalog
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import LANGUAGE_KEYS, NAME_LIST_KEYS, \
-    NEGOTIATED_LIST_KEYS, SHORTHANDS, is_valid_name
+    NEGOTIATED_LIST_KEYS, PUTTY_SETTINGS, SHORTHANDS, is_valid_name
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import parse_software
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import PeerError
 
@@ -65,12 +65,13 @@ def _software(data):
 
 def normalize_proposal(value, role='proposal'):
     """Return ``{'offer': {ten lists or None}, 'software': {...} or None, 'banner': str or None,
-    'name': str or None, 'partial': bool, 'empty_entries': {key: count}}``.
+    'name': str or None, 'partial': bool, 'empty_entries': {key: count}, 'below_warn': {category: names} or None}``.
 
     Accepted forms: an ``algorithms_info`` result (with ``offer``), a dict with the ten name-list keys,
     or a hand-written profile with the shorthands ``kex``, ``host_key``, ``ciphers``, ``macs``,
     ``compression``. Missing language lists mean empty. A list that is missing entirely is ``None`` (not
-    known) and ``partial`` is true: that happens for proposals rebuilt from log lines.
+    known) and ``partial`` is true: that happens for proposals rebuilt from log lines. ``below_warn`` (PuTTY and
+    WinSCP clients) names, per category (``kex``, ``host_key``, ``cipher``), what is below the client's WARN line.
     """
     if not isinstance(value, dict):
         raise ProposalError('%s must be a dict (an algorithms_info result, a proposal or a client profile), got %s'
@@ -99,7 +100,15 @@ def normalize_proposal(value, role='proposal'):
     if not isinstance(empty_entries, dict) or not all(
             key in NAME_LIST_KEYS and isinstance(cut, int) and cut >= 0 for key, cut in empty_entries.items()):
         raise ProposalError('%s empty_entries must map name-list keys to counts' % role)
+    below_warn = value.get('below_warn')
+    if below_warn is not None:
+        # PuTTY/WinSCP: the names below the WARN line of each category (plugin_utils/predict/putty_settings).
+        if not isinstance(below_warn, dict) or not set(below_warn) <= set(PUTTY_SETTINGS.values()):
+            raise ProposalError('%s below_warn must map %s to lists of names' % (role, ', '.join(PUTTY_SETTINGS.values())))
+        below_warn = {category: _as_list(names, '%s below_warn %s' % (role, category)) or []
+                      for category, names in below_warn.items()}
     return {
+        'below_warn': below_warn,
         'empty_entries': dict(empty_entries),
         'offer': offer,
         'software': _software(value),
