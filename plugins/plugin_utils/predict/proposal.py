@@ -104,7 +104,8 @@ def normalize_proposal(value, role='proposal'):
     if below_warn is not None:
         # PuTTY/WinSCP: the names below the WARN line of each category (plugin_utils/predict/putty_settings).
         if not isinstance(below_warn, dict) or not set(below_warn) <= set(PUTTY_SETTINGS.values()):
-            raise ProposalError('%s below_warn must map %s to lists of names' % (role, ', '.join(PUTTY_SETTINGS.values())))
+            raise ProposalError('%s below_warn must map %s to lists of names'
+                                % (role, ', '.join(PUTTY_SETTINGS.values())))
         below_warn = {category: _as_list(names, '%s below_warn %s' % (role, category)) or []
                       for category, names in below_warn.items()}
     return {
