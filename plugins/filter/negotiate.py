@@ -26,6 +26,13 @@ description:
     (C(ext-info-c), C(kex-strict-*), C(kexguess2@matt.ucc.asn.au)) are never negotiated.
   - Both sides run the negotiation independently; a category where they would choose differently is a
     failure too.
+  - PuTTY's warning threshold (PuTTY, and WinSCP and FileZilla, which embed it). PuTTY's cipher, kex and host-key
+    preference lists have a C(WARN) line; names below it are still proposed, so the KEXINIT does not show it. When
+    the key exchange, host key or a direction's cipher PuTTY would pick is below the line, C(plink), C(pscp) and
+    C(psftp) with C(-batch), and WinSCP scripting, abandon the connection with PuTTY's sentence (an interactive
+    user is asked instead); the prediction is then not compatible, with a failure whose C(reason) is
+    C(below_warn_threshold). The built-in PuTTY and WinSCP profiles carry their release's default lines; give a
+    client's own saved-session lines as C(putty_settings) (see the O(client) option).
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
 options:
@@ -42,6 +49,15 @@ options:
         P(fleetcrypto.sftp.client_profile#lookup)), or a hand-written profile with the shorthands C(kex),
         C(host_key), C(ciphers), C(macs), C(compression) (applied to both directions), with optional
         C(banner) or C(software) (C({product, version})) to select the implementation's rules.
+      - A PuTTY, WinSCP or FileZilla client with its own settings is a dict with C(putty_settings), the
+        saved-session lines C(Cipher), C(KEX) and C(HostKey) exactly as PuTTY stores them (C(~/.putty/sessions/),
+        the registry) or as C(WinSCP.ini) does (percent-escaped, C(%2C) for a comma), for example
+        C(Cipher=aes,chacha20,aesgcm,3des,WARN,des,blowfish,arcfour) as C(Cipher) with that value, optionally
+        C(SSH2DES) (C(0)/C(1)), and C(profile), the built-in PuTTY or WinSCP profile of its release (for example
+        C(putty-0.78), C(winscp-6.3); or a C(banner)/C(software) naming exactly one). The kex, host-key and cipher
+        lists are derived from those lines with that release's tokens, as PuTTY does (tokens left out are added at
+        their default places; everything, also what is below C(WARN), is proposed); the other lists are the
+        profile's. A token the release does not know is an error (PuTTY itself would skip it silently).
       - Lists may be YAML lists or comma-separated strings. Missing language lists mean empty; a missing
         name-list (a partial proposal, for example from a log line or a Zeek or Suricata record, see
         P(fleetcrypto.sftp.proposals_from_ids_logs#filter)) is not known, so its category is neither agreed nor
@@ -63,6 +79,17 @@ options:
 '''
 
 EXAMPLES = r'''
+- name: Does the partner's scripted WinSCP transfer (its WinSCP.ini lines) still run against the new server?
+  ansible.builtin.debug:
+    msg: "{{ sftp_probe | fleetcrypto.sftp.negotiate(partner_winscp) }}"
+  vars:
+    partner_winscp:
+      profile: winscp-6.3
+      putty_settings:
+        Cipher: aes%2Cchacha20%2Caesgcm%2CWARN%2C3des%2Cdes%2Cblowfish%2Carcfour
+        KEX: ntru-curve25519,ecdh,dh-gex-sha1,dh-group18-sha512,dh-group17-sha512,dh-group16-sha512,dh-group15-sha512,WARN,dh-group14-sha1,rsa,dh-group1-sha1
+        HostKey: ed448,ed25519,ecdsa,rsa,WARN,dsa
+
 - name: Can the partner's old JSch client still connect?
   ansible.builtin.debug:
     msg: "{{ sftp_probe | fleetcrypto.sftp.negotiate(partner_client) }}"
@@ -161,6 +188,40 @@ _value:
         detected_by:
           description: C(client), C(server), C(both), or C(disagreement) when both succeed but choose differently.
           type: str
+        reason:
+          description:
+            - Why the category fails. C(no_common_algorithm) (no name in common, as the side that detects it reads
+              the lists), C(disagreement) (both sides choose, differently), or C(below_warn_threshold) (the
+              algorithm PuTTY or WinSCP would pick is below the client's C(WARN) line; in batch mode, C(plink),
+              C(pscp), C(psftp) C(-batch) or WinSCP scripting, the connection is abandoned; only the first such
+              pick, in PuTTY's order kex, host key, client-to-server cipher, server-to-client cipher, is a failure,
+              RV(_value.below_warn_threshold) lists them all).
+          type: str
+          choices: [no_common_algorithm, disagreement, below_warn_threshold]
+        note:
+          description:
+            - For C(below_warn_threshold) only. Batch mode prints the message and C(Connection abandoned.); an
+              interactive user is asked C(Continue with connection?) instead and can accept (each pick in turn).
+          type: str
+        above_warn:
+          description:
+            - For C(below_warn_threshold) only. The client's names of that category above its C(WARN) line, in its
+              order (PuTTY proposes them all before those below it); the server offering any one of them keeps
+              batch transfers working.
+          type: list
+          elements: str
+    below_warn_threshold:
+      description:
+        - Every pick of a PuTTY or WinSCP client that is below its C(WARN) line, in the order PuTTY asks about them
+          (kex, host key, client-to-server cipher, server-to-client cipher), each with C(category), C(direction),
+          C(algorithm) and PuTTY's C(message), for example C(The first key-exchange algorithm supported by the
+          server is diffie-hellman-group1-sha1, which is below the configured warning threshold.)
+        - Empty when the client has no threshold (other software), when nothing picked is below it, and when the
+          key exchange fails anyway (PuTTY asks only after both KEXINITs agree).
+        - The prediction assumes PuTTY has no host key of this server stored; PuTTY prefers stored host-key types,
+          which can change the host key it picks (and it then words the question differently).
+      type: list
+      elements: dict
     strict_kex:
       description: Both sides do strict key exchange (the Terrapin countermeasure, CVE-2023-48795).
       type: bool

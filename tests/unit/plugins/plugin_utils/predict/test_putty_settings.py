@@ -190,3 +190,17 @@ def test_winscp_profile_refuses_like_putty():
     result = predict(server(ciphers='arcfour128,blowfish-cbc'), 'winscp-6.3')
     assert result['failures'][0]['message'].startswith(
         'The first client-to-server cipher supported by the server is blowfish-cbc,')
+
+
+def test_the_filter_example_winscp_ini_lines():
+    client = {'profile': 'winscp-6.3', 'putty_settings': {
+        'Cipher': 'aes%2Cchacha20%2Caesgcm%2CWARN%2C3des%2Cdes%2Cblowfish%2Carcfour',
+        'KEX': 'ntru-curve25519,ecdh,dh-gex-sha1,dh-group18-sha512,dh-group17-sha512,dh-group16-sha512,'
+               'dh-group15-sha512,WARN,dh-group14-sha1,rsa,dh-group1-sha1',
+        'HostKey': 'ed448,ed25519,ecdsa,rsa,WARN,dsa'}}
+    result = predict(server(kex='diffie-hellman-group14-sha256,diffie-hellman-group1-sha1'), client)
+    (failure,) = result['failures']
+    assert failure['message'].startswith('The first key-exchange algorithm supported by the server is '
+                                         'diffie-hellman-group14-sha256,')
+    assert result['client_software'] == 'PuTTY'
+    assert predict(server(ciphers='3des-cbc'), client)['failures'][0]['category'] == 'cipher'
