@@ -33,6 +33,10 @@ description:
     user is asked instead); the prediction is then not compatible, with a failure whose C(reason) is
     C(below_warn_threshold). The built-in PuTTY and WinSCP profiles carry their release's default lines; give a
     client's own saved-session lines as C(putty_settings) (see the O(client) option).
+  - After those questions PuTTY 0.80 and later (and Debian 12's 0.78, which carries the backport; WinSCP 6.3) ask
+    once more when the server does not do strict key exchange and a direction's cipher is ChaCha20-Poly1305, or
+    CBC with an encrypt-then-MAC MAC (the Terrapin attack, CVE-2023-48795); in batch mode that too abandons the
+    connection, a failure whose C(reason) is C(terrapin_warning).
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
 options:
@@ -195,13 +199,17 @@ _value:
               algorithm PuTTY or WinSCP would pick is below the client's C(WARN) line; in batch mode, C(plink),
               C(pscp), C(psftp) C(-batch) or WinSCP scripting, the connection is abandoned; only the first such
               pick, in PuTTY's order kex, host key, client-to-server cipher, server-to-client cipher, is a failure,
-              RV(_value.below_warn_threshold) lists them all).
+              RV(_value.below_warn_threshold) lists them all), or C(terrapin_warning) (PuTTY 0.80 and later,
+              Debian 12's 0.78, WinSCP 6.3; the server does not do strict key exchange and the cipher agreed in
+              that direction is ChaCha20-Poly1305, or CBC with an encrypt-then-MAC MAC; batch mode abandons too).
           type: str
-          choices: [no_common_algorithm, disagreement, below_warn_threshold]
+          choices: [no_common_algorithm, disagreement, below_warn_threshold, terrapin_warning]
         note:
           description:
-            - For C(below_warn_threshold) only. Batch mode prints the message and C(Connection abandoned.); an
-              interactive user is asked C(Continue with connection?) instead and can accept (each pick in turn).
+            - For C(below_warn_threshold) and C(terrapin_warning) only. What batch mode does (C(plink), C(pscp),
+              C(psftp) C(-batch) print the message and C(Connection abandoned.); WinSCP scripting with batch abort
+              fails with C(The <type> <algorithm> was not verified!)) and that an interactive user is asked
+              C(Continue with connection?) instead and can accept (each pick in turn).
           type: str
         above_warn:
           description:

@@ -105,9 +105,10 @@ PUTTY_SETTINGS = {'KEX': 'kex', 'HostKey': 'host_key', 'Cipher': 'cipher'}
 PUTTY_WARN_TOKEN = 'WARN'
 
 # Why a category fails in a ``negotiate`` result (its failures' ``reason``): no name in common (or a side reads
-# its lists so that there is none), both sides choose differently, or the client's pick is below its configured
-# warning threshold (PuTTY/WinSCP in batch mode abandon the connection).
-FAILURE_REASONS = ('no_common_algorithm', 'disagreement', 'below_warn_threshold')
+# its lists so that there is none), both sides choose differently, or PuTTY/WinSCP would ask the user and, in batch
+# mode, abandon the connection: the client's pick is below its configured warning threshold, or (PuTTY 0.80+) the
+# ciphers agreed are open to Terrapin because the server does not do strict kex.
+FAILURE_REASONS = ('no_common_algorithm', 'disagreement', 'below_warn_threshold', 'terrapin_warning')
 
 # RFC 4432 RSA key exchange needs an encryption-capable host key (RFC 4253 section 7.1).
 RSA_KEX = frozenset(('rsa1024-sha1', 'rsa2048-sha256'))

@@ -70,6 +70,8 @@ def load_profile(name, _seen=()):
                                      'client profile %s putty_settings' % name)
             profile['putty_settings'] = applied['settings']
             profile['below_warn'] = applied['below_warn']
+        if content.get('putty_terrapin_warning'):
+            profile['terrapin_warning'] = True
         _CACHE[name] = profile
     return dict(_CACHE[name])
 

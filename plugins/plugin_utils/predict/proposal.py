@@ -110,6 +110,7 @@ def normalize_proposal(value, role='proposal'):
                       for category, names in below_warn.items()}
     return {
         'below_warn': below_warn,
+        'terrapin_warning': bool(value.get('terrapin_warning')),
         'empty_entries': dict(empty_entries),
         'offer': offer,
         'software': _software(value),

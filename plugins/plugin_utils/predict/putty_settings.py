@@ -70,6 +70,13 @@ def warn_message(slot, name):
             % (ALGORITHM_TYPE[slot], name))
 
 
+def terrapin_message(slot, what):
+    """PuTTY's Terrapin question (ssh/common.c confirm_weak_crypto_primitive, WCR_TERRAPIN, 0.80 and 0.81)."""
+    return ("The %s selected for this session is %s, which, with this server, is vulnerable to the 'Terrapin' "
+            "attack CVE-2023-48795, potentially allowing an attacker to modify the encrypted session."
+            % (ALGORITHM_TYPE[slot], what))
+
+
 def load_tables(raw, where):
     """Validate a profile's ``putty_tokens``: ``{Cipher|KEX|HostKey: [{token, insert, names, [setting]}], ...}``.
 

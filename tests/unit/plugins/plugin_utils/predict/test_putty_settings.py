@@ -204,3 +204,42 @@ def test_the_filter_example_winscp_ini_lines():
                                          'diffie-hellman-group14-sha256,')
     assert result['client_software'] == 'PuTTY'
     assert predict(server(ciphers='3des-cbc'), client)['failures'][0]['category'] == 'cipher'
+
+
+def terrapin_server(strict=False, **lists):
+    proposal = server(**lists)
+    if strict:
+        proposal['kex'] = [proposal['kex'], 'kex-strict-s-v00@openssh.com']
+    return proposal
+
+
+def test_terrapin_question_without_strict_kex():
+    # ssh/transport2.c terrapin_vulnerable: CBC with an ETM MAC (0.80, 0.81; Debian 12's 0.78 backport).
+    cbc_etm = dict(ciphers='aes256-cbc')
+    proposal = terrapin_server(**cbc_etm)
+    proposal['macs'] = ['hmac-sha2-256-etm@openssh.com']
+    result = predict(proposal, 'putty-0.78')
+    (failure,) = result['failures']
+    assert failure['reason'] == 'terrapin_warning' and failure['category'] == 'cipher'
+    assert failure['direction'] == 'c2s'
+    assert failure['message'] == (
+        "The client-to-server cipher selected for this session is a CBC-mode cipher in OpenSSH ETM mode, which, with "
+        "this server, is vulnerable to the 'Terrapin' attack CVE-2023-48795, potentially allowing an attacker to "
+        "modify the encrypted session.")
+    assert not result['terrapin_exposed']   # the batch connection does not happen
+    chacha = predict(terrapin_server(ciphers='chacha20-poly1305@openssh.com'), 'putty-0.81')
+    assert 'is ChaCha20-Poly1305, which' in chacha['failures'][0]['message']
+    # WinSCP words the batch failure itself (TSecureShell::AskAlg, ALG_NOT_VERIFIED).
+    winscp = predict(terrapin_server(ciphers='chacha20-poly1305@openssh.com'), 'winscp-6.3')
+    assert 'The client-to-server cipher ChaCha20-Poly1305 was not verified!' in winscp['failures'][0]['note']
+
+
+def test_no_terrapin_question_with_strict_kex_for_old_releases_or_after_a_warn_question():
+    assert predict(terrapin_server(True, ciphers='chacha20-poly1305@openssh.com'), 'putty-0.81')['compatible']
+    # 0.76 has no Terrapin question (it came with 0.80).
+    old = predict(terrapin_server(ciphers='chacha20-poly1305@openssh.com'), 'putty-0.76')
+    assert old['compatible'] and old['terrapin_exposed']
+    # The WARN questions come first; batch mode never gets to the Terrapin one.
+    result = predict(terrapin_server(kex='diffie-hellman-group1-sha1', ciphers='chacha20-poly1305@openssh.com'),
+                     'putty-0.81')
+    assert [f['reason'] for f in result['failures']] == ['below_warn_threshold']
