@@ -2,24 +2,28 @@
 # Copyright (c) fleetcrypto.sftp contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Differential proof of PuTTY's warning threshold against real ``plink -batch`` handshakes.
+"""Differential proof of PuTTY's warning threshold and Terrapin question against real ``plink -batch`` handshakes.
 
-Real sshd servers get random kex, host-key and cipher offers (with a DSA host key too, and the legacy names PuTTY
-keeps below its WARN line by default). Real plink (Debian's 0.78) loads a saved session, written into a temporary
-HOME's ``~/.putty/sessions/``, whose ``Cipher``, ``KEX`` and ``HostKey`` lines are random orders of random subsets
-of its tokens, WARN anywhere (PuTTY adds the tokens a line leaves out at their default places). plink connects
-through a recording relay and ends in one of three ways, each compared with the prediction made from the server's
-KEXINIT on the wire and the session's lines (``negotiate`` with ``putty_settings``):
+Real servers get random offers: sshd (kex, host-key and cipher lists, with a DSA host key too and the legacy names
+PuTTY keeps below its WARN line by default), and a paramiko server with and without strict kex (CBC ciphers with
+encrypt-then-MAC MACs, which PuTTY questions without strict kex). Real plink (Debian 12's 0.78) loads a saved
+session, written into a temporary HOME's ``~/.putty/sessions/``, whose ``Cipher``, ``KEX`` and ``HostKey`` lines are
+random orders of random subsets of its tokens, WARN anywhere (PuTTY adds the tokens a line leaves out at their
+default places). plink connects through a recording relay, and the prediction from the server's KEXINIT on the wire
+and the session's lines (``negotiate`` with ``putty_settings``) must match what happened:
 
-* the key exchange completes (sshd logs ``SSH2_MSG_NEWKEYS received``): predicted compatible, with the kex, host key
-  and ciphers sshd logged;
+* the key exchange completes (sshd logs ``SSH2_MSG_NEWKEYS received``, or plink's event log initialises
+  encryption): predicted compatible, with the kex, host key and ciphers sshd logged;
 * plink abandons with "The first ... supported by the server is ..., which is below the configured warning
-  threshold." (batch mode): predicted incompatible with that exact sentence and reason ``below_warn_threshold``;
-* plink cannot agree ("Couldn't agree a ..."): predicted incompatible in that category.
+  threshold." or with its Terrapin sentence: predicted incompatible with exactly that sentence and reason
+  ``below_warn_threshold`` or ``terrapin_warning``;
+* plink cannot agree: predicted incompatible in that category, detected by the client, with exactly its message;
+* the server hangs up (paramiko needs a common MAC even for AES-GCM): predicted a failure the server detects.
 
 The client KEXINIT on the wire must also equal the lists the engine derives from the session lines, which proves
 the token expansion and settings.c's insertion of left-out tokens. Bounded: FLEETCRYPTO_PUTTY_WARN_SERVERS (default
-10) servers, 3 sessions each, 20 s per handshake at most; seeded by FLEETCRYPTO_DIFF_SEED.
+10) sshd servers and two thirds as many paramiko servers, 3 sessions each, 20 s per handshake at most; seeded by
+FLEETCRYPTO_DIFF_SEED. The summary goes to tests/output/putty-warn-summary.json.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -161,6 +165,8 @@ def compare(prediction, text, completed, negotiated=None):
         if not client_seen or (client_seen[0]['category'], client_seen[0]['direction']) != (category, direction):
             return ["plink couldn't agree %s/%s, predicted %s" % (
                 category, direction, [(f['category'], f['direction'], f['detected_by']) for f in failures])]
+        if client_seen[0]['message'] not in text:
+            return ['plink said %r, predicted %r' % (agreed_not.group(0), client_seen[0]['message'])]
         return []
     if completed:
         if not prediction['compatible']:

@@ -353,6 +353,9 @@ def negotiate(server, client):
         elif slot in client_failed:
             detected_by = 'both' if slot in server_failed else 'client'
             message = client_impl.message('client', category, direction, client_list, server_list)
+            if client.get('no_agreement_message') and isinstance(client_impl, PuTTY):
+                # A build that words "could not agree" its own way (Debian 12's PuTTY 0.78, see its profile).
+                message = client['no_agreement_message'] % (PuTTY.WORDS[slot], ','.join(server_list))
         else:
             detected_by = 'server'
             message = 'server (%s) refuses: %s' % (

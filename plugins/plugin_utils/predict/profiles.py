@@ -72,6 +72,8 @@ def load_profile(name, _seen=()):
             profile['below_warn'] = applied['below_warn']
         if content.get('putty_terrapin_warning'):
             profile['terrapin_warning'] = True
+        if content.get('putty_no_agreement_message'):
+            profile['no_agreement_message'] = content['putty_no_agreement_message']
         _CACHE[name] = profile
     return dict(_CACHE[name])
 

@@ -108,8 +108,14 @@ def normalize_proposal(value, role='proposal'):
                                 % (role, ', '.join(PUTTY_SETTINGS.values())))
         below_warn = {category: _as_list(names, '%s below_warn %s' % (role, category)) or []
                       for category, names in below_warn.items()}
+    no_agreement = value.get('no_agreement_message')
+    if no_agreement is not None and (not isinstance(no_agreement, str) or no_agreement.count('%s') != 2
+                                     or no_agreement.count('%') != 2):
+        raise ProposalError('%s no_agreement_message must be a sentence with two %%s (the list, the server\'s names)'
+                            % role)
     return {
         'below_warn': below_warn,
+        'no_agreement_message': no_agreement,
         'terrapin_warning': bool(value.get('terrapin_warning')),
         'empty_entries': dict(empty_entries),
         'offer': offer,

@@ -243,3 +243,12 @@ def test_no_terrapin_question_with_strict_kex_for_old_releases_or_after_a_warn_q
     result = predict(terrapin_server(kex='diffie-hellman-group1-sha1', ciphers='chacha20-poly1305@openssh.com'),
                      'putty-0.81')
     assert [f['reason'] for f in result['failures']] == ['below_warn_threshold']
+
+
+def test_debian_0_78_words_could_not_agree_its_own_way():
+    result = predict(server(ciphers='twofish256-ctr,foo-cbc'), 'putty-0.78')
+    assert result['failures'][0]['message'] == (
+        'Selected client-to-server cipher "twofish256-ctr,foo-cbc" does not correspond to any supported algorithm')
+    assert result['failures'][0]['reason'] == 'no_common_algorithm'
+    assert predict(server(ciphers='twofish256-ctr'), 'putty-0.81')['failures'][0]['message'] == (
+        "Couldn't agree a client-to-server cipher (available: twofish256-ctr)")
