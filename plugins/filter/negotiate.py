@@ -164,6 +164,8 @@ _value:
           C(compression_c2s), C(compression_s2c)); a key is null where nothing was agreed or the category is in
           RV(_value.unknown), and the MAC is null when the cipher is AEAD (its integrity is built in). Null when
           nothing at all was agreed.
+        - With a C(below_warn_threshold) or C(terrapin_warning) failure the algorithms are still those PuTTY agreed
+          on (and then questioned).
       type: dict
     failures:
       description: Every failing category, in the order the client software checks them.

@@ -23,10 +23,10 @@ __metaclass__ = type
 import re
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import profile_name
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import parse_software
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import PeerError
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORIES, CATEGORY, NAME_LIST_KEYS, \
     NEGOTIATED_LIST_KEYS, PSEUDO_ALGORITHMS
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import parse_software
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import PeerError
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils import data
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import negotiate
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.putty_settings import apply_settings, \
@@ -85,11 +85,14 @@ def putty_profile_names():
 
 def with_putty_settings(value):
     """A client given as PuTTY saved-session lines: ``{putty_settings: {Cipher, KEX, HostKey}, profile: NAME}``
-    (or ``banner``/``software`` naming exactly one PuTTY/WinSCP profile instead of ``profile``) becomes that
+    (or ``banner``/``software`` naming exactly one PuTTY/WinSCP profile, or the ``name`` of one, instead of
+    ``profile``) becomes that
     profile with the kex, host-key and cipher lists those lines make in its release (everything is proposed, also
     what is below WARN) and their ``below_warn`` names. Other name-lists given in the dict replace the profile's."""
     where = 'client putty_settings'
     name = value.get('profile')
+    if name is None and value.get('name') in putty_profile_names():
+        name = value['name']   # a built-in profile as the client_profile lookup returns it
     if name is None:
         software = value.get('software')
         if software is None and isinstance(value.get('banner'), str):

@@ -65,13 +65,17 @@ def _software(data):
 
 def normalize_proposal(value, role='proposal'):
     """Return ``{'offer': {ten lists or None}, 'software': {...} or None, 'banner': str or None,
-    'name': str or None, 'partial': bool, 'empty_entries': {key: count}, 'below_warn': {category: names} or None}``.
+    'name': str or None, 'partial': bool, 'empty_entries': {key: count}, 'below_warn': {category: names} or None,
+    'terrapin_warning': bool, 'no_agreement_message': str or None}``.
 
     Accepted forms: an ``algorithms_info`` result (with ``offer``), a dict with the ten name-list keys,
     or a hand-written profile with the shorthands ``kex``, ``host_key``, ``ciphers``, ``macs``,
     ``compression``. Missing language lists mean empty. A list that is missing entirely is ``None`` (not
-    known) and ``partial`` is true: that happens for proposals rebuilt from log lines. ``below_warn`` (PuTTY and
-    WinSCP clients) names, per category (``kex``, ``host_key``, ``cipher``), what is below the client's WARN line.
+    known) and ``partial`` is true: that happens for proposals rebuilt from log lines. PuTTY and WinSCP clients
+    (their profiles, see ``putty_settings``) carry ``below_warn``, per category (``kex``, ``host_key``, ``cipher``)
+    what is below the client's WARN line, ``terrapin_warning`` (the release asks about Terrapin without strict kex)
+    and ``no_agreement_message`` (a build's own wording of "could not agree", with the list's description and the
+    server's names).
     """
     if not isinstance(value, dict):
         raise ProposalError('%s must be a dict (an algorithms_info result, a proposal or a client profile), got %s'

@@ -252,3 +252,10 @@ def test_debian_0_78_words_could_not_agree_its_own_way():
     assert result['failures'][0]['reason'] == 'no_common_algorithm'
     assert predict(server(ciphers='twofish256-ctr'), 'putty-0.81')['failures'][0]['message'] == (
         "Couldn't agree a client-to-server cipher (available: twofish256-ctr)")
+
+
+def test_a_built_in_profile_as_the_lookup_returns_it_keeps_its_threshold():
+    profile = load_profile('winscp-5.17')
+    result = predict(server(kex='diffie-hellman-group1-sha1'), profile)
+    assert result['failures'][0]['reason'] == 'below_warn_threshold'
+    assert 'The key-exchange algorithm diffie-hellman-group1-sha1 was not verified!' in result['failures'][0]['note']
