@@ -56,12 +56,16 @@ options:
       - A PuTTY, WinSCP or FileZilla client with its own settings is a dict with C(putty_settings), the
         saved-session lines C(Cipher), C(KEX) and C(HostKey) exactly as PuTTY stores them (C(~/.putty/sessions/),
         the registry) or as C(WinSCP.ini) does (percent-escaped, C(%2C) for a comma), for example
-        C(Cipher=aes,chacha20,aesgcm,3des,WARN,des,blowfish,arcfour) as C(Cipher) with that value, optionally
-        C(SSH2DES) (C(0)/C(1)), and C(profile), the built-in PuTTY or WinSCP profile of its release (for example
-        C(putty-0.78), C(winscp-6.3); or a C(banner)/C(software) naming exactly one). The kex, host-key and cipher
-        lists are derived from those lines with that release's tokens, as PuTTY does (tokens left out are added at
-        their default places; everything, also what is below C(WARN), is proposed); the other lists are the
-        profile's. A token the release does not know is an error (PuTTY itself would skip it silently).
+        C(Cipher) set to C(aes,chacha20,aesgcm,3des,WARN,des,blowfish,arcfour), optionally C(SSH2DES) and
+        C(PreferKnownHostKeys) (C(0)/C(1)), and C(profile), the built-in PuTTY or WinSCP profile of its release
+        (for example C(putty-0.78), C(winscp-6.3); or a C(banner)/C(software) naming exactly one). The kex,
+        host-key and cipher lists are derived from those lines with that release's tokens, as PuTTY does (tokens
+        left out are added at their default places; everything, also what is below C(WARN), is proposed); the
+        other lists are the profile's. A token the release does not know is an error (PuTTY itself would skip it silently).
+      - C(putty_stored_host_keys) (with or without C(putty_settings)) lists the host-key types PuTTY has stored for
+        the server, as its C(SshHostKeys) entries name them (C(rsa2), C(dss), C(ssh-ed25519), C(ssh-ed448),
+        C(ecdsa-sha2-nistp256), ...); with C(PreferKnownHostKeys) (default C(1), also a setting) PuTTY proposes
+        those first, which can change the host key it picks.
       - Lists may be YAML lists or comma-separated strings. Missing language lists mean empty; a missing
         name-list (a partial proposal, for example from a log line or a Zeek or Suricata record, see
         P(fleetcrypto.sftp.proposals_from_ids_logs#filter)) is not known, so its category is neither agreed nor
@@ -91,7 +95,8 @@ EXAMPLES = r'''
       profile: winscp-6.3
       putty_settings:
         Cipher: aes%2Cchacha20%2Caesgcm%2CWARN%2C3des%2Cdes%2Cblowfish%2Carcfour
-        KEX: ntru-curve25519,ecdh,dh-gex-sha1,dh-group18-sha512,dh-group17-sha512,dh-group16-sha512,dh-group15-sha512,WARN,dh-group14-sha1,rsa,dh-group1-sha1
+        KEX: >-
+          ntru-curve25519,ecdh,dh-gex-sha1,dh-group18-sha512,dh-group17-sha512,dh-group16-sha512,dh-group15-sha512,WARN,dh-group14-sha1,rsa,dh-group1-sha1
         HostKey: ed448,ed25519,ecdsa,rsa,WARN,dsa
 
 - name: Can the partner's old JSch client still connect?
@@ -228,8 +233,11 @@ _value:
           server is diffie-hellman-group1-sha1, which is below the configured warning threshold.)
         - Empty when the client has no threshold (other software), when nothing picked is below it, and when the
           key exchange fails anyway (PuTTY asks only after both KEXINITs agree).
-        - The prediction assumes PuTTY has no host key of this server stored; PuTTY prefers stored host-key types,
-          which can change the host key it picks (and it then words the question differently).
+        - PuTTY lists the host-key types it has stored for the server first (PreferKnownHostKeys); give them as
+          C(putty_stored_host_keys) with the client (see the O(client) option), otherwise none are assumed. When
+          the host key picked is below the line because its type is stored while the server offers better types
+          that are not, PuTTY words the question C(The first host key type we have stored for this server is ...),
+          and the item has C(not_stored_above_warn), those better types.
       type: list
       elements: dict
     strict_kex:

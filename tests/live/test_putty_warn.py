@@ -66,12 +66,17 @@ SSHD = {
     'host_key': ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss'],
 }
 # Matched on the text with its whitespace collapsed: the console wraps PuTTY's sentence at its own width.
+# Host-key types a temporary HOME has stored for the server (cache ids; the lab's keys are Ed25519, ECDSA P-256, RSA
+# and, for sshd, DSA; Ed448 is one the servers do not have).
+STORED_TYPES = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa2', 'dss', 'ssh-ed448']
 _WARN = re.compile(r'The first (.+?) supported by the server is (\S+), which is below the configured warning '
                    r'threshold\.')
 # The server refused after the KEXINITs (paramiko as a server needs a common MAC even for AES-GCM).
 _CLOSED = re.compile(r'(Remote side|Server) unexpectedly closed network connection')
 # plink -v: "Initialised AES-256 SDCTR (AES-NI accelerated) outbound encryption" once NEWKEYS is sent.
 _INITIALISED = re.compile(r'Initialised .+? outbound encryption')
+_CACHED = re.compile(r'The first host key type we have stored for this server is (\S+), which is below the '
+                     r'configured warning threshold\.')
 _TERRAPIN = re.compile(r"The (client-to-server cipher|server-to-client cipher) selected for this session is (.+?), "
                        r"which, with this server, is vulnerable to the 'Terrapin' attack CVE-2023-48795, potentially "
                        r"allowing an attacker to modify the encrypted session\.")
@@ -108,10 +113,14 @@ def random_settings(rng):
     return {key: random_line(rng, [entry[0] for entry in tables[key]]) for key in ('Cipher', 'KEX', 'HostKey')}
 
 
-def run_plink(home, session, settings, port, fingerprints, timeout=20):
-    """plink -batch with a saved session (unix/storage.c: ~/.putty/sessions/<name>, one Key=Value per line)."""
+def run_plink(home, session, settings, port, fingerprints, stored=(), timeout=20):
+    """plink -batch with a saved session (unix/storage.c: ~/.putty/sessions/<name>, one Key=Value per line) and
+    the host-key types ``stored`` for the server in ~/.putty/sshhostkeys ("<type>@<port>:<host> <key>"; PuTTY's
+    have_ssh_host_key only asks whether an entry exists, and the keys are verified against -hostkey)."""
     sessions = os.path.join(home, '.putty', 'sessions')
     os.makedirs(sessions, exist_ok=True)
+    with open(os.path.join(home, '.putty', 'sshhostkeys'), 'w') as handle:
+        handle.write(''.join('%s@%d:%s 0x1\n' % (kind, port, LOOPBACK) for kind in stored))
     with open(os.path.join(sessions, session), 'w') as handle:
         handle.write(''.join('%s=%s\n' % item for item in sorted(settings.items())))
     pins = [arg for fingerprint in fingerprints for arg in ('-hostkey', fingerprint)]
@@ -133,7 +142,7 @@ def client_lists(offer):
 
 
 def outcome_of(text, completed):
-    if _WARN.search(text):
+    if _WARN.search(text) or _CACHED.search(text):
         return 'abandoned below WARN'
     if _TERRAPIN.search(text):
         return 'abandoned for Terrapin'
@@ -148,16 +157,23 @@ def compare(prediction, text, completed, negotiated=None):
     """Differences between the prediction and what plink (and sshd, ``negotiated``) say happened (empty when they
     agree). ``completed``: the key exchange finished (sshd logged NEWKEYS, or plink's event log initialised
     encryption)."""
-    warned = _WARN.search(text) or _TERRAPIN.search(text)
+    warned = _WARN.search(text) or _CACHED.search(text) or _TERRAPIN.search(text)
     agreed_not = _AGREE.search(text)
     failures = prediction['failures']
     if warned:
         sentence = warned.group(0)
-        reason = 'below_warn_threshold' if warned.re is _WARN else 'terrapin_warning'
+        reason = 'terrapin_warning' if warned.re is _TERRAPIN else 'below_warn_threshold'
         if prediction['compatible'] or failures[-1]['reason'] != reason:
             return ['plink abandoned (%s), predicted %s' % (sentence, [f['reason'] for f in failures] or 'ok')]
         if failures[-1]['message'] != sentence:
             return ['plink said %r, predicted %r' % (sentence, failures[-1]['message'])]
+        if warned.re is _CACHED:
+            # "The server also provides the following types of host key above the threshold, which we do not have
+            # stored:" and one type a line.
+            better = prediction['below_warn_threshold'][0]['not_stored_above_warn']
+            expected = 'which we do not have stored: %s Connection abandoned.' % ' '.join(better)
+            if expected not in text:
+                return ['plink listed other better host keys than %s: %s' % (better, text[-300:])]
         return []
     if agreed_not:
         category, direction = _AGREE_SLOT[agreed_not.group(1) or agreed_not.group(2)]
@@ -211,12 +227,18 @@ def book():
           % (summary['handshakes'], summary['matched'], summary['outcomes']))
 
 
-def _handshake(book, rng, server_kind, home, name, relay, fingerprints, where, view_of, settings=None):
-    """One plink -batch connection with a random saved session (or ``settings``); returns the problems found."""
-    settings = settings or random_settings(rng)
+def _handshake(book, rng, server_kind, home, name, relay, fingerprints, where, view_of, settings=None, stored=None):
+    """One plink -batch connection with a random saved session and random stored host-key types (or the given
+    ``settings`` and ``stored``); returns the problems found."""
+    if settings is None:
+        stored = draw(rng, STORED_TYPES, 0, 3)
+        settings = random_settings(rng)
+        if rng.random() < 0.2:
+            settings['PreferKnownHostKeys'] = '0'
+    stored = stored or []
     connections = len(relay.recordings)
-    text = run_plink(home, name, settings, relay.port, fingerprints)
-    where = '%s, session %s' % (where, settings)
+    text = run_plink(home, name, settings, relay.port, fingerprints, stored)
+    where = '%s, session %s, stored host keys %s' % (where, settings, stored)
     if len(relay.recordings) == connections:
         return ['%s: plink did not connect: %s' % (where, text[-300:])]
     recording = relay.recordings[-1]
@@ -224,15 +246,16 @@ def _handshake(book, rng, server_kind, home, name, relay, fingerprints, where, v
     completed, negotiated = view_of(text)
     server_hello, client_hello = recording.server_hello(), recording.client_hello()
     assert server_hello is not None, '%s: no server KEXINIT (%s)' % (where, text[-300:])
-    prediction = predict(server_hello.as_dict(), {'profile': PROFILE, 'putty_settings': settings})
+    client = {'profile': PROFILE, 'putty_settings': settings, 'putty_stored_host_keys': stored}
+    prediction = predict(server_hello.as_dict(), client)
     found = compare(prediction, text, completed, negotiated)
     if client_hello is not None:
         # The engine's lists from the session lines are what plink really sent.
-        expected = client_lists(with_putty_settings({'profile': PROFILE, 'putty_settings': settings}))
+        expected = client_lists(with_putty_settings(client))
         actual = client_lists(client_hello.as_dict()['offer'])
         if expected != actual:
             found.append('client KEXINIT %s, derived from the session %s' % (actual, expected))
-    book.rows.append({'server_kind': server_kind, 'where': where, 'session': settings,
+    book.rows.append({'server_kind': server_kind, 'where': where, 'session': settings, 'stored': stored,
                       'outcome': outcome_of(text, completed), 'failures': prediction['failures'],
                       'matched': not found, 'client_kexinit_checked': client_hello is not None, 'problems': found})
     return ['%s: %s' % (where, problem) for problem in found]
@@ -248,6 +271,10 @@ def test_plink_batch_against_random_sshd(book, tmp_path):
                            'KexAlgorithms': draw(rng, SSHD['kex'], 1, 5),
                            'HostKeyAlgorithms': draw(rng, SSHD['host_key'], 1, 4),
                            'LogLevel': 'DEBUG1'}
+        if trial == 0:
+            # Always one stored host-key type below the line while a better one is not stored.
+            server_settings.update(Ciphers=['aes256-ctr'], KexAlgorithms=['curve25519-sha256'],
+                                   HostKeyAlgorithms=['ssh-ed25519', 'rsa-sha2-512'])
         with Sshd(server_settings, host_key_types=('ed25519', 'ecdsa', 'rsa', 'dsa')) as server, \
                 Relay(server.port) as relay:
             fingerprints = key_fingerprints(server.dir)
@@ -260,11 +287,16 @@ def test_plink_batch_against_random_sshd(book, tmp_path):
                         time.sleep(0.02)  # sshd's child writes its log as the connection ends
                     view = sshd_view(server.log()[before:])
                     return view['ok'], view['negotiated']
+                forced = {}
+                if trial == 0 and attempt == 0:
+                    forced = {'settings': dict(load_profile(PROFILE)['putty_settings'],
+                                               HostKey='ed25519,ecdsa,WARN,rsa,dsa,ed448'), 'stored': ['rsa2']}
                 problems += _handshake(book, rng, 'sshd', home, 'sshd%d-%d' % (trial, attempt), relay, fingerprints,
-                                       'trial %d.%d sshd %s' % (trial, attempt, server_settings), view_of)
+                                       'trial %d.%d sshd %s' % (trial, attempt, server_settings), view_of, **forced)
     assert not problems, '\n'.join(problems[:20])
     outcomes = {row['outcome'] for row in book.rows if row['server_kind'] == 'sshd'}
     assert {'abandoned below WARN', 'connected'} <= outcomes, outcomes
+    assert any('we have stored' in failure['message'] for row in book.rows for failure in row['failures'])
 
 
 PARAMIKO = {

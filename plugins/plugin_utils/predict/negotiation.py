@@ -78,8 +78,8 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import (
     terrapin_pair,
 )
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon_logs import OPENSSH_WORDS
-from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.putty_settings import ALGORITHM_TYPE, WARN_ORDER, \
-    terrapin_message, warn_message
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.putty_settings import ALGORITHM_TYPE, \
+    HOST_KEY_CACHE_ID, WARN_ORDER, terrapin_message, warn_message, weak_cached_host_key_message
 
 _C2S = tuple(slot for slot in BASE_ORDER if slot[1] == 'c2s')
 _S2C = tuple(slot for slot in BASE_ORDER if slot[1] == 's2c')
@@ -367,7 +367,7 @@ def negotiate(server, client):
     client_kex = client['offer']['kex_algorithms'] or []
     server_kex = server['offer']['kex_algorithms'] or []
     strict = STRICT_KEX_CLIENT in client_kex and STRICT_KEX_SERVER in server_kex
-    below_warn = _below_warn(client, client_chosen, client_failed)
+    below_warn = _below_warn(client, server, client_chosen, client_failed)
     terrapin = [] if below_warn else _terrapin_questions(client, client_chosen, client_failed, strict)
     if below_warn:
         # Batch mode abandons at the first pick below the line; an interactive user is asked about each in turn.
@@ -381,9 +381,11 @@ def negotiate(server, client):
             'above_warn': [name for name in client['offer'][LIST_KEY[slot]]
                            if name not in client['below_warn'].get(first['category'], ())
                            and name not in PSEUDO_ALGORITHMS],
-            'note': _batch_note(client, 'it' if len(below_warn) == 1 else 'each of: ' + '; '.join(
-                '%s %s' % (NEGOTIATED_KEY[(item['category'], item['direction'])], item['algorithm'])
-                for item in below_warn), first),
+            'note': (weak_cached_host_key_message(first['algorithm'], first['not_stored_above_warn'])[1] + '. '
+                     if first.get('not_stored_above_warn') else '') + _batch_note(
+                client, 'it' if len(below_warn) == 1 else 'each of: ' + '; '.join(
+                    '%s %s' % (NEGOTIATED_KEY[(item['category'], item['direction'])], item['algorithm'])
+                    for item in below_warn), first),
         })
     elif terrapin:
         direction, what, message = terrapin[0]
@@ -427,7 +429,7 @@ def negotiate(server, client):
     }
 
 
-def _below_warn(client, client_chosen, client_failed):
+def _below_warn(client, server, client_chosen, client_failed):
     """PuTTY's warning threshold: the client's picks (kex, host key, cipher c2s, cipher s2c, in the order PuTTY asks)
     that are below its WARN line, each ``{category, direction, algorithm, message}``. Only when PuTTY's own scan of
     both KEXINITs succeeded: a "Couldn't agree" ends the connection before any question."""
@@ -438,9 +440,26 @@ def _below_warn(client, client_chosen, client_failed):
     for slot in WARN_ORDER:
         name = client_chosen.get(slot)
         if name is not None and name in below.get(slot[0], ()):
-            picks.append({'category': slot[0], 'direction': slot[1], 'algorithm': name,
-                          'message': warn_message(slot, name)})
+            pick = {'category': slot[0], 'direction': slot[1], 'algorithm': name, 'message': warn_message(slot, name)}
+            if slot[0] == 'host_key':
+                better = _better_host_keys(client, server, name)
+                if better:
+                    # Picked because its type is stored: PuTTY words the question differently (transport2.c).
+                    pick['message'] = weak_cached_host_key_message(name, better)[0]
+                    pick['not_stored_above_warn'] = better
+            picks.append(pick)
     return picks
+
+
+def _better_host_keys(client, server, chosen):
+    """ssh/transport2.c: the host-key algorithms the server offers (in its order) that PuTTY knows, other than the
+    one chosen, whose type PuTTY has not stored, and whose token is above WARN ("betteralgs")."""
+    stored = client.get('stored_host_keys') or ()
+    known = set(client['offer']['server_host_key_algorithms'] or ())
+    below = set(client['below_warn'].get('host_key', ()))
+    return [name for name in server['offer']['server_host_key_algorithms'] or ()
+            if name in known and name != chosen and name not in below
+            and HOST_KEY_CACHE_ID.get(name) not in stored]
 
 
 def _batch_note(client, accept, first):

@@ -30,7 +30,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import PeerE
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils import data
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import negotiate
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.putty_settings import apply_settings, \
-    load_tables
+    load_tables, stored_host_keys
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, normalize_proposal
 
 KIND = 'client_profiles'
@@ -88,7 +88,9 @@ def with_putty_settings(value):
     (or ``banner``/``software`` naming exactly one PuTTY/WinSCP profile, or the ``name`` of one, instead of
     ``profile``) becomes that
     profile with the kex, host-key and cipher lists those lines make in its release (everything is proposed, also
-    what is below WARN) and their ``below_warn`` names. Other name-lists given in the dict replace the profile's."""
+    what is below WARN) and their ``below_warn`` names. ``putty_stored_host_keys`` names the host-key types PuTTY
+    has stored for the server (its SshHostKeys entries; PuTTY lists those first); without ``putty_settings`` the
+    release's defaults apply. Other name-lists given in the dict replace the profile's."""
     where = 'client putty_settings'
     name = value.get('profile')
     if name is None and value.get('name') in putty_profile_names():
@@ -110,7 +112,10 @@ def with_putty_settings(value):
     if not base.get('putty_tokens'):
         raise ProposalError('%s: profile %s is not a PuTTY release (one of %s)'
                             % (where, name, ', '.join(putty_profile_names())))
-    applied = apply_settings(value['putty_settings'], base['putty_tokens'], where)
+    stored = stored_host_keys(value.get('putty_stored_host_keys'), 'client putty_stored_host_keys')
+    settings = value.get('putty_settings')
+    applied = apply_settings(base['putty_settings'] if settings is None else settings, base['putty_tokens'], where,
+                             stored)
     client = dict(base)
     pseudo = [entry for entry in base['kex_algorithms'] if entry in PSEUDO_ALGORITHMS]
     # ssh/transport2.c: ext-info-c and kex-strict-c-v00@openssh.com follow the configured kex methods.
@@ -120,6 +125,7 @@ def with_putty_settings(value):
         client[key] = list(applied['lists']['cipher'])
     client['putty_settings'] = applied['settings']
     client['below_warn'] = applied['below_warn']
+    client['stored_host_keys'] = stored
     for key in NAME_LIST_KEYS:
         if value.get(key) is not None:
             client[key] = value[key]
@@ -134,7 +140,8 @@ def resolve(value):
     (:func:`with_putty_settings`); anything else is returned unchanged."""
     if isinstance(value, str):
         return load_profile(value)
-    if isinstance(value, dict) and value.get('putty_settings') is not None:
+    if isinstance(value, dict) and (value.get('putty_settings') is not None
+                                    or value.get('putty_stored_host_keys') is not None):
         return with_putty_settings(value)
     return value
 

@@ -66,7 +66,7 @@ def _software(data):
 def normalize_proposal(value, role='proposal'):
     """Return ``{'offer': {ten lists or None}, 'software': {...} or None, 'banner': str or None,
     'name': str or None, 'partial': bool, 'empty_entries': {key: count}, 'below_warn': {category: names} or None,
-    'terrapin_warning': bool, 'no_agreement_message': str or None}``.
+    'terrapin_warning': bool, 'no_agreement_message': str or None, 'stored_host_keys': [types] or None}``.
 
     Accepted forms: an ``algorithms_info`` result (with ``offer``), a dict with the ten name-list keys,
     or a hand-written profile with the shorthands ``kex``, ``host_key``, ``ciphers``, ``macs``,
@@ -74,8 +74,8 @@ def normalize_proposal(value, role='proposal'):
     known) and ``partial`` is true: that happens for proposals rebuilt from log lines. PuTTY and WinSCP clients
     (their profiles, see ``putty_settings``) carry ``below_warn``, per category (``kex``, ``host_key``, ``cipher``)
     what is below the client's WARN line, ``terrapin_warning`` (the release asks about Terrapin without strict kex)
-    and ``no_agreement_message`` (a build's own wording of "could not agree", with the list's description and the
-    server's names).
+    ``no_agreement_message`` (a build's own wording of "could not agree", with the list's description and the
+    server's names) and ``stored_host_keys`` (the host-key types PuTTY has stored for the server).
     """
     if not isinstance(value, dict):
         raise ProposalError('%s must be a dict (an algorithms_info result, a proposal or a client profile), got %s'
@@ -117,7 +117,11 @@ def normalize_proposal(value, role='proposal'):
                                      or no_agreement.count('%') != 2):
         raise ProposalError('%s no_agreement_message must be a sentence with two %%s (the list, the server\'s names)'
                             % role)
+    stored = value.get('stored_host_keys')
+    if stored is not None and (not isinstance(stored, (list, tuple)) or not all(isinstance(x, str) for x in stored)):
+        raise ProposalError('%s stored_host_keys must be a list of host-key types' % role)
     return {
+        'stored_host_keys': list(stored) if stored is not None else None,
         'below_warn': below_warn,
         'no_agreement_message': no_agreement,
         'terrapin_warning': bool(value.get('terrapin_warning')),

@@ -50,9 +50,19 @@ try:  # Python 3
 except ImportError:  # pragma: no cover - Python 2
     from urllib import unquote
 
-# Boolean settings a pasted session may carry besides the three lists: SSH2DES turns the ``des`` token on
-# (settings.c gppb "SSH2DES", default false).
-BOOLEAN_SETTINGS = ('SSH2DES',)
+# Boolean settings a pasted session may carry besides the three lists, with their defaults (settings.c gppb): SSH2DES
+# turns the ``des`` token on; PreferKnownHostKeys lists the host-key types stored for the server first.
+BOOLEAN_SETTINGS = {'SSH2DES': False, 'PreferKnownHostKeys': True}
+
+# The key type under which PuTTY stores a server's host key ("<cache_id>@<port>:<host>" in the registry's SshHostKeys
+# and ~/.putty/sshhostkeys): each host-key algorithm's ``cache_id`` (crypto/rsa.c "rsa2" for all three RSA
+# signature algorithms, crypto/dsa.c "dss", crypto/ecc-ssh.c the algorithm's own name; sshrsa.c, sshdss.c and
+# sshecc.c before 0.77), the same in every release 0.70-0.81.
+HOST_KEY_CACHE_ID = {
+    'ssh-ed25519': 'ssh-ed25519', 'ssh-ed448': 'ssh-ed448', 'ecdsa-sha2-nistp256': 'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384': 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521': 'ecdsa-sha2-nistp521', 'ssh-dss': 'dss',
+    'rsa-sha2-512': 'rsa2', 'rsa-sha2-256': 'rsa2', 'ssh-rsa': 'rsa2',
+}
 
 # "The first %s supported by the server is %s ..." -- the %s PuTTY passes per category (ssh/transport2.c).
 ALGORITHM_TYPE = {
@@ -62,6 +72,16 @@ ALGORITHM_TYPE = {
     ('cipher', 's2c'): 'server-to-client cipher',
 }
 WARN_ORDER = (('kex', None), ('host_key', None), ('cipher', 'c2s'), ('cipher', 's2c'))
+
+
+def weak_cached_host_key_message(name, better):
+    """ssh/common.c ``confirm_weak_cached_hostkey`` (0.80, 0.81; console.c ``weakhk_msg_common_fmt`` before): the
+    host key PuTTY picked because its type is stored is below the line, and the server has better ones not stored.
+    Returns ``(first sentence, second sentence with the better types)``."""
+    return ('The first host key type we have stored for this server is %s, which is below the configured warning '
+            'threshold.' % name,
+            'The server also provides the following types of host key above the threshold, which we do not have '
+            'stored: %s' % ', '.join(better))
 
 
 def warn_message(slot, name):
@@ -186,10 +206,29 @@ def expand(order, table, flags):
     return names, [name for name in names if warn[name]]
 
 
-def apply_settings(settings, tables, where='putty_settings'):
+def stored_host_keys(value, where):
+    """Validate the key types PuTTY has stored for a server (``cache_id`` values: ``rsa2``, ``dss``,
+    ``ssh-ed25519``, ``ssh-ed448``, ``ecdsa-sha2-nistp256`` ...); None means none."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [item for item in value.split(',') if item]
+    known = sorted(set(HOST_KEY_CACHE_ID.values()))
+    if not isinstance(value, (list, tuple)) or not all(item in known for item in value):
+        raise ProposalError('%s must list stored host-key types from %s (as PuTTY names them in SshHostKeys, '
+                            '"<type>@<port>:<host>")' % (where, ', '.join(known)))
+    return list(value)
+
+
+def apply_settings(settings, tables, where='putty_settings', stored=None):
     """The proposal lists a PuTTY release makes from saved-session ``settings`` (``{Cipher, KEX, HostKey}``, each
     a line as PuTTY and WinSCP.ini store it, a missing line meaning the release's default is not assumed: all three
-    are required) with its ``tables`` (:func:`load_tables`).
+    are required) with its ``tables`` (:func:`load_tables`), for a server whose host keys of the types ``stored``
+    (:func:`stored_host_keys`) PuTTY has stored.
+
+    ssh/transport2.c ``ssh2_write_kexinit_lists``, first key exchange: with PreferKnownHostKeys (the default) the
+    host-key algorithms whose type is stored come first, in preference order, then all the others; the WARN flags
+    stay those of their tokens.
 
     Returns ``{'settings': {KEY: full token line}, 'lists': {category: names}, 'below_warn': {category: names}}``
     with categories ``kex``, ``host_key``, ``cipher``."""
@@ -200,8 +239,8 @@ def apply_settings(settings, tables, where='putty_settings'):
         raise ProposalError('%s: unsupported setting(s) %s (give %s, optionally %s)'
                             % (where, ', '.join(unknown), ', '.join(PUTTY_SETTINGS), ', '.join(BOOLEAN_SETTINGS)))
     flags = {}
-    for key in BOOLEAN_SETTINGS:
-        value = settings.get(key, 0)
+    for key, default in BOOLEAN_SETTINGS.items():
+        value = settings.get(key, default)
         if isinstance(value, str) and value.strip() in ('0', '1'):
             value = int(value)
         if value not in (0, 1, True, False):
@@ -216,6 +255,9 @@ def apply_settings(settings, tables, where='putty_settings'):
             line = tables['kex_migrations'].get(line, line)
         order = preference_order(line, tables[key], '%s.%s' % (where, key))
         names, below = expand(order, tables[key], flags)
+        if category == 'host_key' and stored and flags['PreferKnownHostKeys']:
+            known = [name for name in names if HOST_KEY_CACHE_ID.get(name) in stored]
+            names = known + [name for name in names if name not in known]
         result['settings'][key] = ','.join(order)
         result['lists'][category] = names
         result['below_warn'][category] = below

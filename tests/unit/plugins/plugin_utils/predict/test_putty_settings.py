@@ -259,3 +259,26 @@ def test_a_built_in_profile_as_the_lookup_returns_it_keeps_its_threshold():
     result = predict(server(kex='diffie-hellman-group1-sha1'), profile)
     assert result['failures'][0]['reason'] == 'below_warn_threshold'
     assert 'The key-exchange algorithm diffie-hellman-group1-sha1 was not verified!' in result['failures'][0]['note']
+
+
+def test_stored_host_key_types_come_first_and_reword_the_question():
+    # ssh2_write_kexinit_lists: with PreferKnownHostKeys the stored types (cache_id "rsa2" for all RSA) come first.
+    client = {'profile': 'putty-0.78', 'putty_settings': dict(DEFAULTS_078, HostKey='ed25519,ecdsa,WARN,rsa,dsa,ed448'),
+              'putty_stored_host_keys': ['rsa2']}
+    proposal = with_putty_settings(client)
+    assert proposal['server_host_key_algorithms'][:4] == ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-ed25519']
+    result = predict(server(host_key='ssh-ed25519,rsa-sha2-512'), client)
+    (failure,) = result['failures']
+    assert failure['message'] == ('The first host key type we have stored for this server is rsa-sha2-512, which is '
+                                  'below the configured warning threshold.')
+    assert result['below_warn_threshold'][0]['not_stored_above_warn'] == ['ssh-ed25519']
+    assert failure['note'].startswith('The server also provides the following types of host key above the threshold, '
+                                      'which we do not have stored: ssh-ed25519. ')
+    # PreferKnownHostKeys=0 keeps the preference order: ssh-ed25519 is picked, nothing is asked.
+    no_prefer = dict(client, putty_settings=dict(client['putty_settings'], PreferKnownHostKeys='0'))
+    assert predict(server(host_key='ssh-ed25519,rsa-sha2-512'), no_prefer)['compatible']
+    # Stored types alone (defaults otherwise): ecdsa first, still above the line.
+    only_stored = with_putty_settings({'profile': 'putty-0.81', 'putty_stored_host_keys': 'ecdsa-sha2-nistp256'})
+    assert only_stored['server_host_key_algorithms'][0] == 'ecdsa-sha2-nistp256'
+    with pytest.raises(ProposalError, match='stored host-key types from'):
+        with_putty_settings({'profile': 'putty-0.81', 'putty_stored_host_keys': ['ssh-rsa']})
