@@ -61,7 +61,8 @@ options:
         (for example C(putty-0.78), C(winscp-6.3); or a C(banner)/C(software) naming exactly one). The kex,
         host-key and cipher lists are derived from those lines with that release's tokens, as PuTTY does (tokens
         left out are added at their default places; everything, also what is below C(WARN), is proposed); the
-        other lists are the profile's. A token the release does not know is an error (PuTTY itself would skip it silently).
+        other lists are the profile's. A token the release does not know is an error (PuTTY itself would skip it
+        silently).
       - C(putty_stored_host_keys) (with or without C(putty_settings)) lists the host-key types PuTTY has stored for
         the server, as its C(SshHostKeys) entries name them (C(rsa2), C(dss), C(ssh-ed25519), C(ssh-ed448),
         C(ecdsa-sha2-nistp256), ...); with C(PreferKnownHostKeys) (default C(1), also a setting) PuTTY proposes
