@@ -26,6 +26,11 @@ line is; but when the algorithm PuTTY picks came from below it, PuTTY asks the u
   each direction; the transport then calls ``ssh2_transport_confirm_weak_crypto_primitive`` for the kex
   ("key-exchange algorithm"), host key ("host key type"), "client-to-server cipher" and "server-to-client
   cipher", in that order, and abandons at the first one refused.
+* With PreferKnownHostKeys (default on) the first key exchange lists the host-key algorithms whose type PuTTY has
+  stored for the server first (``have_ssh_host_key`` of each algorithm's ``cache_id``), keeping their WARN flags;
+  when the host key so picked is below WARN and the server offers types above it that are not stored, the question
+  is ``confirm_weak_cached_hostkey``'s ("The first host key type we have stored for this server is %s, which is
+  below the configured warning threshold." and the better types).
 * The sentence: console.c ``weakcrypto_msg_common_fmt`` (0.76-0.79; unix/uxcons.c ``askalg`` in 0.70-0.75)
   "The first %s supported by the server is\\n%s, which is below the configured warning threshold.\\n", and
   ssh/common.c ``confirm_weak_crypto_primitive`` (0.80, 0.81) "The first %s supported by the server is %s, which
