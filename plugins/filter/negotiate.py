@@ -238,7 +238,8 @@ _value:
           C(putty_stored_host_keys) with the client (see the O(client) option), otherwise none are assumed. When
           the host key picked is below the line because its type is stored while the server offers better types
           that are not, PuTTY words the question C(The first host key type we have stored for this server is ...),
-          and the item has C(not_stored_above_warn), those better types.
+          and the item has C(not_stored_above_warn), those better types. WinSCP does not ask in that case (its
+          C(confirm_weak_cached_hostkey) accepts), so it is not listed for WinSCP clients.
       type: list
       elements: dict
     strict_kex:

@@ -444,6 +444,10 @@ def _below_warn(client, server, client_chosen, client_failed):
             if slot[0] == 'host_key':
                 better = _better_host_keys(client, server, name)
                 if better:
+                    if (client.get('software') or {}).get('product') == 'WinSCP':
+                        # WinSCP's confirm_weak_cached_hostkey returns SPR_OK (5.17.10: 1) without asking
+                        # (source/core/PuttyIntf.cpp): the connection goes on.
+                        continue
                     # Picked because its type is stored: PuTTY words the question differently (transport2.c).
                     pick['message'] = weak_cached_host_key_message(name, better)[0]
                     pick['not_stored_above_warn'] = better

@@ -62,7 +62,7 @@ BOOLEAN_SETTINGS = {'SSH2DES': False, 'PreferKnownHostKeys': True}
 # The key type under which PuTTY stores a server's host key ("<cache_id>@<port>:<host>" in the registry's SshHostKeys
 # and ~/.putty/sshhostkeys): each host-key algorithm's ``cache_id`` (crypto/rsa.c "rsa2" for all three RSA
 # signature algorithms, crypto/dsa.c "dss", crypto/ecc-ssh.c the algorithm's own name; sshrsa.c, sshdss.c and
-# sshecc.c before 0.77), the same in every release 0.70-0.81.
+# sshecc.c in 0.70-0.76), the same in every release 0.70-0.81.
 HOST_KEY_CACHE_ID = {
     'ssh-ed25519': 'ssh-ed25519', 'ssh-ed448': 'ssh-ed448', 'ecdsa-sha2-nistp256': 'ecdsa-sha2-nistp256',
     'ecdsa-sha2-nistp384': 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521': 'ecdsa-sha2-nistp521', 'ssh-dss': 'dss',

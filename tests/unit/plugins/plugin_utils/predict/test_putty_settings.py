@@ -282,3 +282,12 @@ def test_stored_host_key_types_come_first_and_reword_the_question():
     assert only_stored['server_host_key_algorithms'][0] == 'ecdsa-sha2-nistp256'
     with pytest.raises(ProposalError, match='stored host-key types from'):
         with_putty_settings({'profile': 'putty-0.81', 'putty_stored_host_keys': ['ssh-rsa']})
+
+
+def test_winscp_does_not_ask_about_a_stored_host_key_type():
+    # WinSCP's confirm_weak_cached_hostkey returns SPR_OK (source/core/PuttyIntf.cpp, 6.3.7).
+    client = {'profile': 'winscp-6.3', 'putty_settings': dict(DEFAULTS_078, HostKey='ed25519,ecdsa,WARN,rsa,dsa,ed448'),
+              'putty_stored_host_keys': ['rsa2']}
+    result = predict(server(host_key='ssh-ed25519,rsa-sha2-512'), client)
+    assert result['compatible'] and result['negotiated']['host_key'] == 'rsa-sha2-512'
+    assert result['below_warn_threshold'] == []
