@@ -167,6 +167,10 @@ def compare(prediction, text, completed, negotiated=None):
             return ['plink abandoned (%s), predicted %s' % (sentence, [f['reason'] for f in failures] or 'ok')]
         if failures[-1]['message'] != sentence:
             return ['plink said %r, predicted %r' % (sentence, failures[-1]['message'])]
+        # sshd logs what it chose from both KEXINITs before plink hangs up: the same choices, questioned by plink.
+        for key, value in sorted((negotiated or {}).items()):
+            if key in ('kex', 'host_key', 'cipher_c2s', 'cipher_s2c') and prediction['negotiated'][key] != value:
+                return ['%s: predicted %s, sshd logged %s' % (key, prediction['negotiated'][key], value)]
         if warned.re is _CACHED:
             # "The server also provides the following types of host key above the threshold, which we do not have
             # stored:" and one type a line.
