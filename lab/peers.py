@@ -232,10 +232,12 @@ class ParamikoServer(Service):
 
     ``preferences`` sets its SecurityOptions (field -> ordered tuple); ``key_paths`` are OpenSSH private key
     files (Ed25519, ECDSA, RSA) it serves; ``errors`` collects the negotiation errors paramiko raised.
+    ``strict_kex=False`` makes it a server without the Terrapin countermeasure (``Transport(strict_kex=...)``).
     """
 
-    def __init__(self, key_paths=(), preferences=None):
+    def __init__(self, key_paths=(), preferences=None, strict_kex=True):
         self.port = None
+        self.strict_kex = strict_kex
         self.preferences = dict(preferences or {})
         self.errors = []
         self._sock = None
@@ -263,7 +265,7 @@ class ParamikoServer(Service):
         threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn):
-        transport = self._paramiko.Transport(conn)
+        transport = self._paramiko.Transport(conn, strict_kex=self.strict_kex)
         for key in self._keys:
             transport.add_server_key(key)
         try:

@@ -32,6 +32,17 @@ description:
     only by the first kex names, paramiko always using it). When the two sides judge a guess differently the
     handshake breaks although every list agrees; that is a C(kex) failure with RV(_value.failures[].reason)
     C(kex_guess).
+  - PuTTY's warning threshold (PuTTY, and WinSCP and FileZilla, which embed it). PuTTY's cipher, kex and host-key
+    preference lists have a C(WARN) line; names below it are still proposed, so the KEXINIT does not show it. When
+    the key exchange, host key or a direction's cipher PuTTY would pick is below the line, C(plink), C(pscp) and
+    C(psftp) with C(-batch), and WinSCP scripting, abandon the connection with PuTTY's sentence (an interactive
+    user is asked instead); the prediction is then not compatible, with a failure whose C(reason) is
+    C(below_warn_threshold). The built-in PuTTY and WinSCP profiles carry their release's default lines; give a
+    client's own saved-session lines as C(putty_settings) (see the O(client) option).
+  - After those questions PuTTY 0.80 and later (and Debian 12's 0.78, which carries the backport; WinSCP 6.3) ask
+    once more when the server does not do strict key exchange and a direction's cipher is ChaCha20-Poly1305, or
+    CBC with an encrypt-then-MAC MAC (the Terrapin attack, CVE-2023-48795); in batch mode that too abandons the
+    connection, a failure whose C(reason) is C(terrapin_warning).
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
 options:
@@ -51,6 +62,20 @@ options:
       - C(first_kex_packet_follows) (in C(offer) or beside the lists, as M(fleetcrypto.sftp.algorithms_info) and
         the client capture return it) says the client sends a guessed first key-exchange packet; when it is not
         given, dropbear clients are taken to send one (their build default) and others not.
+      - A PuTTY, WinSCP or FileZilla client with its own settings is a dict with C(putty_settings), the
+        saved-session lines C(Cipher), C(KEX) and C(HostKey) exactly as PuTTY stores them (C(~/.putty/sessions/),
+        the registry) or as C(WinSCP.ini) does (percent-escaped, C(%2C) for a comma), for example
+        C(Cipher) set to C(aes,chacha20,aesgcm,3des,WARN,des,blowfish,arcfour), optionally C(SSH2DES) and
+        C(PreferKnownHostKeys) (C(0)/C(1)), and C(profile), the built-in PuTTY or WinSCP profile of its release
+        (for example C(putty-0.78), C(winscp-6.3); or a C(banner)/C(software) naming exactly one). The kex,
+        host-key and cipher lists are derived from those lines with that release's tokens, as PuTTY does (tokens
+        left out are added at their default places; everything, also what is below C(WARN), is proposed); the
+        other lists are the profile's. A token the release does not know is an error (PuTTY itself would skip it
+        silently).
+      - C(putty_stored_host_keys) (with or without C(putty_settings)) lists the host-key types PuTTY has stored for
+        the server, as its C(SshHostKeys) entries name them (C(rsa2), C(dss), C(ssh-ed25519), C(ssh-ed448),
+        C(ecdsa-sha2-nistp256), ...); with C(PreferKnownHostKeys) (default C(1), also a setting) PuTTY proposes
+        those first, which can change the host key it picks.
       - Lists may be YAML lists or comma-separated strings. Missing language lists mean empty; a missing
         name-list (a partial proposal, for example from a log line or a Zeek or Suricata record, see
         P(fleetcrypto.sftp.proposals_from_ids_logs#filter)) is not known, so its category is neither agreed nor
@@ -72,6 +97,18 @@ options:
 '''
 
 EXAMPLES = r'''
+- name: Does the partner's scripted WinSCP transfer (its WinSCP.ini lines) still run against the new server?
+  ansible.builtin.debug:
+    msg: "{{ sftp_probe | fleetcrypto.sftp.negotiate(partner_winscp) }}"
+  vars:
+    partner_winscp:
+      profile: winscp-6.3
+      putty_settings:
+        Cipher: aes%2Cchacha20%2Caesgcm%2CWARN%2C3des%2Cdes%2Cblowfish%2Carcfour
+        KEX: >-
+          ntru-curve25519,ecdh,dh-gex-sha1,dh-group18-sha512,dh-group17-sha512,dh-group16-sha512,dh-group15-sha512,WARN,dh-group14-sha1,rsa,dh-group1-sha1
+        HostKey: ed448,ed25519,ecdsa,rsa,WARN,dsa
+
 - name: Can the partner's old JSch client still connect?
   ansible.builtin.debug:
     msg: "{{ sftp_probe | fleetcrypto.sftp.negotiate(partner_client) }}"
@@ -142,6 +179,8 @@ _value:
           C(compression_c2s), C(compression_s2c)); a key is null where nothing was agreed or the category is in
           RV(_value.unknown), and the MAC is null when the cipher is AEAD (its integrity is built in). Null when
           nothing at all was agreed.
+        - With a C(below_warn_threshold) or C(terrapin_warning) failure the algorithms are still those PuTTY agreed
+          on (and then questioned).
       type: dict
     failures:
       description: Every failing category, in the order the client software checks them.
@@ -172,14 +211,51 @@ _value:
           type: str
         reason:
           description:
-            - Present when the lists alone do not explain the failure.
-            - C(kex_guess) - every list agrees, but the client and the server judge the client's guessed first
-              key-exchange packet differently (RFC 4253 section 7, C(first_kex_packet_follows)), for example a
-              dropbear client and an AsyncSSH server that lists dropbear's first kex but not first (AsyncSSH
-              disconnects with C(Key exchange not in progress)). RV(_value.negotiated) still shows what the lists
-              agree on.
+            - Why the category fails. C(no_common_algorithm) (no name in common, as the side that detects it reads
+              the lists), C(disagreement) (both sides choose, differently), or C(below_warn_threshold) (the
+              algorithm PuTTY or WinSCP would pick is below the client's C(WARN) line; in batch mode, C(plink),
+              C(pscp), C(psftp) C(-batch) or WinSCP scripting, the connection is abandoned; only the first such
+              pick, in PuTTY's order kex, host key, client-to-server cipher, server-to-client cipher, is a failure,
+              RV(_value.below_warn_threshold) lists them all), or C(terrapin_warning) (PuTTY 0.80 and later,
+              Debian 12's 0.78, WinSCP 6.3; the server does not do strict key exchange and the cipher agreed in
+              that direction is ChaCha20-Poly1305, or CBC with an encrypt-then-MAC MAC; batch mode abandons too), or
+              C(kex_guess) (every list agrees, but the client and the server judge the client's guessed first
+              key-exchange packet differently, RFC 4253 section 7, C(first_kex_packet_follows), for example a
+              dropbear client and an AsyncSSH server that lists dropbear's first kex but not first, where AsyncSSH
+              disconnects with C(Key exchange not in progress); RV(_value.negotiated) still shows what the lists
+              agree on).
           type: str
-          sample: kex_guess
+          choices: [no_common_algorithm, disagreement, below_warn_threshold, terrapin_warning, kex_guess]
+        note:
+          description:
+            - For C(below_warn_threshold) and C(terrapin_warning) only. What batch mode does (C(plink), C(pscp),
+              C(psftp) C(-batch) print the message and C(Connection abandoned.); WinSCP scripting with batch abort
+              fails with C(The <type> <algorithm> was not verified!)) and that an interactive user is asked
+              C(Continue with connection?) instead and can accept (each pick in turn).
+          type: str
+        above_warn:
+          description:
+            - For C(below_warn_threshold) only. The client's names of that category above its C(WARN) line, in its
+              order (PuTTY proposes them all before those below it); the server offering any one of them keeps
+              batch transfers working.
+          type: list
+          elements: str
+    below_warn_threshold:
+      description:
+        - Every pick of a PuTTY or WinSCP client that is below its C(WARN) line, in the order PuTTY asks about them
+          (kex, host key, client-to-server cipher, server-to-client cipher), each with C(category), C(direction),
+          C(algorithm) and PuTTY's C(message), for example C(The first key-exchange algorithm supported by the
+          server is diffie-hellman-group1-sha1, which is below the configured warning threshold.)
+        - Empty when the client has no threshold (other software), when nothing picked is below it, and when the
+          key exchange fails anyway (PuTTY asks only after both KEXINITs agree).
+        - PuTTY lists the host-key types it has stored for the server first (PreferKnownHostKeys); give them as
+          C(putty_stored_host_keys) with the client (see the O(client) option), otherwise none are assumed. When
+          the host key picked is below the line because its type is stored while the server offers better types
+          that are not, PuTTY words the question C(The first host key type we have stored for this server is ...),
+          and the item has C(not_stored_above_warn), those better types. WinSCP does not ask in that case (its
+          C(confirm_weak_cached_hostkey) accepts), so it is not listed for WinSCP clients.
+      type: list
+      elements: dict
     strict_kex:
       description: Both sides do strict key exchange (the Terrapin countermeasure, CVE-2023-48795).
       type: bool

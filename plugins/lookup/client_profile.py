@@ -20,6 +20,10 @@ description:
     C(jsch-0.1.54-restricted-jce). Give no term to list the available names.
   - Profiles of software installable on Debian 12 were captured on the wire from that software with
     M(fleetcrypto.sftp.client_capture); the test suite captures them again and compares.
+  - PuTTY and WinSCP profiles also carry C(putty_settings), their release's default saved-session lines
+    (C(Cipher), C(KEX), C(HostKey) with the C(WARN) line), C(putty_tokens), the release's tokens and the names
+    each proposes, and C(below_warn), the names below the C(WARN) line per category; see
+    P(fleetcrypto.sftp.negotiate#filter) for giving a client's own lines.
 author:
   - fleetcrypto.sftp contributors (@fleetcrypto)
 options:

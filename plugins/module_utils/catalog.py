@@ -99,6 +99,17 @@ KEX_GUESS_DROPBEAR = 'kexguess2@matt.ucc.asn.au'        # dropbear common-algo.c
 PSEUDO_ALGORITHMS = frozenset((EXT_INFO_CLIENT, EXT_INFO_SERVER, STRICT_KEX_CLIENT, STRICT_KEX_SERVER,
                                KEX_GUESS_DROPBEAR))
 
+# PuTTY's saved-session preference lines (settings.c "KEX", "HostKey", "Cipher"; the same keys in WinSCP.ini) and
+# the category each orders; "WARN" is the "warn below here" token of every one (plugin_utils/predict/putty_settings).
+PUTTY_SETTINGS = {'KEX': 'kex', 'HostKey': 'host_key', 'Cipher': 'cipher'}
+PUTTY_WARN_TOKEN = 'WARN'
+
+# Why a category fails in a ``negotiate`` result (its failures' ``reason``): no name in common (or a side reads
+# its lists so that there is none), both sides choose differently, or PuTTY/WinSCP would ask the user and, in batch
+# mode, abandon the connection: the client's pick is below its configured warning threshold, or (PuTTY 0.80+) the
+# ciphers agreed are open to Terrapin because the server does not do strict kex.
+FAILURE_REASONS = ('no_common_algorithm', 'disagreement', 'below_warn_threshold', 'terrapin_warning')
+
 # RFC 4432 RSA key exchange needs an encryption-capable host key (RFC 4253 section 7.1).
 RSA_KEX = frozenset(('rsa1024-sha1', 'rsa2048-sha256'))
 ENCRYPTION_CAPABLE_HOST_KEYS = frozenset(('ssh-rsa',))

@@ -37,7 +37,15 @@ only when both sides succeed. The differences encoded here, each from the implem
 * PuTTY and WinSCP, which embeds PuTTY's SSH code (ssh/transport2.c ssh2_scan_kexinits, 0.81): kex and host
   key, then per direction cipher, MAC, compression (client-to-server first); a cipher with a required_mac
   (chacha20-poly1305, aes-gcm) takes its MAC without negotiating; "Couldn't agree a client-to-server cipher
-  (available: ...)".
+  (available: ...)". When all lists agree, the kex, host key and each direction's cipher chosen are checked, in
+  that order, against the client's WARN line (ssh2_scan_kexinits returns each chosen entry's ``warn`` flag, set
+  by ssh2_write_kexinit_lists for everything after WARN; 0.70: ssh.c do_ssh2_transport): a pick below it is put
+  to the user (ssh2_transport_confirm_weak_crypto_primitive), and in batch mode (plink/pscp/psftp -batch, WinSCP
+  scripting) the connection is abandoned at the first one (unix/console.c console_confirm_weak_crypto_primitive:
+  "Connection abandoned."). The WARN line comes from the client's ``below_warn`` (putty_settings.py). After those,
+  0.80 and later (and Debian 12's 0.78 backport) ask again when the server does not do strict kex and a
+  direction's cipher is ChaCha20-Poly1305 or CBC with an ETM MAC (terrapin_vulnerable), for clients whose
+  profile says ``putty_terrapin_warning``.
 * libssh2 (src/kex.c kex_agree_methods, 1.11.1): kex (with a host key that suits it), host key, both ciphers,
   both MACs (skipped for ciphers with their own MAC, _libssh2_mac_override), both compressions.
 * Anything else: RFC 4253 section 7.1 with OpenSSH's PROTOCOL rule for the @openssh.com AEAD ciphers (no
@@ -99,9 +107,14 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import (
     STRICT_KEX_SERVER,
     WIRE_ORDER,
     is_aead_cipher,
+    is_cbc_cipher,
+    is_chacha20_poly1305,
+    is_etm_mac,
     terrapin_pair,
 )
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon_logs import OPENSSH_WORDS
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.putty_settings import ALGORITHM_TYPE, \
+    HOST_KEY_CACHE_ID, WARN_ORDER, terrapin_message, warn_message, weak_cached_host_key_message
 
 _C2S = tuple(slot for slot in BASE_ORDER if slot[1] == 'c2s')
 _S2C = tuple(slot for slot in BASE_ORDER if slot[1] == 's2c')
@@ -521,12 +534,53 @@ def negotiate(server, client):
         elif slot in client_failed:
             detected_by = 'both' if slot in server_failed else 'client'
             message = client_impl.message('client', category, direction, client_list, server_list)
+            if client.get('no_agreement_message') and isinstance(client_impl, PuTTY):
+                # A build that words "could not agree" its own way (Debian 12's PuTTY 0.78, see its profile).
+                message = client['no_agreement_message'] % (PuTTY.WORDS[slot], ','.join(server_list))
         else:
             detected_by = 'server'
             message = 'server (%s) refuses: %s' % (
                 server_impl.name, server_impl.message('server', category, direction, server_list, client_list))
         failures.append({'category': category, 'direction': direction, 'client': list(client_list),
-                         'server': list(server_list), 'message': message, 'detected_by': detected_by})
+                         'server': list(server_list), 'message': message, 'detected_by': detected_by,
+                         'reason': 'disagreement' if slot in disagreements else 'no_common_algorithm'})
+
+    client_kex = client['offer']['kex_algorithms'] or []
+    server_kex = server['offer']['kex_algorithms'] or []
+    strict = STRICT_KEX_CLIENT in client_kex and STRICT_KEX_SERVER in server_kex
+    below_warn = _below_warn(client, server, client_chosen, client_failed)
+    terrapin = [] if below_warn else _terrapin_questions(client, client_chosen, client_failed, strict)
+    if below_warn:
+        # Batch mode abandons at the first pick below the line; an interactive user is asked about each in turn.
+        first = below_warn[0]
+        slot = (first['category'], first['direction'])
+        failures.append({
+            'category': first['category'], 'direction': first['direction'],
+            'client': list(client['offer'][LIST_KEY[slot]]), 'server': list(server['offer'][LIST_KEY[slot]]),
+            'message': first['message'], 'detected_by': 'client', 'reason': 'below_warn_threshold',
+            # What the server could offer so that PuTTY's pick is above the line (the client's names above it).
+            'above_warn': [name for name in client['offer'][LIST_KEY[slot]]
+                           if name not in client['below_warn'].get(first['category'], ())
+                           and name not in PSEUDO_ALGORITHMS],
+            'note': (weak_cached_host_key_message(first['algorithm'], first['not_stored_above_warn'])[1] + '. '
+                     if first.get('not_stored_above_warn') else '') + _batch_note(
+                client, 'it' if len(below_warn) == 1 else 'each of: ' + '; '.join(
+                    '%s %s' % (NEGOTIATED_KEY[(item['category'], item['direction'])], item['algorithm'])
+                    for item in below_warn), first),
+        })
+    elif terrapin:
+        direction, what, message = terrapin[0]
+        slot = ('cipher', direction)
+        failures.append({
+            'category': 'cipher', 'direction': direction,
+            'client': list(client['offer'][LIST_KEY[slot]]), 'server': list(server['offer'][LIST_KEY[slot]]),
+            'message': message, 'detected_by': 'client', 'reason': 'terrapin_warning',
+            'note': _batch_note(client, 'it', {'category': 'cipher', 'direction': direction, 'algorithm': what}) + (
+                '. It is asked because the server does not do strict key exchange (kex-strict-s-v00@openssh.com); a '
+                'server that does, or that offers no %s, avoids it' % (
+                    'chacha20-poly1305@openssh.com' if what == 'ChaCha20-Poly1305'
+                    else 'encrypt-then-MAC MAC with a CBC cipher')),
+        })
 
     chosen_kex = client_chosen.get(('kex', None))
     guess_lists = [proposal['offer'][key] for proposal in (client, server)
@@ -551,9 +605,6 @@ def negotiate(server, client):
     # Kept a plain bool for every consumer: "no category that could be judged fails". With ``unknown`` non-empty a
     # true value means only that nothing known fails: whether it connects cannot be told.
     compatible = not failures
-    client_kex = client['offer']['kex_algorithms'] or []
-    server_kex = server['offer']['kex_algorithms'] or []
-    strict = STRICT_KEX_CLIENT in client_kex and STRICT_KEX_SERVER in server_kex
     agreed_kex = negotiated[NEGOTIATED_KEY[('kex', None)]]
     post_quantum = bool(compatible and agreed_kex in POST_QUANTUM_KEX)
     return {
@@ -568,7 +619,80 @@ def negotiate(server, client):
         'server_software': server_impl.name,
         'partial': client['partial'] or server['partial'],
         'unknown': unknown,
+        'below_warn_threshold': below_warn,
     }
+
+
+def _below_warn(client, server, client_chosen, client_failed):
+    """PuTTY's warning threshold: the client's picks (kex, host key, cipher c2s, cipher s2c, in the order PuTTY asks)
+    that are below its WARN line, each ``{category, direction, algorithm, message}``. Only when PuTTY's own scan of
+    both KEXINITs succeeded: a "Couldn't agree" ends the connection before any question."""
+    below = client.get('below_warn')
+    if not below or client_failed:
+        return []
+    picks = []
+    for slot in WARN_ORDER:
+        name = client_chosen.get(slot)
+        if name is not None and name in below.get(slot[0], ()):
+            pick = {'category': slot[0], 'direction': slot[1], 'algorithm': name, 'message': warn_message(slot, name)}
+            if slot[0] == 'host_key':
+                better = _better_host_keys(client, server, name)
+                if better:
+                    if (client.get('software') or {}).get('product') == 'WinSCP':
+                        # WinSCP's confirm_weak_cached_hostkey returns SPR_OK (5.17.10: 1) without asking
+                        # (source/core/PuttyIntf.cpp): the connection goes on.
+                        continue
+                    # Picked because its type is stored: PuTTY words the question differently (transport2.c).
+                    pick['message'] = weak_cached_host_key_message(name, better)[0]
+                    pick['not_stored_above_warn'] = better
+            picks.append(pick)
+    return picks
+
+
+def _better_host_keys(client, server, chosen):
+    """ssh/transport2.c: the host-key algorithms the server offers (in its order) that PuTTY knows, other than the
+    one chosen, whose type PuTTY has not stored, and whose token is above WARN ("betteralgs")."""
+    stored = client.get('stored_host_keys') or ()
+    known = set(client['offer']['server_host_key_algorithms'] or ())
+    below = set(client['below_warn'].get('host_key', ()))
+    return [name for name in server['offer']['server_host_key_algorithms'] or ()
+            if name in known and name != chosen and name not in below
+            and HOST_KEY_CACHE_ID.get(name) not in stored]
+
+
+def _batch_note(client, accept, first):
+    """What happens to PuTTY's question in batch mode and interactively, in the words of the client's product."""
+    if (client.get('software') or {}).get('product') == 'WinSCP':
+        # source/core/SecureShell.cpp TSecureShell::AskAlg (WinSCP 5.17.10, 6.3.7): QueryUser(qaYes | qaNo); on No,
+        # FatalError(ALG_NOT_VERIFIED "The %s %s was not verified!").
+        return ('WinSCP asks whether to continue; scripting with batch abort (as the WinSCP .NET assembly runs it) '
+                'answers No and fails with "The %s %s was not verified!"; an '
+                'interactive user can accept %s' % (ALGORITHM_TYPE[(first['category'], first['direction'])],
+                                                    first['algorithm'], accept))
+    return ('plink, pscp or psftp with -batch print this and "Connection abandoned."; an interactive user is asked '
+            '"Continue with connection?" instead and can accept %s' % accept)
+
+
+def _terrapin_questions(client, client_chosen, client_failed, strict):
+    """PuTTY's Terrapin question (ssh/transport2.c terrapin_vulnerable, asked after the WARN questions, 0.80 and
+    0.81; Debian 12's 0.78 carries the backport, putty 0.78-2+deb12u1 "Warn about Terrapin vulnerability for
+    unpatched servers"): without strict kex, a direction whose cipher is ChaCha20-Poly1305, or a CBC cipher with an
+    ETM MAC, is put to the user, client-to-server first. Returns ``[(direction, what PuTTY names, message)]``."""
+    if not client.get('terrapin_warning') or client_failed or strict:
+        return []
+    questions = []
+    for direction in ('c2s', 's2c'):
+        cipher, mac = client_chosen.get(('cipher', direction)), client_chosen.get(('mac', direction))
+        if not cipher:
+            continue
+        if is_chacha20_poly1305(cipher):
+            what = 'ChaCha20-Poly1305'
+        elif is_cbc_cipher(cipher) and mac and is_etm_mac(mac):
+            what = 'a CBC-mode cipher in OpenSSH ETM mode'
+        else:
+            continue
+        questions.append((direction, what, terrapin_message(('cipher', direction), what)))
+    return questions
 
 
 def _terrapin_pair(negotiated):

@@ -24,9 +24,13 @@ import re
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import profile_name
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORIES, CATEGORY, NAME_LIST_KEYS, \
-    NEGOTIATED_LIST_KEYS
+    NEGOTIATED_LIST_KEYS, PSEUDO_ALGORITHMS
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import parse_software
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import PeerError
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils import data
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import negotiate
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.putty_settings import apply_settings, \
+    load_tables, stored_host_keys
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, normalize_proposal
 
 KIND = 'client_profiles'
@@ -58,13 +62,88 @@ def load_profile(name, _seen=()):
             if key in content:
                 profile[key] = content[key]
         profile['software'] = {'product': content.get('product'), 'version': content.get('version')}
+        if content.get('putty_tokens') is not None:
+            # PuTTY/WinSCP: the release's tokens and default saved-session lines; the lists must be what those lines
+            # make (the unit tests check it against each capture), and the names below WARN come from them.
+            profile['putty_tokens'] = load_tables(content['putty_tokens'], 'client profile %s' % name)
+            applied = apply_settings(content.get('putty_settings'), profile['putty_tokens'],
+                                     'client profile %s putty_settings' % name)
+            profile['putty_settings'] = applied['settings']
+            profile['below_warn'] = applied['below_warn']
+        if content.get('putty_terrapin_warning'):
+            profile['terrapin_warning'] = True
+        if content.get('putty_no_agreement_message'):
+            profile['no_agreement_message'] = content['putty_no_agreement_message']
         _CACHE[name] = profile
     return dict(_CACHE[name])
 
 
+def putty_profile_names():
+    """The built-in profiles that carry PuTTY's token tables (PuTTY and the clients that embed it)."""
+    return [name for name in profile_names() if load_profile(name).get('putty_tokens')]
+
+
+def with_putty_settings(value):
+    """A client given as PuTTY saved-session lines: ``{putty_settings: {Cipher, KEX, HostKey}, profile: NAME}``
+    (or ``banner``/``software`` naming exactly one PuTTY/WinSCP profile, or the ``name`` of one, instead of
+    ``profile``) becomes that
+    profile with the kex, host-key and cipher lists those lines make in its release (everything is proposed, also
+    what is below WARN) and their ``below_warn`` names. ``putty_stored_host_keys`` names the host-key types PuTTY
+    has stored for the server (its SshHostKeys entries; PuTTY lists those first); without ``putty_settings`` the
+    release's defaults apply. Other name-lists given in the dict replace the profile's."""
+    where = 'client putty_settings'
+    name = value.get('profile')
+    if name is None and value.get('name') in putty_profile_names():
+        name = value['name']   # a built-in profile as the client_profile lookup returns it
+    if name is None:
+        software = value.get('software')
+        if software is None and isinstance(value.get('banner'), str):
+            try:
+                software = parse_software(value['banner'])
+            except PeerError:
+                software = None
+        candidates = [candidate for candidate in profiles_for_software(software)
+                      if load_profile(candidate).get('putty_tokens')]
+        if len(candidates) != 1:
+            raise ProposalError('%s needs profile: the PuTTY or WinSCP release whose tokens they use (one of %s)'
+                                % (where, ', '.join(putty_profile_names())))
+        name = candidates[0]
+    base = load_profile(name)
+    if not base.get('putty_tokens'):
+        raise ProposalError('%s: profile %s is not a PuTTY release (one of %s)'
+                            % (where, name, ', '.join(putty_profile_names())))
+    stored = stored_host_keys(value.get('putty_stored_host_keys'), 'client putty_stored_host_keys')
+    settings = value.get('putty_settings')
+    applied = apply_settings(base['putty_settings'] if settings is None else settings, base['putty_tokens'], where,
+                             stored)
+    client = dict(base)
+    pseudo = [entry for entry in base['kex_algorithms'] if entry in PSEUDO_ALGORITHMS]
+    # ssh/transport2.c: ext-info-c and kex-strict-c-v00@openssh.com follow the configured kex methods.
+    client['kex_algorithms'] = applied['lists']['kex'] + pseudo
+    client['server_host_key_algorithms'] = list(applied['lists']['host_key'])
+    for key in CATEGORY['cipher'].keys:
+        client[key] = list(applied['lists']['cipher'])
+    client['putty_settings'] = applied['settings']
+    client['below_warn'] = applied['below_warn']
+    client['stored_host_keys'] = stored
+    for key in NAME_LIST_KEYS:
+        if value.get(key) is not None:
+            client[key] = value[key]
+    for key in ('banner', 'software', 'name'):
+        if value.get(key) is not None:
+            client[key] = value[key]
+    return client
+
+
 def resolve(value):
-    """A proposal given as a profile name becomes that profile; anything else is returned unchanged."""
-    return load_profile(value) if isinstance(value, str) else value
+    """A proposal given as a profile name becomes that profile, PuTTY saved-session lines the proposal they make
+    (:func:`with_putty_settings`); anything else is returned unchanged."""
+    if isinstance(value, str):
+        return load_profile(value)
+    if isinstance(value, dict) and (value.get('putty_settings') is not None
+                                    or value.get('putty_stored_host_keys') is not None):
+        return with_putty_settings(value)
+    return value
 
 
 def as_proposal(value, role='proposal'):

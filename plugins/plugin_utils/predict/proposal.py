@@ -18,7 +18,7 @@ __metaclass__ = type
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils import catalog
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import LANGUAGE_KEYS, NAME_LIST_KEYS, \
-    NEGOTIATED_LIST_KEYS, SHORTHANDS, is_valid_name
+    NEGOTIATED_LIST_KEYS, PUTTY_SETTINGS, SHORTHANDS, is_valid_name
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import parse_software
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import PeerError
 
@@ -66,12 +66,17 @@ def _software(data):
 def normalize_proposal(value, role='proposal'):
     """Return ``{'offer': {ten lists or None}, 'software': {...} or None, 'banner': str or None,
     'name': str or None, 'partial': bool, 'empty_entries': {key: count}, 'first_kex_packet_follows': bool or None,
-    'kex_algorithms_set': bool or None}``.
+    'kex_algorithms_set': bool or None, 'below_warn': {category: names} or None, 'terrapin_warning': bool,
+    'no_agreement_message': str or None, 'stored_host_keys': [types] or None}``.
 
     Accepted forms: an ``algorithms_info`` result (with ``offer``), a dict with the ten name-list keys,
     or a hand-written profile with the shorthands ``kex``, ``host_key``, ``ciphers``, ``macs``,
     ``compression``. Missing language lists mean empty. A list that is missing entirely is ``None`` (not
-    known) and ``partial`` is true: that happens for proposals rebuilt from log lines.
+    known) and ``partial`` is true: that happens for proposals rebuilt from log lines. PuTTY and WinSCP clients
+    (their profiles, see ``putty_settings``) carry ``below_warn``, per category (``kex``, ``host_key``, ``cipher``)
+    what is below the client's WARN line, ``terrapin_warning`` (the release asks about Terrapin without strict kex)
+    ``no_agreement_message`` (a build's own wording of "could not agree", with the list's description and the
+    server's names) and ``stored_host_keys`` (the host-key types PuTTY has stored for the server).
     """
     if not isinstance(value, dict):
         raise ProposalError('%s must be a dict (an algorithms_info result, a proposal or a client profile), got %s'
@@ -106,7 +111,27 @@ def normalize_proposal(value, role='proposal'):
     kex_set = value.get('kex_algorithms_set')
     if kex_set is not None and not isinstance(kex_set, bool):
         raise ProposalError('%s kex_algorithms_set must be a boolean' % role)
+    below_warn = value.get('below_warn')
+    if below_warn is not None:
+        # PuTTY/WinSCP: the names below the WARN line of each category (plugin_utils/predict/putty_settings).
+        if not isinstance(below_warn, dict) or not set(below_warn) <= set(PUTTY_SETTINGS.values()):
+            raise ProposalError('%s below_warn must map %s to lists of names'
+                                % (role, ', '.join(PUTTY_SETTINGS.values())))
+        below_warn = {category: _as_list(names, '%s below_warn %s' % (role, category)) or []
+                      for category, names in below_warn.items()}
+    no_agreement = value.get('no_agreement_message')
+    if no_agreement is not None and (not isinstance(no_agreement, str) or no_agreement.count('%s') != 2
+                                     or no_agreement.count('%') != 2):
+        raise ProposalError('%s no_agreement_message must be a sentence with two %%s (the list, the server\'s names)'
+                            % role)
+    stored = value.get('stored_host_keys')
+    if stored is not None and (not isinstance(stored, (list, tuple)) or not all(isinstance(x, str) for x in stored)):
+        raise ProposalError('%s stored_host_keys must be a list of host-key types' % role)
     return {
+        'stored_host_keys': list(stored) if stored is not None else None,
+        'below_warn': below_warn,
+        'no_agreement_message': no_agreement,
+        'terrapin_warning': bool(value.get('terrapin_warning')),
         'empty_entries': dict(empty_entries),
         # RFC 4253 section 7.1: the sender's guessed key-exchange packet follows its KEXINIT; None when not known.
         'first_kex_packet_follows': follows,
