@@ -128,7 +128,7 @@ def run_plink(home, session, settings, port, fingerprints, stored=(), timeout=20
     try:
         done = subprocess.run(['plink', '-batch', '-v', '-load', session, '-ssh', '-P', str(port)] + pins
                               + ['-l', 'probe', LOOPBACK, 'true'], capture_output=True, text=True, timeout=timeout,
-                              env=env, stdin=subprocess.DEVNULL)
+                              env=env, stdin=subprocess.DEVNULL, check=False)
         text = done.stderr + done.stdout
     except subprocess.TimeoutExpired as exc:
         text = 'TIMEOUT %s' % (exc.stderr or '')

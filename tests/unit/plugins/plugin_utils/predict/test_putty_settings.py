@@ -178,9 +178,9 @@ def test_no_question_when_putty_cannot_agree():
 
 
 def test_other_failures_say_their_reason_and_other_clients_have_no_threshold():
-    result = predict(server(ciphers='aes128-ctr'), {'kex': 'curve25519-sha256', 'host_key': 'ssh-ed25519',
-                                                     'ciphers': 'aes256-ctr', 'macs': 'hmac-sha2-256',
-                                                     'compression': 'none'})
+    client = {'kex': 'curve25519-sha256', 'host_key': 'ssh-ed25519', 'ciphers': 'aes256-ctr', 'macs': 'hmac-sha2-256',
+              'compression': 'none'}
+    result = predict(server(ciphers='aes128-ctr'), client)
     assert {f['reason'] for f in result['failures']} == {'no_common_algorithm'}
     assert result['below_warn_threshold'] == []
     assert predict(server(kex='diffie-hellman-group1-sha1'), 'openssh-7.4')['below_warn_threshold'] == []
