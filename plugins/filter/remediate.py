@@ -34,7 +34,9 @@ options:
         that O(supported) leaves out.
       - An M(fleetcrypto.sftp.algorithms_info) result with C(moduli) (O(fleetcrypto.sftp.algorithms_info#module:moduli=true))
         lets the plan see the group sizes; when they fail the baseline's C(moduli) rule, group exchange is left out
-        of the target (see RV(_value.group_exchange_removed)), unless O(moduli_filtered).
+        of the target (see RV(_value.group_exchange_removed)), unless O(moduli_filtered). ProFTPD mod_sftp's group
+        exchange is left out under a baseline that wants more than 2048 bits in any case (its fixed 2048-bit group
+        14 answers what its parameter file cannot).
     type: dict
     required: true
   baseline:

@@ -75,8 +75,10 @@ def test_audit_writes_every_format_and_reports_the_fleet(audited):
     reasons = {host['name']: host['reason'] for host in report['hosts'] if host['status'] == 'unreachable'}
     assert reasons == {'decommissioned': 'refused', 'web-not-ssh': 'not_ssh'}
     assert 'jsch-0.1.54-restricted-jce cannot connect: Algorithm negotiation fail' in first.stdout
-    rows = list(csv.DictReader((out / 'compliance.csv').open()))
+    every_row = list(csv.DictReader((out / 'compliance.csv').open()))
+    rows = [row for row in every_row if row['kind'] != 'check']
     assert len(rows) == 8
+    assert {row['host'] for row in every_row if row['kind'] == 'check'} == {'modern', 'classic'}
     junit = ET.parse(str(out / 'compliance.xml')).getroot()
     assert junit.get('errors') == '6' and junit.get('failures') == '2'  # 2 unreachable x 3 cases; classic x 2
     assert '| classic (127.0.0.1:' in (out / 'compliance.md').read_text()
@@ -106,7 +108,7 @@ def test_html_report_in_headless_chromium(audited):
             assert page.inner_text('#card-unreachable b') == '2'
             # The matrix equals the data: one row per host, one cell per client, coloured by the prediction.
             for host in report['hosts']:
-                row = page.locator('tr[data-host="%s"]' % host['name'])
+                row = page.locator('#matrix tr[data-host="%s"]' % host['name'])
                 assert row.count() == 1, host['name']
                 for item in host['clients']:
                     cell = row.locator('td.cell[data-client="%s"]' % item['client'])

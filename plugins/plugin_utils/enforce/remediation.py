@@ -28,7 +28,8 @@ __metaclass__ = type
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORY, NEGOTIATED_LIST_KEYS, \
     PSEUDO_ALGORITHMS, STRICT_KEX_SERVER, is_cbc_cipher, is_certificate, is_chacha20_poly1305, is_etm_mac, key_family
-from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.checks import COUNTED_RATINGS, run_checks
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.checks import COUNTED_RATINGS, finding, \
+    run_checks
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.checks import moduli as moduli_check
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.baselines import CATEGORIES, CATEGORY_KEYS, \
     BaselineError, category_lists, evaluate_normalized, load_baseline, normalize_exceptions
@@ -127,12 +128,12 @@ def remediate_normalized(current, baseline, clients, supported=None, exceptions=
     """:func:`remediate` for a normalized server proposal and ``[(label, normalized client)]`` (fleet reports have
     both already).
 
-    ``facts`` (the server's ``algorithms_info`` result) lets the plan act on what the names do not show: when the
-    group sizes it learned (``moduli``) fail the baseline's moduli check, group exchange is left out of the target,
-    the smallest fix that needs no new primes (ProFTPD mod_sftp always answers a 2048-bit request with its fixed
-    group 14, kex.c get_dh_gex_group at v1.3.8, so a filtered parameter file cannot fix it there), and a client
-    that needs it gets a conflict naming the group size. ``moduli_filtered`` says the moduli file is being filtered
-    (the role's ``baseline_moduli: filter``), which fixes the sizes instead."""
+    Group exchange is left out of the target where its primes fail the baseline's moduli rule (a client that needs
+    it gets a conflict naming the group size): always on ProFTPD mod_sftp under a baseline that wants more than
+    2048 bits (its fixed group 14, which no parameter file replaces), and where ``facts`` (the server's
+    ``algorithms_info`` result) carries group sizes that fail (the fleet report's plan; the role does not probe the
+    sizes of an OpenSSH server first, whose fix is a filtered moduli file). ``moduli_filtered`` says the moduli file
+    is being filtered (the role's ``baseline_moduli: filter``), which fixes the sizes instead."""
     baseline = load_baseline(baseline)
     active, expired = normalize_exceptions(exceptions, today)
     capabilities, assumed = _supported(supported, category_lists(current['offer']))
@@ -244,13 +245,35 @@ def remediate_normalized(current, baseline, clients, supported=None, exceptions=
     }
 
 
+# ProFTPD mod_sftp answers a group-exchange request it has no parameter group for with its fixed 2048-bit group 14
+# (contrib/mod_sftp/kex.c get_dh_gex_group, v1.3.8; measured here with an SFTPDHParamFile of 3072-8192-bit groups
+# only), so under a baseline that wants more than 2048 bits its group exchange is weak whatever it is configured with.
+_FIXED_GROUP_BITS = {'ProFTPD mod_sftp': 2048}
+
+
 def _weak_group_exchange(current, facts, baseline):
-    """``(names, findings)``: the offered group-exchange methods whose learned group sizes fail or warn under the
-    baseline's moduli check, and those findings (nothing when the sizes were not gathered: the plan then judges
-    names only)."""
+    """``(names, findings)``: the group-exchange methods the target must leave out, and why.
+
+    From the sizes a probe learned (``facts['moduli']``): the methods whose groups fail or warn under the baseline's
+    moduli check. From the daemon's fixed fallback group (ProFTPD mod_sftp): every group-exchange method, whether
+    offered now or not, when that group is below the baseline's minimum; this keeps the plan the same once group
+    exchange is gone from the offer (a second run learns no sizes). Nothing otherwise: the plan judges names."""
+    settings = baseline['checks'].get('moduli') or dict(moduli_check.DEFAULT_SETTINGS)
+    product = (current.get('software') or {}).get('product')
+    fixed = _FIXED_GROUP_BITS.get(product)
+    if fixed is not None and fixed < moduli_check.minimum_bits(settings):
+        rating = 'fail' if fixed < settings['fail_below'] else 'warn'
+        reason = ('%s answers a group-exchange request it has no group for with its fixed %d-bit group, below the %d '
+                  'bits baseline %s wants' % (product, fixed, moduli_check.minimum_bits(settings), baseline['name']))
+        source = 'ProFTPD 1.3.8 contrib/mod_sftp/kex.c get_dh_gex_group; %s' % (
+            settings['fail_source'] if rating == 'fail' else settings['warn_source'])
+        findings = [finding('moduli', '%s fixed %d-bit group' % (name, fixed), rating, reason, source,
+                            'leave group exchange out of SFTPKeyExchanges')
+                    for name in moduli_check.GEX_METHODS]
+        return list(moduli_check.GEX_METHODS), findings
     if not isinstance(facts, dict) or not isinstance(facts.get('moduli'), dict):
         return [], []
-    result = moduli_check.run(current, facts, baseline['checks'].get('moduli'))
+    result = moduli_check.run(current, facts, settings)
     counted = [item for item in result['findings'] if item['rating'] in COUNTED_RATINGS]
     names = [name for name in moduli_check.GEX_METHODS
              if any(item['subject'].startswith(name + ' ') for item in counted)]

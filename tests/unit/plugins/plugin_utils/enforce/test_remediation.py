@@ -207,9 +207,9 @@ def test_plan_reports_post_quantum_without_blocking(classic_server, openssh_92_s
     assert plan['findings'][0]['check'] == 'post_quantum'
 
 
-def _proftpd_with_gex(bits):
-    """A ProFTPD 1.3.8 mod_sftp offer with group exchange, and the group sizes it sent (as algorithms_info's
-    moduli option returns them): mod_sftp answers every request with at most ``bits``."""
+def _server_with_gex(bits, software=None):
+    """A server offering group exchange, and the group sizes it sent (as algorithms_info's moduli option returns
+    them): every request answered with at most ``bits``. OpenSSH 9.2 unless ``software`` is given."""
     offer = {'kex_algorithms': ['curve25519-sha256', 'ecdh-sha2-nistp256', 'diffie-hellman-group-exchange-sha256',
                                 'diffie-hellman-group16-sha512', 'kex-strict-s-v00@openssh.com'],
              'server_host_key_algorithms': ['rsa-sha2-512', 'rsa-sha2-256'],
@@ -218,19 +218,21 @@ def _proftpd_with_gex(bits):
              'mac_algorithms_client_to_server': ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-256'],
              'mac_algorithms_server_to_client': ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-256'],
              'compression_algorithms_client_to_server': ['none'], 'compression_algorithms_server_to_client': ['none']}
-    requests = [{'name': 'exact_2048', 'min': 2048, 'n': 2048, 'max': 2048, 'bits': 2048, 'in_range': True},
-                {'name': 'openssh_client', 'min': 2048, 'n': 8192, 'max': 8192, 'bits': bits, 'in_range': True}]
-    return {'banner': 'SSH-2.0-mod_sftp', 'software': {'product': 'ProFTPD mod_sftp', 'version': None},
+    requests = [{'name': 'openssh_client', 'min': 2048, 'n': 8192, 'max': 8192, 'bits': bits, 'in_range': True},
+                {'name': 'ssh_audit_second_pass', 'min': 2048, 'n': 3072, 'max': 4096, 'bits': bits,
+                 'in_range': True}]
+    software = software or {'product': 'OpenSSH', 'version': '9.2p1'}
+    return {'banner': 'SSH-2.0-%s_%s' % (software['product'].split()[-1], software['version']), 'software': software,
             'offer': offer, 'moduli': {'methods': [{'kex': 'diffie-hellman-group-exchange-sha256',
-                                                    'requests': requests, 'smallest': 2048, 'largest': bits}],
-                                       'smallest': 2048, 'largest': bits}}
+                                                    'requests': requests, 'smallest': bits, 'largest': bits}],
+                                       'smallest': bits, 'largest': bits}}
 
 
 def test_group_exchange_with_rejected_primes_is_left_out():
     """A server whose group exchange sends 2048-bit primes under a baseline that wants 3072 (intermediate warns):
     the plan leaves group exchange out, says why, and the rest still serves the clients; with the moduli file being
-    filtered (or without learned sizes) it stays."""
-    server = _proftpd_with_gex(2048)
+    filtered, or without learned sizes, or with large enough primes, it stays."""
+    server = _server_with_gex(2048)
     plan = remediate(server, 'intermediate', ['openssh-9.2'])
     assert 'diffie-hellman-group-exchange-sha256' not in plan['target']['kex'] and plan['ok']
     assert [item['algorithm'] for item in plan['group_exchange_removed']] == ['diffie-hellman-group-exchange-sha256']
@@ -239,10 +241,30 @@ def test_group_exchange_with_rejected_primes_is_left_out():
     assert 'diffie-hellman-group-exchange-sha256' in kept['target']['kex'] and kept['group_exchange_removed'] == []
     names_only = remediate(server['offer'], 'intermediate', ['openssh-9.2'])
     assert 'diffie-hellman-group-exchange-sha256' in names_only['target']['kex']
+    large = remediate(_server_with_gex(4096), 'intermediate', ['openssh-9.2'])
+    assert 'diffie-hellman-group-exchange-sha256' in large['target']['kex']
+
+
+def test_proftpd_group_exchange_is_left_out_where_its_fixed_group_is_too_small():
+    """mod_sftp's fixed 2048-bit group 14 answers what its parameter file cannot, so under intermediate (3072) its
+    group exchange is left out also when the offer no longer shows it (a second run is the same plan); under a
+    baseline content with 2048 bits it stays."""
+    proftpd = {'product': 'ProFTPD mod_sftp', 'version': None}
+    server = _server_with_gex(4096, proftpd)
+    first = remediate(server, 'intermediate', ['openssh-9.2'], {'kex': server['offer']['kex_algorithms'][:4]})
+    assert 'diffie-hellman-group-exchange-sha256' not in first['target']['kex'] and first['ok']
+    assert 'fixed 2048-bit group' in first['group_exchange_removed'][0]['findings'][0]['reason']
+    again = dict(server, offer=dict(server['offer'], kex_algorithms=first['target']['kex']))
+    del again['moduli']
+    second = remediate(again, 'intermediate', ['openssh-9.2'], {'kex': server['offer']['kex_algorithms'][:4]})
+    assert second['target'] == first['target']
+    content = dict(load_baseline('intermediate'), name='content-with-2048', moduli={
+        'fail_below': 2048, 'fail_source': 'RFC 8270 section 4'})
+    assert 'diffie-hellman-group-exchange-sha256' in remediate(server, content, ['openssh-9.2'])['target']['kex']
 
 
 def test_a_client_that_needs_group_exchange_gets_a_conflict_naming_the_group_size():
-    server = _proftpd_with_gex(2048)
+    server = _server_with_gex(2048)
     gex_only = {'name': 'gex-only', 'kex': ['diffie-hellman-group-exchange-sha256'], 'host_key': ['rsa-sha2-256'],
                 'ciphers': ['aes128-ctr'], 'macs': ['hmac-sha2-256'], 'compression': ['none']}
     plan = remediate(server, 'intermediate', [gex_only])
