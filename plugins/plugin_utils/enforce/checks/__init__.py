@@ -53,11 +53,6 @@ def _module(name):
     return importlib.import_module('%s.%s' % (__name__, name))
 
 
-def available_checks():
-    """The checks of this package, in report order."""
-    return list(CHECKS)
-
-
 def check_sections():
     """The baseline keys the checks read, by check name."""
     return dict((name, _module(name).SECTION) for name in CHECKS)
@@ -96,7 +91,7 @@ def not_run(message, details=None):
 def normalize_checks(baseline_value, baseline_name, where='baseline'):
     """Each check's settings from a baseline dict (its section, or the check's default when it has none)."""
     settings = {}
-    for name in available_checks():
+    for name in CHECKS:
         module = _module(name)
         settings[name] = module.normalize(baseline_value.get(module.SECTION), baseline_name,
                                           '%s %r %s' % (where, baseline_name, module.SECTION))
@@ -107,7 +102,7 @@ def run_checks(proposal, facts, baseline):
     """Run every available check of a normalized baseline on one server: ``{checks: {name: result},
     findings: [...]}`` with the findings of all checks in report order."""
     results, findings = {}, []
-    for name in available_checks():
+    for name in CHECKS:
         result = _module(name).run(proposal, facts, baseline['checks'].get(name))
         results[name] = result
         findings.extend(result['findings'])
