@@ -79,6 +79,15 @@ class Recording:
         return self._hello(self.from_server)
 
 
+def _shutdown(*socks):
+    """End both directions of each socket, ignoring one that is already gone."""
+    for sock in socks:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 class Relay(Service):
     """Relay to ``upstream_port``; ``recordings`` holds one :class:`Recording` per accepted connection."""
 
@@ -138,11 +147,7 @@ class Relay(Service):
         except OSError:
             pass
         finally:
-            for sock in (sink, source):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            _shutdown(sink, source)
 
     def _pump_rewriting(self, source, sink, record):
         """The server-to-client pump that rewrites the first KEXINIT (``record`` keeps what the client got)."""
@@ -169,11 +174,7 @@ class Relay(Service):
         if pending is None:
             self._pump(source, sink, record)
         else:
-            for sock in (sink, source):
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            _shutdown(sink, source)
 
     def stop(self):
         self._stopping.set()

@@ -50,6 +50,26 @@ def run_tasks(tmp_dir, tasks, extra_args=(), timeout=300):
                                   for key, args, options in tasks], extra_args, timeout)
 
 
+def run_role(tmp_path, role_vars, *extra):
+    """Run the role ``fleetcrypto.sftp.baseline`` on localhost (local connection) with ``role_vars`` and
+    ``extra`` ansible-playbook arguments (``--check``); return (returncode, output, ``baseline_result`` or None when
+    the role did not get that far)."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    result_file = tmp_path / 'baseline_result.json'
+    playbook = tmp_path / 'site.yml'
+    playbook.write_text(json.dumps([{
+        'hosts': 'localhost', 'gather_facts': False,
+        'roles': [{'role': 'fleetcrypto.sftp.baseline', 'vars': role_vars}],
+        'post_tasks': [{'name': 'Keep the result', 'check_mode': False, 'delegate_to': 'localhost',
+                        'ansible.builtin.copy': {'content': '{{ baseline_result | to_json }}',
+                                                 'dest': str(result_file), 'mode': '0600'}}]}]))
+    proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
+                           str(playbook)] + list(extra), env=ansible_env(str(tmp_path)), capture_output=True,
+                          text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
+    result = json.loads(result_file.read_text()) if result_file.exists() else None
+    return proc.returncode, proc.stdout + proc.stderr, result
+
+
 def run_playbook(tmp_dir, tasks, extra_args=(), timeout=300, collections_path=None):
     """Run ``tasks`` (task dicts, each with a unique ``name``) in one ansible-playbook call on localhost.
 

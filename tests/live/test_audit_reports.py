@@ -29,6 +29,17 @@ CHROMIUM = shutil.which('chromium') or '/usr/bin/chromium'
 CLIENTS = ['openssh-9.2', 'jsch-0.1.54-restricted-jce']
 
 
+def run_audit(tmp, inventory, out, *extra):
+    """playbooks/audit.yml over ``inventory`` (a dict, written to ``tmp``) with its reports in ``out``."""
+    inventory_path = tmp / 'inventory.json'
+    inventory_path.write_text(json.dumps(inventory))
+    return subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(inventory_path),
+                           os.path.join(ROOT, 'playbooks', 'audit.yml'), '-c', 'local',
+                           '-e', 'fleetcrypto_output_dir=%s' % out] + list(extra),
+                          env=ansible_env(str(tmp)), capture_output=True, text=True, timeout=300,
+                          stdin=subprocess.DEVNULL, check=False)
+
+
 @pytest.fixture(scope='module')
 def audited(tmp_path_factory):
     """A small fleet: a modern sshd, the classic aes256-only sshd, a port nothing listens on and an HTTP server."""
@@ -47,18 +58,10 @@ def audited(tmp_path_factory):
                       for name, port in hosts.items()},
             'vars': {'baseline_policy': 'intermediate', 'baseline_required_clients': CLIENTS,
                      'fleetcrypto_timeout': 5}}}}}
-        inventory_path = tmp / 'inventory.json'
-        inventory_path.write_text(json.dumps(inventory))
         out = tmp / 'reports'
-
-        def run(*extra):
-            return subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(inventory_path),
-                                   os.path.join(ROOT, 'playbooks', 'audit.yml'), '-c', 'local',
-                                   '-e', 'fleetcrypto_output_dir=%s' % out] + list(extra),
-                                  env=ansible_env(str(tmp)), capture_output=True, text=True, timeout=300,
-                                  stdin=subprocess.DEVNULL, check=False)
-        first = run()
-        gated = run('-e', 'fleetcrypto_fail_on_noncompliance=true', '-e', 'fleetcrypto_report_formats=json,csv')
+        first = run_audit(tmp, inventory, out)
+        gated = run_audit(tmp, inventory, out, '-e', 'fleetcrypto_fail_on_noncompliance=true',
+                          '-e', 'fleetcrypto_report_formats=json,csv')
     return {'out': out, 'first': first, 'gated': gated}
 
 
@@ -166,13 +169,7 @@ def audited_observed(tmp_path_factory):
                       'not-observed': {'fleetcrypto_sftp_host': '127.0.0.1', 'fleetcrypto_sftp_port': other.port}},
             'vars': {'baseline_policy': 'modern', 'baseline_required_clients': ['openssh-9.2'],
                      'fleetcrypto_timeout': 5}}}}}
-        inventory_path = tmp / 'inventory.json'
-        inventory_path.write_text(json.dumps(inventory))
-        run = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(inventory_path),
-                              os.path.join(ROOT, 'playbooks', 'audit.yml'), '-c', 'local',
-                              '-e', 'fleetcrypto_output_dir=%s' % out],
-                             env=ansible_env(str(tmp)), capture_output=True, text=True, timeout=300,
-                             stdin=subprocess.DEVNULL, check=False)
+        run = run_audit(tmp, inventory, out)
     return {'out': out, 'run': run, 'label': 'observed JSch_0.1.54 #' + stored['clients'][0]['hassh'][:8]}
 
 
@@ -234,14 +231,8 @@ def audited_checks(tmp_path_factory):
                       'debian-defaults': {'fleetcrypto_sftp_host': '127.0.0.1', 'fleetcrypto_sftp_port': default.port}},
             'vars': {'baseline_policy': 'intermediate', 'baseline_required_clients': ['openssh-9.2'],
                      'fleetcrypto_timeout': 10}}}}}
-        inventory_path = tmp / 'inventory.json'
-        inventory_path.write_text(json.dumps(inventory))
         out = tmp / 'reports'
-        run = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', str(inventory_path),
-                              os.path.join(ROOT, 'playbooks', 'audit.yml'), '-c', 'local',
-                              '-e', 'fleetcrypto_output_dir=%s' % out],
-                             env=ansible_env(str(tmp)), capture_output=True, text=True, timeout=300,
-                             stdin=subprocess.DEVNULL, check=False)
+        run = run_audit(tmp, inventory, out)
     return {'out': out, 'run': run}
 
 

@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
 import re
 import subprocess
@@ -16,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import ANSIBLE_BIN, ansible_env
+from conftest import run_role
 from lab.managed import ManagedSshd
 from lab.servers import keygen
 
@@ -24,24 +23,6 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import prob
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
 
 from test_baseline_role import digest, dropin_path
-
-
-def play(tmp_path, role_vars):
-    """Run the role on localhost and save ``baseline_result`` (when the role got that far) to a JSON file."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    saved = tmp_path / 'baseline_result.json'
-    playbook = tmp_path / 'site.yml'
-    playbook.write_text(json.dumps([{
-        'hosts': 'localhost', 'gather_facts': False,
-        'roles': [{'role': 'fleetcrypto.sftp.baseline', 'vars': role_vars}],
-        'post_tasks': [{'name': 'save', 'ansible.builtin.copy': {'content': '{{ baseline_result | to_json }}',
-                                                                 'dest': str(saved)}}],
-    }]))
-    proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-                           str(playbook)], env=ansible_env(str(tmp_path)), capture_output=True, text=True,
-                          timeout=300, stdin=subprocess.DEVNULL, check=False)
-    result = json.loads(saved.read_text()) if saved.exists() else None
-    return proc.returncode, proc.stdout + proc.stderr, result
 
 
 def offered_host_keys(server):
@@ -56,7 +37,7 @@ def test_role_result_says_which_clients_a_handshake_proved(tmp_path):
     with ManagedSshd(main_settings=['Ciphers aes256-ctr,aes256-cbc'], include='bottom') as server:
         role_vars = dict(server.role_vars(), baseline_policy='intermediate',
                          baseline_required_clients=['paramiko-5.1', 'openssh-9.2'])
-        code, out, result = play(tmp_path, role_vars)
+        code, out, result = run_role(tmp_path, role_vars)
     assert code == 0, out[-5000:]
     assert result['changed'] is True
     assert result['proven'] == ['paramiko-5.1'], result
@@ -101,7 +82,7 @@ def test_handshake_failure_after_reload_rolls_back(tmp_path):
             # leave sshd with the agent's key alone, which the offer probe already sees failing.
             role_vars = dict(server.role_vars(), baseline_policy='fips-140-3', baseline_verify_retries=5,
                              baseline_required_clients=['paramiko-5.1'], baseline_host_key_order=False)
-            code, out, _result = play(tmp_path / 'run', role_vars)
+            code, out, _result = run_role(tmp_path / 'run', role_vars)
             server.remember_pid()
             after = probe('127.0.0.1', server.port, timeout=10)
             files_after = digest(server.config, dropin_path(server))
@@ -126,7 +107,7 @@ def test_node_without_paramiko_is_predicted_only_and_not_rolled_back(tmp_path):
     with ManagedSshd(main_settings=['Ciphers aes256-ctr,aes256-cbc'], include='bottom') as server:
         role_vars = dict(server.role_vars(), baseline_policy='intermediate', baseline_required_clients=['paramiko-5.1'],
                          ansible_python_interpreter='/usr/bin/python3')
-        code, out, result = play(tmp_path, role_vars)
+        code, out, result = run_role(tmp_path, role_vars)
         files = digest(server.config, dropin_path(server))
     assert code == 0, out[-5000:]
     assert 'paramiko (3.4 or newer) is not installed' in out

@@ -14,13 +14,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
-import json
 import os
 import subprocess
 
 import yaml
 
-from conftest import ANSIBLE_BIN, ansible_env
+from conftest import run_role
 from lab.managed import ManagedProftpd, ManagedSshd
 from lab.servers import keygen
 
@@ -28,24 +27,6 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import prob
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WEAK_KEYS = (('rsa', 1024), ('ed25519', None))
-
-
-def play(tmp_path, role_vars, *extra):
-    """Run the role on localhost; return (returncode, output, baseline_result or None)."""
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    result_file = tmp_path / 'baseline_result.json'
-    playbook = tmp_path / 'site.yml'
-    playbook.write_text(json.dumps([{
-        'hosts': 'localhost', 'gather_facts': False,
-        'roles': [{'role': 'fleetcrypto.sftp.baseline', 'vars': role_vars}],
-        'post_tasks': [{'name': 'Keep the result', 'check_mode': False, 'delegate_to': 'localhost',
-                        'ansible.builtin.copy': {'content': '{{ baseline_result | to_json }}',
-                                                 'dest': str(result_file), 'mode': '0600'}}]}]))
-    proc = subprocess.run([os.path.join(ANSIBLE_BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-                           str(playbook)] + list(extra), env=ansible_env(str(tmp_path)), capture_output=True,
-                          text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
-    result = json.loads(result_file.read_text()) if result_file.exists() else None
-    return proc.returncode, proc.stdout + proc.stderr, result
 
 
 def digest(paths):
@@ -79,13 +60,13 @@ def test_report_check_mode_and_regenerate(tmp_path):
 
         # check mode, even with regenerate: nothing changes
         files = digest(keys + [server.config])
-        code, out, _result = play(tmp_path / 'check', dict(role_vars, baseline_host_keys='regenerate'), '--check')
+        code, out, _result = run_role(tmp_path / 'check', dict(role_vars, baseline_host_keys='regenerate'), '--check')
         assert code == 0, out[-5000:]
         assert digest(keys + [server.config]) == files
         assert not [name for name in os.listdir(server.dir) if '.fleetcrypto-' in name]
 
         # report: the keys stay, the violation is reported with its fix, HostKey lines follow the baseline order
-        code, out, result = play(tmp_path / 'report', role_vars)
+        code, out, result = run_role(tmp_path / 'report', role_vars)
         assert code == 0, out[-5000:]
         assert digest(keys) == {path: files[path] for path in keys}
         hk = result['host_keys']
@@ -107,7 +88,7 @@ def test_report_check_mode_and_regenerate(tmp_path):
             {key['fingerprint_sha256'] for key in before['host_keys']}
 
         # regenerate: RSA replaced by 3072 bits, backup kept, new fingerprint reported and served
-        code, out, result = play(tmp_path / 'regenerate', dict(role_vars, baseline_host_keys='regenerate'))
+        code, out, result = run_role(tmp_path / 'regenerate', dict(role_vars, baseline_host_keys='regenerate'))
         assert code == 0, out[-5000:]
         regenerated = result['host_keys']['regenerated']
         assert len(regenerated) == 1, result['host_keys']
@@ -124,7 +105,7 @@ def test_report_check_mode_and_regenerate(tmp_path):
                                 for key in rsa_keys), served['host_keys']
 
         # and again: nothing left to regenerate, nothing changes
-        code, out, result = play(tmp_path / 'again', dict(role_vars, baseline_host_keys='regenerate'))
+        code, out, result = run_role(tmp_path / 'again', dict(role_vars, baseline_host_keys='regenerate'))
         assert code == 0, out[-5000:]
         assert result['host_keys']['regenerated'] == [] and result['host_keys']['violations'] == 0
         assert result['changed'] is False, result
@@ -140,13 +121,13 @@ def test_proftpd_sftp_host_key_report_and_regenerate(tmp_path):
     rsa = keygen(os.path.join(server.dir, 'host_rsa'), 'rsa', 2048, pem=True)
     with server:
         role_vars = dict(server.role_vars(), baseline_policy=baseline)
-        code, out, result = play(tmp_path / 'report', role_vars)
+        code, out, result = run_role(tmp_path / 'report', role_vars)
         assert code == 0, out[-5000:]
         hk = result['host_keys']
         assert [item['rating'] for item in hk['findings'] if item['subject'] == rsa] == ['warn'], hk
         assert fingerprint(rsa)[0] == '2048' and hk['regenerated'] == []
 
-        code, out, result = play(tmp_path / 'regenerate', dict(role_vars, baseline_host_keys='regenerate'))
+        code, out, result = run_role(tmp_path / 'regenerate', dict(role_vars, baseline_host_keys='regenerate'))
         assert code == 0, out[-5000:]
         new, = result['host_keys']['regenerated']
         assert new['path'] == rsa and new['bits'] == 3072 and os.path.exists(new['backup'])
