@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The one way controller code finds the collection's data files (``data/<kind>/<name>.yml``).
 
-Client profiles and baselines are YAML files at the collection root, next to ``plugins/``. Ansible installs a
+Client and server profiles and baselines are YAML files at the collection root, next to ``plugins/``. Ansible installs a
 collection as a plain directory tree (``ansible-galaxy collection install``), so the root is found from this
 file's own place, in a checkout, a staged copy and an installed collection alike; the live test
 ``test_installed_collection`` proves it against the tarball ``ansible-galaxy collection build`` makes. Each file
@@ -24,7 +24,8 @@ import re
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DATA_DIR = os.path.join(COLLECTION_ROOT, 'data')
 # kind -> (what one entry is called, the plural) for messages
-KINDS = {'client_profiles': ('client profile', 'profiles'), 'baselines': ('baseline', 'baselines')}
+KINDS = {'client_profiles': ('client profile', 'profiles'), 'server_profiles': ('server profile', 'server profiles'),
+         'baselines': ('baseline', 'baselines')}
 _NAME = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9._+-]{0,99}$')
 _CACHE = {}
 

@@ -44,30 +44,43 @@ def profile_names():
     return data.names(KIND)
 
 
-def load_profile(name, _seen=()):
-    """Return the built-in profile ``name`` as a proposal dict (ten lists, banner, software, name, source)."""
+def read_profile(kind, name, what, _seen=()):
+    """The built-in ``kind`` entry ``name`` (a client or server profile) as a proposal dict, following
+    ``alias_of:``: the ten name-lists (each algorithm name validated), ``name``, ``banner``, ``source``,
+    ``software`` ({product, version}), ``alias`` when reached through an alias, and the raw file content as
+    ``content`` for the caller's own keys. Not cached; both libraries cache what they build from it."""
     if not isinstance(name, str) or not _NAME.match(name):
-        raise ProposalError('%r is not a client profile name (lower-case <product>-<version>)' % (name,))
+        raise ProposalError('%r is not a %s name (lower-case <product>-<version>)' % (name, what))
+    content = data.load_entry(kind, name, ProposalError)
+    if content.get('alias_of'):
+        if content['alias_of'] in _seen or len(_seen) > 4:
+            raise ProposalError('%s alias loop: %s' % (what, ' -> '.join(_seen + (name, content['alias_of']))))
+        profile = read_profile(kind, content['alias_of'], what, _seen + (name,))
+        profile['alias'] = name
+        return profile
+    normalize_proposal(content, '%s %s' % (what, name))  # validates every algorithm name
+    profile = {key: list(content[key]) for key in NAME_LIST_KEYS if key in content}
+    for key in ('name', 'banner', 'source', 'empty_entries', 'first_kex_packet_follows'):
+        if key in content:
+            profile[key] = content[key]
+    profile['software'] = {'product': content.get('product'), 'version': content.get('version')}
+    profile['content'] = content
+    return profile
+
+
+def load_profile(name):
+    """Return the built-in client profile ``name`` as a proposal dict (ten lists, banner, software, name,
+    source)."""
     if name not in _CACHE:
-        content = data.load_entry(KIND, name, ProposalError)
-        if content.get('alias_of'):
-            if content['alias_of'] in _seen or len(_seen) > 4:
-                raise ProposalError('client profile alias loop: %s' % ' -> '.join(_seen + (name,)))
-            profile = load_profile(content['alias_of'], _seen + (name,))
-            profile['alias'] = name
-            return profile
-        normalize_proposal(content, 'client profile %s' % name)  # validates every algorithm name
-        profile = {key: list(content[key]) for key in NAME_LIST_KEYS if key in content}
-        for key in ('name', 'banner', 'source', 'empty_entries', 'first_kex_packet_follows'):
-            if key in content:
-                profile[key] = content[key]
-        profile['software'] = {'product': content.get('product'), 'version': content.get('version')}
+        profile = read_profile(KIND, name, 'client profile')
+        content = profile.pop('content')
         if content.get('putty_tokens') is not None:
             # PuTTY/WinSCP: the release's tokens and default saved-session lines; the lists must be what those lines
             # make (the unit tests check it against each capture), and the names below WARN come from them.
-            profile['putty_tokens'] = load_tables(content['putty_tokens'], 'client profile %s' % name)
+            where = 'client profile %s' % profile['name']
+            profile['putty_tokens'] = load_tables(content['putty_tokens'], where)
             applied = apply_settings(content.get('putty_settings'), profile['putty_tokens'],
-                                     'client profile %s putty_settings' % name)
+                                     '%s putty_settings' % where)
             profile['putty_settings'] = applied['settings']
             profile['below_warn'] = applied['below_warn']
         if content.get('putty_terrapin_warning'):
