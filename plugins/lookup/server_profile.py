@@ -54,7 +54,7 @@ _raw:
     - One server profile per name (or, with no term, the list of profile names).
     - Each has the ten name-lists of a KEXINIT (C(kex_algorithms) ... C(languages_server_to_client)), C(name),
       C(banner) (null when the service does not publish one), C(software) (C(product), C(version)), C(source),
-      C(host_keys), C(supported) (per category C(kex), C(host_key), C(cipher), C(mac), C(compression): a list, or
+      C(host_keys), C(supported) (per category C(kex), C(host_key), C(cipher), C(mac), C(compression), each a list, or
       null when unknown), C(supported_source), C(captured_with) and, when reached through an alias, C(alias).
   type: list
   elements: raw
