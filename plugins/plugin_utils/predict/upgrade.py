@@ -324,3 +324,39 @@ def predict_upgrade(server, target, current=None):
         'daemon_refuses_to_start': refuses,
         'daemon_errors': errors,
     }
+
+
+VERDICT_KEYS = ('compatible', 'negotiated', 'failures', 'unknown', 'post_quantum', 'warnings')
+
+
+def verdict(prediction):
+    """The part of a ``negotiate`` result an upgrade comparison shows."""
+    return {key: prediction.get(key) for key in VERDICT_KEYS}
+
+
+def upgrade_impact(server, target, clients, current=None):
+    """Each client (profile names, proposals; labelled as the report labels them) against ``server`` today and
+    after it moves to ``target``: ``predict_upgrade``'s result plus ``clients`` ([{client, today, after, breaks,
+    fixes}]), ``breaks`` (labels that connect today and not after) and ``fixes`` (the reverse)."""
+    from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.remediation import client_label
+    from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
+    if clients is None:
+        clients = []
+    if not isinstance(clients, (list, tuple)):
+        raise UpgradeError('clients must be a list of client profile names or proposals')
+    result = predict_upgrade(server, target, current)
+    items, breaks, fixes = [], [], []
+    for index, client in enumerate(clients):
+        label = client_label(client, index)
+        today = verdict(predict(server, client))
+        after = verdict(predict(result['offer'], client))
+        item = {'client': label, 'today': today, 'after': after,
+                'breaks': bool(today['compatible'] and not after['compatible']),
+                'fixes': bool(after['compatible'] and not today['compatible'])}
+        items.append(item)
+        if item['breaks']:
+            breaks.append(label)
+        if item['fixes']:
+            fixes.append(label)
+    result.update({'clients': items, 'breaks': breaks, 'fixes': fixes})
+    return result
