@@ -68,9 +68,23 @@ options:
         P(fleetcrypto.sftp.observed_impact#filter)); a client they cover is reported as accepted, not locked out.
     type: list
     elements: dict
+  upgrade_to:
+    description:
+      - A built-in server profile (see P(fleetcrypto.sftp.server_profile#lookup)), for example C(openssh-10.0): each
+        host's required clients are also predicted after the host moves to that release (see
+        P(fleetcrypto.sftp.upgrade_impact#filter) for how its offer is predicted), in the host's C(upgrade).
+      - With O(hostvars), a host's own C(fleetcrypto_upgrade_to) overrides it (an empty string: no upgrade for that
+        host).
+    type: str
 '''
 
 EXAMPLES = r'''
+- name: What breaks when the fleet moves to OpenSSH 10.0?
+  ansible.builtin.set_fact:
+    report: >-
+      {{ dict(ansible_play_hosts_all | zip(probe.results)) | fleetcrypto.sftp.compliance_report('intermediate',
+         ['putty-0.78', 'jsch-0.1.55'], upgrade_to='openssh-10.0') }}
+
 - name: One report for the whole group
   ansible.builtin.set_fact:
     report: "{{ dict(ansible_play_hosts_all | zip(probe.results)) | fleetcrypto.sftp.compliance_report('intermediate', ['openssh-7.4']) }}"
@@ -91,7 +105,7 @@ _value:
       description: C(fleetcrypto.sftp/compliance-report).
       type: str
     schema_version:
-      description: The model's version, C(1.1).
+      description: The model's version, C(1.3).
       type: str
     clients:
       description: The required clients, the columns of the host x client matrix.
@@ -108,11 +122,26 @@ _value:
         - C(observed_hosts), C(observed_clients), C(observed_failing) (observed clients that cannot connect today)
           and C(observed_locked_out) (observed clients that connect today and the baseline's target would lock
           out, with no observed-client exception). Observed clients do not change C(passed).
+        - C(connections_without_post_quantum) (host x required client connections that work but agree a key
+          exchange that is not post-quantum), C(upgrade_hosts), C(broken_by_upgrade) (connections that work today and
+          fail after the upgrade), C(fixed_by_upgrade), C(upgrade_daemon_failures) (hosts whose kept settings name
+          an algorithm the target sshd no longer knows, so it would not start). The upgrade does not change
+          C(passed).
       type: dict
+    upgrade_targets:
+      description: The server profiles the hosts were predicted under (O(upgrade_to), per host); empty without.
+      type: list
+      elements: str
     hosts:
       description:
-        - One entry per host with its status, evaluation, per-client predictions and remediation, its
-          C(observation) (whether one was stored, when and how) and its C(observed_clients).
+        - One entry per host with its status, evaluation, per-client predictions (each with C(post_quantum) and the
+          client's C(warnings)) and remediation, its C(observation) (whether one was stored, when and how) and its
+          C(observed_clients).
+        - C(upgrade) (null without O(upgrade_to)) has C(target), C(current) (the profile taken as today's release),
+          C(assumptions) (per category C(release_defaults), C(explicit_kept) or C(unknown_current), with
+          C(removed), C(added), C(daemon_error) and C(detail)), C(daemon_refuses_to_start), C(daemon_errors),
+          C(clients) (C(client), C(compatible), C(failures), C(post_quantum), C(warnings), C(breaks), C(fixes)),
+          C(breaks) and C(fixes) (client labels), and C(message) (why it was not predicted).
       type: list
       elements: dict
 '''
@@ -124,7 +153,8 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report.model impo
 
 
 _HOST_SETTINGS = {'baseline': 'baseline_policy', 'clients': 'baseline_required_clients',
-                  'exceptions': 'baseline_exceptions', 'observed_exceptions': 'baseline_observed_exceptions'}
+                  'exceptions': 'baseline_exceptions', 'observed_exceptions': 'baseline_observed_exceptions',
+                  'upgrade_to': 'fleetcrypto_upgrade_to'}
 
 
 def _per_host(names, hostvars):
@@ -144,12 +174,12 @@ def _per_host(names, hostvars):
 
 
 def compliance_report(hosts, baseline='intermediate', clients=None, exceptions=None, today=None, generated_at=None,
-                      hostvars=None, observed=None, observed_exceptions=None):
+                      hostvars=None, observed=None, observed_exceptions=None, upgrade_to=None):
     """Build the report model."""
     try:
         per_host = _per_host(list(hosts), hostvars) if hostvars is not None and isinstance(hosts, dict) else None
         return build_report(hosts, baseline, clients, exceptions, today, generated_at, per_host=per_host,
-                            observed=observed, observed_exceptions=observed_exceptions)
+                            observed=observed, observed_exceptions=observed_exceptions, upgrade_to=upgrade_to)
     except ProposalError as exc:
         raise AnsibleFilterError('compliance_report: %s' % exc)
 

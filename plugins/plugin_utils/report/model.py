@@ -30,9 +30,10 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiati
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import as_proposal
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, \
     normalize_proposal
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.upgrade import predict_upgrade
 
 SCHEMA = 'fleetcrypto.sftp/compliance-report'
-SCHEMA_VERSION = '1.2'
+SCHEMA_VERSION = '1.3'
 STATUSES = ('compliant', 'non_compliant', 'unreachable')
 _EVALUATION_KEYS = ('passed', 'violations', 'excepted', 'expired_exceptions', 'findings', 'checks', 'counts')
 # The checks beyond algorithm names whose failures (fail or warn findings) the summary counts per host (1.2);
@@ -85,10 +86,47 @@ def _failure_summary(prediction):
             for item in prediction['failures']]
 
 
+def _upgrade_section(name, target, server, labelled, today_items):
+    """``upgrade`` of a host (1.3): each required client after the host moves to the server profile ``target``
+    (``predict.upgrade``: release defaults follow the target, explicit settings are kept minus what it no longer
+    supports), beside today's verdict. None without a target; without a probe only the target is known."""
+    if not target:
+        return None
+    section = {'target': target, 'current': None, 'assumptions': [], 'daemon_refuses_to_start': None,
+               'daemon_errors': [], 'breaks': [], 'fixes': [], 'message': None}
+    if server is None:
+        section['message'] = 'host unreachable: the upgrade is not predicted'
+        section['clients'] = [{'client': label, 'compatible': None, 'failures': [], 'post_quantum': None,
+                               'warnings': [], 'breaks': False, 'fixes': False} for label, _client in labelled]
+        return section
+    try:
+        upgraded = predict_upgrade(server, target)
+        offer = normalize_proposal(upgraded['offer'], 'host %s after the upgrade' % name)
+    except ProposalError as exc:
+        raise ReportError('host %s: fleetcrypto_upgrade_to: %s' % (name, exc))
+    section.update({key: upgraded[key] for key in ('target', 'current', 'assumptions', 'daemon_refuses_to_start',
+                                                    'daemon_errors')})
+    clients = []
+    for (label, client), today in zip(labelled, today_items):
+        prediction = negotiate(offer, client)
+        item = {'client': label, 'compatible': prediction['compatible'], 'failures': _failure_summary(prediction),
+                'post_quantum': prediction['post_quantum'], 'warnings': list(prediction['warnings'] or ()),
+                'breaks': bool(today['compatible'] and not prediction['compatible']),
+                'fixes': bool(prediction['compatible'] and not today['compatible'])}
+        clients.append(item)
+        if item['breaks']:
+            section['breaks'].append(label)
+        if item['fixes']:
+            section['fixes'].append(label)
+    section['clients'] = clients
+    return section
+
+
 def _host(entry, defaults, clients_cache, today, with_remediation):
     name = entry['name']
     result = entry.get('result') or {}
     baseline = entry.get('baseline') or defaults['baseline']
+    upgrade_to = entry.get('upgrade_to') if entry.get('upgrade_to') is not None else defaults['upgrade_to']
     clients = entry.get('clients') if entry.get('clients') is not None else defaults['clients']
     exceptions = entry.get('exceptions') if entry.get('exceptions') is not None else defaults['exceptions']
     baseline_name = load_baseline(baseline)['name']
@@ -104,9 +142,11 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
                      'message': result.get('msg') or 'no probe result for this host',
                      'evaluation': None, 'checks': None,
                      'clients': [{'client': label, 'compatible': None, 'negotiated': None, 'failures': [],
-                                  'terrapin_exposed': None, 'proven_by': None, 'proof': None}
+                                  'terrapin_exposed': None, 'post_quantum': None, 'warnings': [],
+                                  'proven_by': None, 'proof': None}
                                  for label, _client in labelled],
-                     'terrapin_exposed': None, 'strict_kex': None, 'remediation': None})
+                     'terrapin_exposed': None, 'strict_kex': None, 'remediation': None,
+                     'upgrade': _upgrade_section(name, upgrade_to, None, labelled, [])})
         return host
     try:
         server = normalize_proposal(result, 'host %s' % name)
@@ -118,7 +158,10 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
     for label, client in labelled:
         prediction = negotiate(server, client)
         item = {'client': label, 'compatible': prediction['compatible'], 'negotiated': prediction['negotiated'],
-                'failures': _failure_summary(prediction), 'terrapin_exposed': prediction['terrapin_exposed']}
+                'failures': _failure_summary(prediction), 'terrapin_exposed': prediction['terrapin_exposed'],
+                # 1.3: the agreed kex is a post-quantum hybrid (None when nothing is agreed), what the client prints
+                'post_quantum': prediction['post_quantum'],
+                'warnings': list(prediction['warnings'] or ())}
         item.update(_proof_of(proofs.get(label), item))
         predictions.append(item)
     compliant = evaluation['passed'] and all(item['compatible'] for item in predictions)
@@ -132,6 +175,7 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
         'terrapin_exposed': any(item['terrapin_exposed'] for item in predictions),
         'strict_kex': STRICT_KEX_SERVER in (server['offer']['kex_algorithms'] or ()),
         'remediation': None,
+        'upgrade': _upgrade_section(name, upgrade_to, server, labelled, predictions),
     })
     plan = None
     if (not compliant and with_remediation) or observation['entries']:
@@ -256,15 +300,19 @@ def _observed_section(host, observation, server, target):
 
 
 def build_report(hosts, baseline='intermediate', clients=None, exceptions=None, today=None, generated_at=None,
-                 remediation=True, per_host=None, observed=None, observed_exceptions=None):
-    """The report model; see docs/report-schema.md. Per-host ``baseline``, ``clients``, ``exceptions`` and
-    ``observed_exceptions`` in list entries override the arguments. ``observed`` maps host names to what
+                 remediation=True, per_host=None, observed=None, observed_exceptions=None, upgrade_to=None):
+    """The report model; see docs/report-schema.md. Per-host ``baseline``, ``clients``, ``exceptions``,
+    ``observed_exceptions`` and ``upgrade_to`` (a server profile name: predict each client after the host moves to
+    that release) in list entries override the arguments. ``observed`` maps host names to what
     playbooks/observe.yml stored (``{clients, failures, ...}``); None means no observations were loaded."""
     load_baseline(baseline)  # a bad default baseline fails once, by name, before any host
     if observed is not None and not isinstance(observed, dict):
         raise ReportError('observed must be a dict of host -> stored observation {clients, failures}')
     defaults = {'baseline': baseline, 'clients': clients or [], 'exceptions': exceptions or [],
-                'observed_given': observed is not None, 'observed_exceptions': observed_exceptions or []}
+                'observed_given': observed is not None, 'observed_exceptions': observed_exceptions or [],
+                'upgrade_to': upgrade_to or None}
+    if upgrade_to is not None and not isinstance(upgrade_to, str):
+        raise ReportError('upgrade_to must be a server profile name, got %r' % (upgrade_to,))
     clients_cache = _Clients()
     entries = [dict(entry) for entry in _entries(hosts, per_host)]
     for entry in entries:
@@ -303,6 +351,14 @@ def build_report(hosts, baseline='intermediate', clients=None, exceptions=None, 
         summary[key] = sum(1 for row in rows if (row['checks'] or {}).get(check, {}).get('status') == 'failed')
     summary['without_post_quantum'] = sum(1 for row in rows if row['evaluation'] and _without_post_quantum(
         row['evaluation']['checks'].get('post_quantum')))
+    # 1.3: connections that work but agree a kex that is not post-quantum; the upgrade's counts
+    summary['connections_without_post_quantum'] = sum(1 for item in predictions
+                                                      if item['compatible'] and not item['post_quantum'])
+    upgraded = [row['upgrade'] for row in rows if row['upgrade'] is not None]
+    summary['upgrade_hosts'] = len(upgraded)
+    summary['broken_by_upgrade'] = sum(len(section['breaks']) for section in upgraded)
+    summary['fixed_by_upgrade'] = sum(len(section['fixes']) for section in upgraded)
+    summary['upgrade_daemon_failures'] = sum(1 for section in upgraded if section['daemon_refuses_to_start'])
     summary['passed'] = summary['non_compliant'] == 0 and summary['unreachable'] == 0
     when = generated_at or datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
     return {
@@ -312,6 +368,7 @@ def build_report(hosts, baseline='intermediate', clients=None, exceptions=None, 
         'baseline': load_baseline(baseline)['name'],
         'clients': client_names,
         'observed_clients': observed_names,
+        'upgrade_targets': sorted({section['target'] for section in upgraded}),
         'summary': summary,
         'hosts': rows,
     }

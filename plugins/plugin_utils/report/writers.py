@@ -55,6 +55,58 @@ def _agreed(item):
                                   negotiated.get('mac_c2s') or 'AEAD')
 
 
+def pq_text(item):
+    """A working connection's key exchange: ``PQ`` (a post-quantum hybrid) or ``not PQ``; '' otherwise (1.3)."""
+    if not item.get('compatible') or item.get('post_quantum') is None:
+        return ''
+    return 'PQ' if item['post_quantum'] else 'not PQ'
+
+
+def upgrade_targets_label(report):
+    """The matrix's words for the after-upgrade columns: ``after upgrade to openssh-10.0`` (several targets: all
+    named)."""
+    targets = report.get('upgrade_targets') or []
+    return 'after upgrade to %s' % ' / '.join(targets) if targets else ''
+
+
+def upgrade_cells(host):
+    """A host's after-upgrade verdict per client label (1.3): ``(kind, text, title)`` with kind ``breaks`` (works
+    today, fails after), ``fixed`` (fails today, works after), ``ok``, ``fail`` (fails today and after) or
+    ``unreachable``; empty without an upgrade."""
+    upgrade = host.get('upgrade')
+    if not upgrade:
+        return {}
+    cells = {}
+    for item in upgrade['clients']:
+        if item['compatible'] is None:
+            cells[item['client']] = ('unreachable', 'n/a', upgrade.get('message') or 'not predicted')
+            continue
+        messages = '; '.join(failure['message'] for failure in item['failures'])
+        title = 'after upgrade to %s: %s' % (upgrade['target'], 'connects (%s)' % pq_text(item)
+                                             if item['compatible'] else 'cannot connect: ' + messages)
+        if upgrade.get('daemon_refuses_to_start'):
+            title += '; sshd would not start until its settings are edited: ' + '; '.join(upgrade['daemon_errors'])
+        if item['breaks']:
+            cells[item['client']] = ('breaks', 'BREAKS', title)
+        elif item['fixes']:
+            cells[item['client']] = ('fixed', 'fixed', title)
+        elif item['compatible']:
+            cells[item['client']] = ('ok', 'ok', title)
+        else:
+            cells[item['client']] = ('fail', 'FAILED', title)
+    return cells
+
+
+def upgrade_text(upgrade):
+    """A host's upgrade assumptions in sentences."""
+    parts = ['target %s, today taken as %s' % (upgrade['target'], upgrade['current'] or 'an unknown release')]
+    if upgrade.get('message'):
+        parts.append(upgrade['message'])
+    for item in upgrade['assumptions']:
+        parts.append('%s: %s (%s)' % (item['category'], item['assumption'], item['detail']))
+    return '; '.join(parts)
+
+
 def check_rows(host):
     """A host's checks beyond algorithm names, flattened for every format: ``(check, status, message,
     finding or None)``, one row per finding, and one row for a check without findings (passed, or not run and
@@ -154,13 +206,25 @@ def to_markdown(report):
              '| checks not run | clients proven by handshake |',
              '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
              '| %(terrapin_violations)d | %(without_post_quantum)d | %(host_key_findings)d | %(moduli_findings)d | '
-             '%(throttling_findings)d | %(checks_not_run)d | %(handshake_proven)d |' % summary, '',
-             '| host | status | baseline | ' + ' | '.join(
-                 [_md(name) for name in report['clients']]
-                 + ['%s (observed)' % _md(name) for name in report['observed_clients']]) + ' |',
-             '| --- | --- | --- |' + ' --- |' * (len(report['clients']) + len(report['observed_clients']))]
+             '%(throttling_findings)d | %(checks_not_run)d | %(handshake_proven)d |' % summary, '']
+    after = upgrade_targets_label(report)
+    lines += ['| connections without post-quantum kex | hosts with an upgrade | broken by the upgrade | fixed by the '
+              'upgrade | daemon would not start |',
+              '| ---: | ---: | ---: | ---: | ---: |',
+              '| %d | %d | %d | %d | %d |' % (summary['connections_without_post_quantum'], summary['upgrade_hosts'],
+                                             summary['broken_by_upgrade'], summary['fixed_by_upgrade'],
+                                             summary['upgrade_daemon_failures']), '']
+    headers = []
+    for name in report['clients']:
+        headers.append(_md(name))
+        if after:
+            headers.append('%s (%s)' % (_md(name), _md(after)))
+    lines += ['| host | status | baseline | ' + ' | '.join(
+                  headers + ['%s (observed)' % _md(name) for name in report['observed_clients']]) + ' |',
+              '| --- | --- | --- |' + ' --- |' * (len(headers) + len(report['observed_clients']))]
     for host in report['hosts']:
         cells = {item['client']: item for item in host['clients']}
+        upgraded = upgrade_cells(host)
         observed = {item['client']: item for item in host['observed_clients']}
         row = ['%s (%s:%s)' % (_md(host['name']), _md(host['address']), host['port']), host['status'].replace('_', '-')]
         if host['evaluation'] is None:
@@ -171,12 +235,15 @@ def to_markdown(report):
         for name in report['clients']:
             item = cells.get(name)
             row.append('' if item is None else ('n/a' if item['compatible'] is None else
-                                                ('ok' if item['compatible'] else 'FAIL')))
+                                                ('ok (%s)' % pq_text(item) if item['compatible'] else 'FAIL')))
+            if after:
+                row.append(upgrade_cells(host).get(name, ('', '', ''))[1] if upgraded else '')
         for name in report['observed_clients']:
             item = observed.get(name)
             row.append('' if item is None else observed_state(item)[1])
         lines.append('| ' + ' | '.join(row) + ' |')
     lines += _markdown_checks(report)
+    lines += _markdown_upgrade(report)
     for host in report['hosts']:
         if host['status'] == 'compliant':
             continue
@@ -242,6 +309,32 @@ def _markdown_checks(report):
     return lines
 
 
+def _markdown_upgrade(report):
+    hosts = [host for host in report['hosts'] if host.get('upgrade')]
+    if not hosts:
+        return []
+    lines = ['', '## Upgrade impact', '', '%d connection(s) work today and fail after the upgrade; %d fail today and '
+             'work after.' % (report['summary']['broken_by_upgrade'], report['summary']['fixed_by_upgrade'])]
+    for host in hosts:
+        upgrade = host['upgrade']
+        lines += ['', '### %s: %s' % (_md(host['name']), _md(upgrade['target'])), '',
+                  'Today taken as **%s**.' % _md(upgrade['current'] or 'an unknown release')]
+        if upgrade.get('message'):
+            lines.append(_md(upgrade['message']))
+        if upgrade.get('daemon_refuses_to_start'):
+            lines.append('**The daemon would not start** until its settings are edited: %s'
+                         % _md('; '.join(upgrade['daemon_errors'])))
+        for item in upgrade['assumptions']:
+            lines.append('- %s: %s. %s' % (item['category'], item['assumption'], _md(item['detail'])))
+        for item in upgrade['clients']:
+            if item['breaks']:
+                lines.append('- client **%s** BREAKS: %s' % (_md(item['client']), _md(
+                    '; '.join(failure['message'] for failure in item['failures']))))
+            elif item['fixes']:
+                lines.append('- client **%s** can connect after the upgrade' % _md(item['client']))
+    return lines
+
+
 def _markdown_observed(report):
     lines = ['', '## Observed clients', '']
     if not report['summary']['observed_hosts']:
@@ -281,7 +374,9 @@ CSV_NEGOTIATED = tuple(key for slot, key in NEGOTIATED_KEY.items() if CATEGORY[s
 CSV_FIELDS = ('host', 'address', 'port', 'status', 'baseline', 'baseline_passed', 'client', 'compatible') \
     + CSV_NEGOTIATED + ('failed_categories', 'messages', 'terrapin_exposed') \
     + ('kind', 'connections', 'target_compatible', 'target_messages', 'locked_out') \
-    + ('proven_by', 'check', 'check_status', 'rating', 'subject', 'reason', 'fix', 'source')  # schema 1.1, 1.2
+    + ('proven_by', 'check', 'check_status', 'rating', 'subject', 'reason', 'fix', 'source') \
+    + ('post_quantum', 'warnings', 'upgrade_target', 'upgrade_compatible', 'upgrade_messages', 'broken_by_upgrade')
+# schema 1.1, 1.2 and 1.3 each added columns at the end
 
 
 def _csv_safe(value):
@@ -297,6 +392,8 @@ def to_csv(report):
     for host in report['hosts']:
         passed = None if host['evaluation'] is None else host['evaluation']['passed']
         no_client = {'client': None, 'compatible': None, 'negotiated': None, 'failures': [], 'terrapin_exposed': None}
+        upgrade = host.get('upgrade') or {}
+        after = {item['client']: item for item in upgrade.get('clients') or ()}
         for item in host['clients'] or [no_client]:
             negotiated = item.get('negotiated') or {}
             row = {'host': host['name'], 'address': host['address'], 'port': host['port'], 'status': host['status'],
@@ -305,7 +402,13 @@ def to_csv(report):
                        sorted({failure['category'] for failure in item['failures']})),
                    'messages': _failure_text(item) if not item['compatible'] else '',
                    'terrapin_exposed': item['terrapin_exposed'], 'kind': 'required' if item['client'] else None,
-                   'proven_by': item.get('proven_by')}
+                   'proven_by': item.get('proven_by'), 'post_quantum': item.get('post_quantum'),
+                   'warnings': ' '.join(item.get('warnings') or ())}
+            if item['client'] in after:
+                later = after[item['client']]
+                row.update({'upgrade_target': upgrade['target'], 'upgrade_compatible': later['compatible'],
+                            'upgrade_messages': '; '.join(failure['message'] for failure in later['failures']),
+                            'broken_by_upgrade': later['breaks']})
             for key in CSV_NEGOTIATED:
                 row[key] = negotiated.get(key)
             writer.writerow({key: _csv_safe(value) for key, value in row.items()})
@@ -401,6 +504,18 @@ def to_junit(report):
                 ET.SubElement(case, 'failure', message=_failure_text(item)[:1000], type='negotiation').text = \
                     _failure_text(item)
             cases.append(case)
+        for item in (host.get('upgrade') or {}).get('clients') or ():
+            case = ET.Element('testcase', classname=host['name'], name='client %s after upgrade to %s'
+                              % (item['client'], host['upgrade']['target']))
+            if item['compatible'] is None:
+                ET.SubElement(case, 'skipped', message=host['upgrade']['message'] or 'not predicted')
+            elif item['breaks']:
+                text = '; '.join(failure['message'] for failure in item['failures'])
+                ET.SubElement(case, 'failure', message=('broken by the upgrade: %s' % text)[:1000],
+                              type='upgrade').text = upgrade_text(host['upgrade'])
+            elif not item['compatible']:
+                ET.SubElement(case, 'skipped', message='cannot connect today either')
+            cases.append(case)
         for item in host['observed_clients']:
             cases.append(_junit_observed(host, item))
         suite.extend(cases)
@@ -435,10 +550,14 @@ _CARDS = (('hosts', 'hosts'), ('compliant', 'compliant'), ('non_compliant', 'non
 _CHECK_CARDS = (('terrapin_violations', 'Terrapin rule violated'), ('without_post_quantum', 'without post-quantum kex'),
                 ('host_key_findings', 'host-key findings'), ('moduli_findings', 'moduli findings'),
                 ('throttling_findings', 'throttling findings'), ('checks_not_run', 'hosts with checks not run'),
-                ('handshake_proven', 'clients proven by handshake'))
+                ('handshake_proven', 'clients proven by handshake'),
+                ('connections_without_post_quantum', 'connections without post-quantum kex'))
+_UPGRADE_CARDS = (('broken_by_upgrade', 'connections broken by the upgrade'),
+                  ('upgrade_daemon_failures', 'daemons that would not start after the upgrade'))
 _OBSERVED_CARDS = (('observed_clients', 'observed clients'), ('observed_locked_out', 'locked out by the target'))
 _Row = collections.namedtuple('_Row', 'name address port status status_label baseline terrapin cells observed')
-_Cell = collections.namedtuple('_Cell', 'client css title')
+_Cell = collections.namedtuple('_Cell', 'client css title text')
+_Cell.__new__.__defaults__ = (None,)
 # Each escaped value is a markupsafe.Markup, which the cyclic garbage collector tracks. Joining a 1,000-host
 # page's ~200,000 of them at once (as Template.render does) runs the collector ~300 times, twice over the whole
 # heap of a large audit, and doubles the time; joining the stream in small chunks frees them as it goes.
@@ -477,8 +596,10 @@ def _page_hosts(report, limit):
     return ranked[:limit], len(hosts) - limit
 
 
-def _matrix_row(host, clients, observed_clients=()):
-    """One matrix row as plain text; the template escapes it. Observed clients' cells follow the required ones'."""
+def _matrix_row(host, clients, observed_clients=(), after=False):
+    """One matrix row as plain text; the template escapes it. Observed clients' cells follow the required ones';
+    with ``after`` each required client's after-upgrade cell (css ``upgrade-<kind>``, see upgrade_cells) follows
+    its cell."""
     cells = {item['client']: item for item in host['clients']}
     evaluation = host['evaluation']
     baseline_cell = 'n/a' if evaluation is None else ('pass' if evaluation['passed'] else '%d fail, %d warn' % (
@@ -492,9 +613,18 @@ def _matrix_row(host, clients, observed_clients=()):
         elif item['compatible'] is None:
             row.append(_Cell(name, 'unreachable', 'host unreachable (%s): %s' % (host['reason'], host['message'])))
         elif item['compatible']:
-            row.append(_Cell(name, 'ok', 'agreed: %s; %s' % (_agreed(item), _proof_text(item))))
+            title = 'agreed: %s; %s' % (_agreed(item), _proof_text(item))
+            if item.get('post_quantum') is not None:
+                title += '; key exchange %s' % ('post-quantum' if item['post_quantum'] else 'NOT post-quantum')
+            if item.get('warnings'):
+                title += '; the client warns: %s' % ' '.join(item['warnings'])
+            row.append(_Cell(name, 'ok', title, pq_text(item)))
         else:
             row.append(_Cell(name, 'fail', _failure_text(item)))
+        if after:
+            found = upgrade_cells(host).get(name)
+            row.append(_Cell(name, 'upgrade-' + found[0], found[2], found[1]) if found else _Cell(name, 'upgrade-none',
+                                                                                                   '', ''))
     observed = {item['client']: item for item in host['observed_clients']}
     observed_row = []
     for name in observed_clients:
@@ -530,14 +660,23 @@ def to_html(report, max_hosts=HTML_MAX_HOSTS):
     Rendered from ``templates/compliance.html.j2``."""
     hosts, omitted = _page_hosts(report, max_hosts)
     observed_any = report['summary']['observed_hosts'] > 0
+    after = upgrade_targets_label(report)
+    headers = []
+    for name in report['clients']:
+        headers.append((name, None))
+        if after:
+            headers.append((name, after))
     parts = _template().generate(
-        report=report, summary=report['summary'],
+        report=report, summary=report['summary'], client_headers=headers,
+        upgrades=[host for host in hosts if host.get('upgrade')],
         cards=_CARDS + tuple(card for card in _CHECK_CARDS if card[0] in report['summary'])
+        + (_UPGRADE_CARDS if report['summary'].get('upgrade_hosts') else ())
         + (_OBSERVED_CARDS if observed_any else ()),
         check_names=report_checks(dict(report, hosts=hosts)),
         check_table=[(host, [(name, check_cell(host, name)) for name in report_checks(dict(report, hosts=hosts))],
                       check_rows(host)) for host in hosts if host.get('checks')],
-        omitted=omitted, rows=(_matrix_row(host, report['clients'], report['observed_clients']) for host in hosts),
+        omitted=omitted, rows=(_matrix_row(host, report['clients'], report['observed_clients'], bool(after))
+                               for host in hosts),
         observed_sections=_observed_rows(hosts) if observed_any else [],
         not_observed=[host for host in hosts if not host['observation']['available']] if observed_any else [],
         violations=[host for host in hosts if host['evaluation'] and host['evaluation']['violations']],

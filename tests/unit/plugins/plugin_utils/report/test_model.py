@@ -31,7 +31,9 @@ def test_model_statuses_and_summary(report, clients):
                                  'observed_failing': 0, 'observed_locked_out': 0,
                                  'handshake_proven': 0, 'checks_not_run': 2, 'terrapin_violations': 0,
                                  'without_post_quantum': 0, 'host_key_findings': 0, 'moduli_findings': 0,
-                                 'throttling_findings': 0}
+                                 'throttling_findings': 0, 'connections_without_post_quantum': 1,
+                                 'upgrade_hosts': 0, 'broken_by_upgrade': 0, 'fixed_by_upgrade': 0,
+                                 'upgrade_daemon_failures': 0}
     assert report['observed_clients'] == []
     for host in report['hosts']:  # no observations given: every host says so
         assert host['observed_clients'] == [] and host['observation']['available'] is False
@@ -80,7 +82,8 @@ def test_model_statuses_and_summary(report, clients):
         'refused', 'connection refused', '127.0.0.1', 1)
     assert gone['evaluation'] is None and gone['remediation'] is None and gone['terrapin_exposed'] is None
     assert gone['clients'] == [{'client': name, 'compatible': None, 'negotiated': None, 'failures': [],
-                                'terrapin_exposed': None, 'proven_by': None, 'proof': None} for name in clients]
+                                'terrapin_exposed': None, 'post_quantum': None, 'warnings': [], 'proven_by': None,
+                                'proof': None} for name in clients]
     assert gone['checks'] is None
 
 
@@ -93,7 +96,9 @@ def test_unreachable_is_never_compliant(fleet, clients):
                                     'observed_clients': 0, 'observed_failing': 0, 'observed_locked_out': 0,
                                     'handshake_proven': 0, 'checks_not_run': 0, 'terrapin_violations': 0,
                                     'without_post_quantum': 0, 'host_key_findings': 0, 'moduli_findings': 0,
-                                    'throttling_findings': 0}
+                                    'throttling_findings': 0, 'connections_without_post_quantum': 0,
+                                    'upgrade_hosts': 0, 'broken_by_upgrade': 0, 'fixed_by_upgrade': 0,
+                                    'upgrade_daemon_failures': 0}
     assert [item['compatible'] for item in only_gone['hosts'][0]['clients']] == [None, None]
     assert only_gone['clients'] == clients
 
@@ -118,7 +123,7 @@ def test_per_host_settings_override_defaults(fleet, clients):
 
 def test_observed_clients_per_host_and_in_the_summary(observed_report):
     report = observed_report
-    assert report['schema_version'] == '1.2' and report['clients'] == ['openssh-9.2']
+    assert report['schema_version'] == '1.3' and report['clients'] == ['openssh-9.2']
     logged = report['hosts'][1]['observed_clients'][0]['client']
     assert logged.startswith('logged cipher failure #')
     assert report['observed_clients'] == [OBSERVED_JSCH, logged]

@@ -31,7 +31,7 @@ JSCH_C2S = ('Algorithm negotiation fail: algorithmName="cipher.c2s" jschProposal
 JSCH_FAILURE = JSCH_C2S + '; ' + JSCH_C2S.replace('cipher.c2s', 'cipher.s2c')
 HOSTILE = '<script>alert(1)</script>"\'&</script><!--'
 # the page's code, as templates/compliance.html.j2 has it
-JS_LINES = ["document.querySelectorAll('td.cell').forEach(function (cell) {",
+JS_LINES = ["document.querySelectorAll('td.cell, td.after').forEach(function (cell) {",
             "  cell.addEventListener('click', function () {",
             "    var box = document.getElementById('detail');",
             "    box.textContent = cell.getAttribute('data-host') + ' / ' + cell.getAttribute('data-client') + ': ' +",
@@ -87,7 +87,8 @@ def test_csv_has_a_row_per_host_and_client_and_defuses_formulas(report, probe_re
     assert text.split('\n', 1)[0] == ','.join(CSV_FIELDS) == (
         'host,address,port,status,baseline,baseline_passed,client,compatible,kex,host_key,cipher_c2s,cipher_s2c,'
         'mac_c2s,mac_s2c,failed_categories,messages,terrapin_exposed,kind,connections,target_compatible,'
-        'target_messages,locked_out,proven_by,check,check_status,rating,subject,reason,fix,source')
+        'target_messages,locked_out,proven_by,check,check_status,rating,subject,reason,fix,source,'
+        'post_quantum,warnings,upgrade_target,upgrade_compatible,upgrade_messages,broken_by_upgrade')  # 1.3 at the end
     assert [(row['host'], row['client'], row['status'], row['baseline_passed'], row['compatible']) for row in rows] == [
         ('good', 'openssh-9.2', 'compliant', 'True', 'True'),
         ('good', 'jsch-0.1.54-restricted-jce', 'compliant', 'True', 'True'),
@@ -97,7 +98,8 @@ def test_csv_has_a_row_per_host_and_client_and_defuses_formulas(report, probe_re
         ('gone', 'jsch-0.1.54-restricted-jce', 'unreachable', '', '')]
     assert text.split('\n')[1] == ('good,127.0.0.1,22,compliant,intermediate,True,openssh-9.2,True,'
                                    'sntrup761x25519-sha512,ssh-ed25519,chacha20-poly1305@openssh.com,'
-                                   'chacha20-poly1305@openssh.com,,,,,False,required,,,,,prediction,,,,,,,')
+                                   'chacha20-poly1305@openssh.com,,,,,False,required,,,,,prediction,,,,,,,,'
+                                   'True,,,,,')
     assert rows[3] == {'host': 'classic', 'address': '127.0.0.1', 'port': '2222', 'status': 'non_compliant',
                        'baseline': 'intermediate', 'baseline_passed': 'False', 'client': 'jsch-0.1.54-restricted-jce',
                        'compatible': 'False', 'kex': 'ecdh-sha2-nistp256', 'host_key': 'ecdsa-sha2-nistp256',
@@ -105,7 +107,9 @@ def test_csv_has_a_row_per_host_and_client_and_defuses_formulas(report, probe_re
                        'failed_categories': 'cipher', 'messages': JSCH_FAILURE, 'terrapin_exposed': 'False',
                        'kind': 'required', 'connections': '', 'target_compatible': '', 'target_messages': '',
                        'locked_out': '', 'proven_by': 'prediction', 'check': '', 'check_status': '', 'rating': '',
-                       'subject': '', 'reason': '', 'fix': '', 'source': ''}
+                       'subject': '', 'reason': '', 'fix': '', 'source': '', 'post_quantum': 'False', 'warnings': '',
+                       'upgrade_target': '', 'upgrade_compatible': '', 'upgrade_messages': '',
+                       'broken_by_upgrade': ''}
     assert rows[4] == dict.fromkeys(CSV_FIELDS, '') | {
         'host': 'gone', 'address': '127.0.0.1', 'port': '1', 'status': 'unreachable', 'baseline': 'intermediate',
         'client': 'openssh-9.2', 'messages': 'host unreachable', 'kind': 'required'}
@@ -154,8 +158,8 @@ def test_markdown_lists_hosts_and_reasons(report):
     assert lines[2] == 'Baseline **intermediate**, generated 2026-11-24T00:00:00+00:00. **Not passed**.'
     for line in ('| 3 | 1 | 1 | 1 | 1 | 0 |',
                  '| host | status | baseline | openssh-9.2 | jsch-0.1.54-restricted-jce |',
-                 '| good (127.0.0.1:22) | compliant | pass | ok | ok |',
-                 '| classic (127.0.0.1:2222) | non-compliant | 1 fail, 0 warn | ok | FAIL |',
+                 '| good (127.0.0.1:22) | compliant | pass | ok (PQ) | ok (not PQ) |',   # 1.3: kex post-quantum
+                 '| classic (127.0.0.1:2222) | non-compliant | 1 fail, 0 warn | ok (PQ) | FAIL |',
                  '| gone (127.0.0.1:1) | unreachable | n/a | n/a | n/a |',
                  '- baseline: `aes256-cbc` (ciphers) FAIL: CBC mode in SSH allows plaintext recovery. Source: '
                  + CBC_SOURCE,
@@ -244,7 +248,7 @@ def test_html_template_output_fragments(report):
         '</style></head><body>',
         '<h1>SSH/SFTP compliance report</h1>',
         '<div class="meta">Baseline <b>intermediate</b> &middot; generated 2026-11-24T00:00:00+00:00 &middot; schema '
-        'fleetcrypto.sftp/compliance-report 1.2</div>',
+        'fleetcrypto.sftp/compliance-report 1.3</div>',
         '<span id="verdict" class="verdict fail">NOT PASSED</span>',
         '<div class="cards">',
         '<div class="card" id="card-hosts"><b>3</b>hosts</div>',
@@ -260,6 +264,8 @@ def test_html_template_output_fragments(report):
         '<div class="card" id="card-throttling_findings"><b>0</b>throttling findings</div>',
         '<div class="card" id="card-checks_not_run"><b>2</b>hosts with checks not run</div>',
         '<div class="card" id="card-handshake_proven"><b>0</b>clients proven by handshake</div>',
+        '<div class="card" id="card-connections_without_post_quantum"><b>1</b>connections without post-quantum kex'
+        '</div>',
         '</div>',
         '<h2>Who can connect</h2><p>Click a cell for the reason (also on hover).</p>',
         '<div id="detail" role="status" hidden></div><div class="matrix-wrap"><table id="matrix"><thead><tr>'
@@ -270,14 +276,17 @@ def test_html_template_output_fragments(report):
         '<tr data-host="good"><th scope="row">good<br><small>127.0.0.1:22</small></th><td class="status-compliant">'
         'compliant</td><td>pass</td><td>no</td>',
         '<td class="cell ok" data-host="good" data-client="openssh-9.2" title="agreed: sntrup761x25519-sha512 / '
-        'ssh-ed25519 / chacha20-poly1305@openssh.com / AEAD; predicted only">agreed</td>',
+        'ssh-ed25519 / chacha20-poly1305@openssh.com / AEAD; predicted only; key exchange post-quantum">agreed<br>'
+        '<small class="pq">PQ</small></td>',
         '<td class="cell ok" data-host="good" data-client="jsch-0.1.54-restricted-jce" title="agreed: '
-        'ecdh-sha2-nistp256 / ecdsa-sha2-nistp256 / aes128-ctr / hmac-sha2-256; predicted only">agreed</td>',
+        'ecdh-sha2-nistp256 / ecdsa-sha2-nistp256 / aes128-ctr / hmac-sha2-256; predicted only; key exchange NOT '
+        'post-quantum">agreed<br><small class="pq">not PQ</small></td>',
         '</tr>',
         '<tr data-host="classic"><th scope="row">classic<br><small>127.0.0.1:2222</small></th>'
         '<td class="status-non_compliant">non-compliant</td><td>1 fail, 0 warn</td><td>no</td>',
         '<td class="cell ok" data-host="classic" data-client="openssh-9.2" title="agreed: sntrup761x25519-sha512 / '
-        'ssh-ed25519 / aes256-ctr / hmac-sha2-256-etm@openssh.com; predicted only">agreed</td>',
+        'ssh-ed25519 / aes256-ctr / hmac-sha2-256-etm@openssh.com; predicted only; key exchange post-quantum">'
+        'agreed<br><small class="pq">PQ</small></td>',
         '<td class="cell fail" data-host="classic" data-client="jsch-0.1.54-restricted-jce" title="%s">FAILED</td>'
         % JSCH_FAILURE.replace('"', '&#34;'),
         '</tr>',
@@ -387,7 +396,7 @@ def test_html_renders_missing_values_as_empty_and_missing_cells(clients, probe_r
     assert '<tr data-host="new"><th scope="row">new<br><small>:</small></th>' in page
     assert 'title="host unreachable (not probed): no probe result for this host">n/a</td>' in page
     own = page.split('<tr data-host="own">', 1)[1].split('</tr>', 1)[0]
-    assert own.endswith('">agreed</td>\n<td></td>\n')
+    assert own.endswith('">agreed<br><small class="pq">PQ</small></td>\n<td></td>\n')
     assert '<p>None.</p>\n<h2>Checks beyond algorithm names</h2>' in page  # no violations
     assert '<tr><td>new</td><td>not probed</td><td>no probe result for this host</td></tr>' in page
     assert '<p>Nothing to remediate.</p>' in page
@@ -502,8 +511,8 @@ def test_markdown_shows_observed_columns_and_section(observed_report):
     logged = _logged_label(observed_report)
     assert ('| host | status | baseline | openssh-9.2 | %s (observed) | %s (observed) |' % (OBSERVED_JSCH, logged)
             in lines)
-    assert '| good (127.0.0.1:22) | non-compliant | 0 fail, 9 warn | ok | target FAILS |  |' in lines
-    assert '| classic (127.0.0.1:2222) | non-compliant | 1 fail, 9 warn | ok |  | FAILED |' in lines
+    assert '| good (127.0.0.1:22) | non-compliant | 0 fail, 9 warn | ok (PQ) | target FAILS |  |' in lines
+    assert '| classic (127.0.0.1:2222) | non-compliant | 1 fail, 9 warn | ok (PQ) |  | FAILED |' in lines
     assert '2 observed on 2 host(s): 1 cannot connect today, 1 would be locked out by the baseline target.' in lines
     row = [line for line in lines if line.startswith('| %s | SSH-2.0-JSCH-0.1.54 |' % OBSERVED_JSCH)][0]
     assert '| 12 connections from 198.51.100.7 (10), 198.51.100.8 (2) | ok | FAIL: Algorithm negotiation fail' in row
@@ -534,7 +543,7 @@ def test_html_shows_observed_clients_beside_required_ones(observed_report):
     assert [(attrs['data-host'], attrs['data-client'], attrs['class']) for attrs in cells] == [
         ('good', OBSERVED_JSCH, 'cell lockout observed'), ('classic', logged, 'cell fail observed')]
     data = json.loads(parsed.scripts[0])
-    assert data['observed_clients'] == [OBSERVED_JSCH, logged] and data['schema_version'] == '1.2'
+    assert data['observed_clients'] == [OBSERVED_JSCH, logged] and data['schema_version'] == '1.3'
 
 
 def test_observed_hostile_text_stays_text(probe_result, make_observed_client):
