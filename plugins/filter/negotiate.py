@@ -50,8 +50,9 @@ options:
     description:
       - The server's proposal. The whole per-host result of M(fleetcrypto.sftp.algorithms_info) is accepted
         (its C(banner) tells the server software), as is a dict with the ten RFC 4253 name-list keys and
-        optional C(banner) or C(software).
-    type: dict
+        optional C(banner) or C(software), or the name of a built-in server profile (a server release's default
+        offer, see P(fleetcrypto.sftp.server_profile#lookup)), for example C('openssh-10.0').
+    type: raw
     required: true
   client:
     description:

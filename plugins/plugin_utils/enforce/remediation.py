@@ -119,7 +119,7 @@ def remediate(server, baseline, clients, supported=None, exceptions=None, today=
     ``clients`` are users' values (normalized here, once); :func:`remediate_normalized` takes normalized ones.
     When ``server`` is a whole ``algorithms_info`` result with ``moduli``, see :func:`remediate_normalized`."""
     facts = server if isinstance(server, dict) and isinstance(server.get('offer'), dict) else None
-    return remediate_normalized(as_proposal(server, 'server'), baseline, labelled_clients(clients), supported,
+    return remediate_normalized(as_proposal(server, 'server', side='server'), baseline, labelled_clients(clients), supported,
                                 exceptions, today, facts=facts, moduli_filtered=moduli_filtered)
 
 

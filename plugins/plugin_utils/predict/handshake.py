@@ -137,7 +137,7 @@ def handshake_proof(result, server, clients, not_run_reason=None):
     else:
         reason = not_run_reason or (result or {}).get('msg') or 'no handshake was run'
         entries = {}
-    server_proposal = as_proposal(server, 'server') if server and not server.get('failed') else None
+    server_proposal = as_proposal(server, 'server', side='server') if server and not server.get('failed') else None
     verdicts = []
     for label, proposal in labelled_clients(clients):
         prediction = negotiate(server_proposal, proposal) if server_proposal else None

@@ -20,8 +20,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import profile_name
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORIES, CATEGORY, NAME_LIST_KEYS, \
     NEGOTIATED_LIST_KEYS, PSEUDO_ALGORITHMS
@@ -29,12 +27,13 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import pars
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import PeerError
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils import data
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiation import negotiate
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profile_file import read_profile
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.putty_settings import apply_settings, \
     load_tables, stored_host_keys
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, normalize_proposal
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.server_profiles import load_server_profile
 
 KIND = 'client_profiles'
-_NAME = re.compile(r'^[a-z0-9][a-z0-9.+_-]{0,99}$')
 _CACHE = {}
 _BY_RELEASE = {}
 
@@ -42,30 +41,6 @@ _BY_RELEASE = {}
 def profile_names():
     """Names of the built-in profiles, sorted."""
     return data.names(KIND)
-
-
-def read_profile(kind, name, what, _seen=()):
-    """The built-in ``kind`` entry ``name`` (a client or server profile) as a proposal dict, following
-    ``alias_of:``: the ten name-lists (each algorithm name validated), ``name``, ``banner``, ``source``,
-    ``software`` ({product, version}), ``alias`` when reached through an alias, and the raw file content as
-    ``content`` for the caller's own keys. Not cached; both libraries cache what they build from it."""
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise ProposalError('%r is not a %s name (lower-case <product>-<version>)' % (name, what))
-    content = data.load_entry(kind, name, ProposalError)
-    if content.get('alias_of'):
-        if content['alias_of'] in _seen or len(_seen) > 4:
-            raise ProposalError('%s alias loop: %s' % (what, ' -> '.join(_seen + (name, content['alias_of']))))
-        profile = read_profile(kind, content['alias_of'], what, _seen + (name,))
-        profile['alias'] = name
-        return profile
-    normalize_proposal(content, '%s %s' % (what, name))  # validates every algorithm name
-    profile = {key: list(content[key]) for key in NAME_LIST_KEYS if key in content}
-    for key in ('name', 'banner', 'source', 'empty_entries', 'first_kex_packet_follows'):
-        if key in content:
-            profile[key] = content[key]
-    profile['software'] = {'product': content.get('product'), 'version': content.get('version')}
-    profile['content'] = content
-    return profile
 
 
 def load_profile(name):
@@ -148,21 +123,23 @@ def with_putty_settings(value):
     return client
 
 
-def resolve(value):
-    """A proposal given as a profile name becomes that profile, PuTTY saved-session lines the proposal they make
-    (:func:`with_putty_settings`); anything else is returned unchanged."""
+def resolve(value, side='client'):
+    """A proposal given as a profile name becomes that profile (a client profile, or a server profile when
+    ``side`` is ``'server'``), PuTTY saved-session lines the proposal they make (:func:`with_putty_settings`);
+    anything else is returned unchanged."""
     if isinstance(value, str):
-        return load_profile(value)
+        return load_server_profile(value) if side == 'server' else load_profile(value)
     if isinstance(value, dict) and (value.get('putty_settings') is not None
                                     or value.get('putty_stored_host_keys') is not None):
         return with_putty_settings(value)
     return value
 
 
-def as_proposal(value, role='proposal'):
-    """The edge where users' values enter the prediction engines: a profile name, an ``algorithms_info`` result, a
-    proposal or a hand-written profile becomes one normalized proposal (``proposal.normalize_proposal``)."""
-    return normalize_proposal(resolve(value), role)
+def as_proposal(value, role='proposal', side='client'):
+    """The edge where users' values enter the prediction engines: a profile name (of a client, or of a server when
+    ``side`` is ``'server'``), an ``algorithms_info`` result, a proposal or a hand-written profile becomes one
+    normalized proposal (``proposal.normalize_proposal``); ``role`` names it in error messages."""
+    return normalize_proposal(resolve(value, side), role)
 
 
 def profiles_for_software(software):
@@ -234,7 +211,7 @@ def predict(server, client, fill_from_profiles=True):
     With ``fill_from_profiles`` (the default), a partial client proposal gets its unknown lists from the one
     built-in profile of its software (:func:`fill_from_profile`); the result's ``filled_from`` says so (None when
     nothing was filled)."""
-    server = as_proposal(server, 'server')
+    server = as_proposal(server, 'server', side='server')
     client = as_proposal(client, 'client')
     filled_from = None
     if fill_from_profiles:

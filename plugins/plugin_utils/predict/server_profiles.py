@@ -18,7 +18,7 @@ needs beside the offer:
   release can be configured to offer, not only its defaults (``supported_source`` cites where from). An explicit
   setting that names an algorithm outside it is what a release upgrade breaks.
 
-Profiles are proposals in the same form as client profiles (``profiles.read_profile`` reads both, aliases with
+Profiles are proposals in the same form as client profiles (``profile_file.read_profile`` reads both, aliases with
 ``alias_of:`` included), so ``negotiate`` takes one as its server. Controller only; plain Python with PyYAML.
 """
 
@@ -30,7 +30,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import pr
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORIES, CATEGORY, PSEUDO_ALGORITHMS, \
     validate_name
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils import data
-from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import read_profile
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profile_file import read_profile
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError
 
 KIND = 'server_profiles'

@@ -128,3 +128,10 @@ def test_lookup(library):
     assert lookup.run(['openssh-9.2', 'debian-12'])[1]['captured_with'] == 'sshd'
     with pytest.raises(AnsibleLookupError, match='server_profile: no built-in server profile'):
         lookup.run(['nope-1.0'])
+
+
+def test_a_server_given_by_name_is_the_server_profile(library):
+    """``'openssh-10.x' | negotiate(client)``: a string on the server side names a server profile, never a client
+    profile of the same name."""
+    result = predict('openssh-10.x', dict(LISTS, kex_algorithms=['mlkem768x25519-sha256']))
+    assert result['compatible'] is True and result['negotiated']['kex'] == 'mlkem768x25519-sha256'
