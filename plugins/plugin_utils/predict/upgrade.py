@@ -17,7 +17,9 @@ release line, the one whose lists match best, a distribution's before the upstre
   that HostKeyAlgorithms allows (sshd.c / sshd-auth.c list_hostkey_types; RSA adds rsa-sha2-512 and rsa-sha2-256).
   So today's host-key list is compared with the current release's algorithms for the key types the server has
   today, and after the upgrade it gets the target's algorithms for those same key types, in today's key order
-  (a key type the target does not offer at all is listed in ``removed``).
+  (a key type the target does not offer at all is listed in ``removed``). A key type the current release's profile
+  has no algorithm for (ssh-dss on OpenSSH >= 7.0, which supports it but offers it only when HostKeyAlgorithms
+  names it) makes today's list count as set.
 * **explicit_kept** -- today's list differs from the default (sshd_config sets KexAlgorithms, Ciphers, MACs,
   HostKeyAlgorithms, Compression): the setting survives the upgrade, so the server keeps today's list minus what the
   target release no longer supports (its profile's ``supported``), listed in ``removed``. For OpenSSH that is not
@@ -111,21 +113,27 @@ def _supported(profile, category):
     return list(supported) if supported is not None else None
 
 
-def _host_key_names(profile, group):
+def _host_key_names(profile, group, from_supported=False):
     """The algorithms a release offers for one host-key type by default: those of its profile's list (the key
-    types its profile assumes), else, for a type the profile has no key of, the type's names in ``supported``."""
+    types its profile assumes). With ``from_supported``, for a type the profile has no key of, the type's names in
+    ``supported`` (an assumption: a profile does not say which of them the release's HostKeyAlgorithms default
+    allows, e.g. OpenSSH >= 7.0 supports ssh-dss but does not offer it by default)."""
     names = [name for name in _real(profile.get('server_host_key_algorithms')) if _group(name) == group]
-    if names:
+    if names or not from_supported:
         return names, False
     supported = _supported(profile, 'host_key') or []
     return [name for name in supported if _group(name) == group], True
 
 
-def _host_keys_default(profile, groups):
+def _host_keys_default(profile, groups, from_supported=False):
+    """``(names, assumed)``; names is None when a key type has no algorithm in the profile (and not
+    ``from_supported``): whether the release offers it by default is not known."""
     names, assumed = [], False
     for group in groups:
-        found, from_supported = _host_key_names(profile, group)
-        assumed = assumed or (from_supported and bool(found))
+        found, from_list = _host_key_names(profile, group, from_supported)
+        if not found and not from_supported:
+            return None, False
+        assumed = assumed or (from_list and bool(found))
         names.extend(name for name in found if name not in names)
     return names, assumed
 
@@ -236,9 +244,9 @@ def _defaults(category, today_lists, target, keys, current_name):
     item = {'category': category, 'assumption': 'release_defaults', 'daemon_error': None}
     if category == 'host_key':
         groups = _groups(today_lists[0])
-        names, assumed = _host_keys_default(target, groups)
+        names, assumed = _host_keys_default(target, groups, from_supported=True)
         lists = {keys[0]: names}
-        gone = [group for group in groups if not _host_key_names(target, group)[0]]
+        gone = [group for group in groups if not _host_key_names(target, group, True)[0]]
         item['removed'] = [name for name in _real(today_lists[0]) if name not in names]
         item['added'] = [name for name in names if name not in _real(today_lists[0])]
         item['detail'] = ('today\'s host-key algorithms are %s\'s defaults for the server\'s host keys (%s), so after '
