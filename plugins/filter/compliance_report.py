@@ -73,8 +73,8 @@ options:
       - A built-in server profile (see P(fleetcrypto.sftp.server_profile#lookup)), for example C(openssh-10.0). Each
         host's required clients are also predicted after the host moves to that release (see
         P(fleetcrypto.sftp.upgrade_impact#filter) for how its offer is predicted), in the host's C(upgrade).
-      - With O(hostvars), a host's own C(fleetcrypto_upgrade_to) overrides it (an empty string: no upgrade for that
-        host).
+      - With O(hostvars), a host's own C(fleetcrypto_upgrade_to) overrides it (an empty string means no upgrade for
+        that host).
     type: str
 '''
 
