@@ -232,6 +232,22 @@ def default_openssh(port, workdir):
             '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=5', '-p', str(port), 'probe@' + LOOPBACK, 'true'])
 
 
+# Finite-field Diffie-Hellman only: what sshd 10.0 no longer offers by default (myproposal.h KEX_SERVER_KEX at
+# V_10_0_P1); both are in 9.2's defaults. The upgrade-impact demo and its live test run the real client with it.
+DH_ONLY_KEX = 'diffie-hellman-group-exchange-sha256,diffie-hellman-group14-sha256'
+
+
+def openssh_dh_only(port, workdir, kex=DH_ONLY_KEX, timeout=20):
+    """The real OpenSSH client with ``KexAlgorithms`` set to finite-field DH only, against 127.0.0.1:``port`` (never
+    authenticating: no key, BatchMode); returns its output (``Permission denied`` once the key exchange worked,
+    ``no matching key exchange method found`` when it did not)."""
+    proc = subprocess.run(['ssh', '-F', '/dev/null', '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no',
+                           '-o', 'UserKnownHostsFile=/dev/null', '-o', 'ConnectTimeout=5', '-o', 'KexAlgorithms=' + kex,
+                           '-o', 'PubkeyAuthentication=no', '-p', str(port), 'probe@' + LOOPBACK, 'true'],
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+    return proc.stdout + proc.stderr
+
+
 def paramiko_handshake(port, source=None, disabled_algorithms=None, timeout=5):
     """Start a paramiko client's key exchange with 127.0.0.1:``port`` (from ``source`` when given) and hang up,
     whatever the outcome: enough for the server (and any capture) to see its KEXINIT."""

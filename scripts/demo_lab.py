@@ -11,6 +11,12 @@
    sshd-main, where nobody listed it in baseline_required_clients; the results land in <output>/observed/.
 3. playbooks/audit.yml: shows that the first partner's JSch cannot connect to the classic server, and why, every
    baseline violation, and the clients observed on each server: it names the unlisted JSch on sshd-main.
+   Then (2b) the upgrade question for sshd-main as it runs today (Debian 12's sshd with its defaults): with
+   ``fleetcrypto_upgrade_to: openssh-10.0`` and a partner's OpenSSH client limited to finite-field Diffie-Hellman
+   (``KexAlgorithms diffie-hellman-group-exchange-sha256,diffie-hellman-group14-sha256``; its KEXINIT captured here
+   from the real ssh, which also connects to sshd-main for real) among the required clients, the report shows it
+   connecting today and BROKEN after the upgrade, because sshd 10.0 dropped finite-field DH from its default key
+   exchange (myproposal.h KEX_SERVER_KEX at V_10_0_P1).
 4. playbooks/enforce.yml on the servers it can configure: the role applies the minimal safe fix (the
    intermediate baseline keeps the observed JSch working, so nothing is refused).
 5. playbooks/enforce.yml with the stricter "modern" baseline on sshd-main: refused before anything changes,
@@ -44,13 +50,16 @@ from lab.collection import importable  # noqa: E402  pylint: disable=wrong-impor
 
 importable()  # ansible_collections.fleetcrypto.sftp from this checkout
 
-from lab.clients import default_jsch_restricted_jce  # noqa: E402  pylint: disable=wrong-import-position
+from lab.clients import DH_ONLY_KEX, default_jsch_restricted_jce, openssh_dh_only  # noqa: E402  pylint: disable=wrong-import-position
+from capture_client_profiles import capture_default  # noqa: E402  pylint: disable=wrong-import-position
 from lab.managed import ManagedProftpd, ManagedSshd  # noqa: E402  pylint: disable=wrong-import-position
 from lab.servers import Dropbear  # noqa: E402  pylint: disable=wrong-import-position
 
 PARTNER = 'jsch-0.1.54-restricted-jce'  # offers only aes128-ctr, aes128-cbc, 3des-ctr, 3des-cbc, blowfish-cbc
 OBSERVED_ON = 'sshd-main'  # where a second partner's JSch connects without being listed
 REFUSAL = 'would lock out observed clients of this server; nothing was changed'
+UPGRADE_TO = 'openssh-10.0'  # a built-in server profile (data/server_profiles)
+DH_ONLY_CLIENT = 'partner-openssh-dh-kex'  # the real ssh with KexAlgorithms finite-field DH only (lab.clients)
 
 
 def inventory(servers, dropbear):
@@ -135,6 +144,18 @@ def observed_hassh(observed_dir, host, banner_prefix):
     return None
 
 
+def dh_only_client(port, workdir):
+    """The partner's OpenSSH client with finite-field DH kex only: its KEXINIT captured from the real ssh (a
+    proposal the audit takes as a required client), and whether it really completes the key exchange with the
+    server on ``port`` today (its output)."""
+    record = capture_default('openssh', workdir, timeout=30, launcher=openssh_dh_only)
+    if record is None:
+        return None, ''
+    client = dict(record['profile'], name=DH_ONLY_CLIENT, kex_algorithms_set=True,
+                  source='captured here from the real ssh with KexAlgorithms %s' % DH_ONLY_KEX)
+    return client, openssh_dh_only(port, workdir)
+
+
 def digest(*paths):
     result = []
     for path in paths:
@@ -179,6 +200,19 @@ def main():
             return 1
         run('2/6 audit: who cannot connect, and why; and who really connects', 'audit.yml', inventory_path, env,
             '-e', 'fleetcrypto_output_dir=%s' % before, *observed)
+        upgrade = os.path.join(output, 'upgrade')
+        partner, today = dh_only_client(servers[OBSERVED_ON].port, workdir)
+        if partner is None:
+            print('demo-lab: the DH-only OpenSSH client could not be captured')
+            return 1
+        print('\ndemo-lab: the partner\'s ssh -o KexAlgorithms=%s to %s today: %s' % (
+            DH_ONLY_KEX, OBSERVED_ON, 'key exchange completed (then "Permission denied": it has no key)'
+            if 'Permission denied' in today else 'FAILED: ' + today.strip()[-300:]), flush=True)
+        run('2b/6 audit: what breaks when %s (Debian 12\'s sshd defaults) moves to %s? A partner\'s %s must keep '
+            'working' % (OBSERVED_ON, UPGRADE_TO, DH_ONLY_CLIENT), 'audit.yml', inventory_path, env,
+            '-e', 'fleetcrypto_hosts=%s' % OBSERVED_ON, '-e', 'fleetcrypto_output_dir=%s' % upgrade,
+            '-e', 'fleetcrypto_upgrade_to=%s' % UPGRADE_TO,
+            '-e', json.dumps({'baseline_required_clients': ['openssh-9.2', 'putty-0.78', partner]}), *observed)
         rc = run('3/6 enforce the baseline on the servers the role can configure (canary first)', 'enforce.yml',
                  inventory_path, env, '-e', 'fleetcrypto_hosts=managed', '-e', 'fleetcrypto_output_dir=%s' % after,
                  *observed)
@@ -215,6 +249,7 @@ def main():
                  '-e', 'fleetcrypto_fail_on_noncompliance=true', *observed)
         print('\ndemo-lab: reports before the fix: %s/compliance.{html,json,md,csv,xml}' % before)
         print('demo-lab: reports after the fix:  %s/compliance.{html,json,md,csv,xml}' % after)
+        print('demo-lab: upgrade to %s:   %s/compliance.{html,json,md,csv,xml}' % (UPGRADE_TO, upgrade))
         print('demo-lab: observed clients:       %s/<host>.json' % observed_dir)
         print('demo-lab: %s' % ('the fleet is compliant and every required client connects' if rc == 0
                                 else 'the final audit did not pass (exit %d)' % rc))

@@ -32,6 +32,7 @@ def test_demo_lab_audit_enforce_audit(tmp_path):
     out = proc.stdout
     observing, rest = out.split('demo-lab: 2/6', 1)
     first, rest = rest.split('demo-lab: 3/6', 1)
+    first, upgrading = first.split('demo-lab: 2b/6', 1)
     enforced, rest = rest.split('demo-lab: 4/6', 1)
     refused, rest = rest.split('demo-lab: 5/6', 1)
     accepted, final = rest.split('demo-lab: 6/6', 1)
@@ -54,10 +55,28 @@ def test_demo_lab_audit_enforce_audit(tmp_path):
     assert 'serverProposal=' in first and 'aes256-ctr,aes256-cbc' in first
     assert 'sshd-main: %s (SSH-2.0-JSCH-0.1.54, ' % label in first
     before = json.loads((tmp_path / 'before' / 'compliance.json').read_text())
-    assert before['schema_version'] == '1.2' and label in before['observed_clients']
+    assert before['schema_version'] == '1.3' and label in before['observed_clients']
     main = [host for host in before['hosts'] if host['name'] == 'sshd-main'][0]
     assert main['observation']['available'] is True
     assert [item['today']['compatible'] for item in main['observed_clients'] if item['client'] == label] == [True]
+
+    # 2b: the real ssh limited to finite-field DH kex connects to sshd-main (Debian 12's defaults) today; the audit
+    # with fleetcrypto_upgrade_to: openssh-10.0 says it breaks after the upgrade (10.0's default kex has no DH).
+    assert "ssh -o KexAlgorithms=diffie-hellman-group-exchange-sha256,diffie-hellman-group14-sha256 to sshd-main " \
+           "today: key exchange completed" in first, first[-2000:]
+    assert 'sshd-main -> openssh-10.0 (today taken as debian-12): BREAKS partner-openssh-dh-kex' in upgrading
+    upgraded = json.loads((tmp_path / 'upgrade' / 'compliance.json').read_text())
+    assert [host['name'] for host in upgraded['hosts']] == ['sshd-main'] and upgraded['upgrade_targets'] == [
+        'openssh-10.0']
+    assert upgraded['summary']['broken_by_upgrade'] == 1 and upgraded['summary']['upgrade_hosts'] == 1
+    section = upgraded['hosts'][0]['upgrade']
+    assert section['current'] == 'debian-12' and section['breaks'] == ['partner-openssh-dh-kex']
+    kex = [item for item in section['assumptions'] if item['category'] == 'kex'][0]
+    assert kex['assumption'] == 'release_defaults' and 'diffie-hellman-group14-sha256' in kex['removed']
+    partner = [item for item in upgraded['hosts'][0]['clients'] if item['client'] == 'partner-openssh-dh-kex'][0]
+    assert partner['compatible'] and partner['post_quantum'] is False
+    assert 'partner-openssh-dh-kex (after upgrade to openssh-10.0) |' in (tmp_path / 'upgrade' / 'compliance.md') \
+        .read_text()
 
     # 3: the intermediate baseline keeps the JSch working: the fleet is fixed through the handler.
     assert 'RUNNING HANDLER [fleetcrypto.sftp.baseline : Fleetcrypto baseline apply]' in enforced
@@ -81,7 +100,7 @@ def test_demo_lab_audit_enforce_audit(tmp_path):
     assert after['summary']['passed'] is True and after['summary']['observed_locked_out'] == 0
     main = [host for host in after['hosts'] if host['name'] == 'sshd-main'][0]
     assert [item['accepted'] for item in main['observed_clients'] if item['client'] == label] == [True]
-    for phase in ('before', 'after'):
+    for phase in ('before', 'after', 'upgrade'):
         assert sorted(os.listdir(str(tmp_path / phase))) == [
             'compliance.csv', 'compliance.html', 'compliance.json', 'compliance.md', 'compliance.xml']
     ports = [int(port) for port in re.findall(r'demo-lab: started \S+ +on 127\.0\.0\.1:(\d+)', out)]

@@ -91,7 +91,7 @@ def upgrade_cells(host):
         elif item['fixes']:
             cells[item['client']] = ('fixed', 'fixed', title)
         elif item['compatible']:
-            cells[item['client']] = ('ok', 'ok', title)
+            cells[item['client']] = ('ok', 'ok (%s)' % pq_text(item), title)
         else:
             cells[item['client']] = ('fail', 'FAILED', title)
     return cells

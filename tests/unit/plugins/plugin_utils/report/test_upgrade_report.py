@@ -90,7 +90,7 @@ def test_upgrade_section_summary_and_pq_per_connection(profiles, probe_result):
     markdown = render(report, 'markdown').split('\n')
     assert ('| host | status | baseline | openssh-9.2 | openssh-9.2 (after upgrade to openssh-10.0) | dh-only | '
             'dh-only (after upgrade to openssh-10.0) |') in markdown
-    assert '| good (127.0.0.1:22) | compliant | pass | ok (PQ) | ok | ok (not PQ) | BREAKS |' in markdown
+    assert '| good (127.0.0.1:22) | compliant | pass | ok (PQ) | ok (PQ) | ok (not PQ) | BREAKS |' in markdown
     assert '## Upgrade impact' in markdown and 'Today taken as **debian-12**.' in markdown
     rows = [row for row in csv.DictReader(io.StringIO(render(report, 'csv'))) if row['kind'] == 'required']
     assert [(row['host'], row['client'], row['post_quantum'], row['upgrade_compatible'], row['broken_by_upgrade'])
