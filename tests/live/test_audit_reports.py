@@ -181,7 +181,7 @@ def test_audit_loads_stored_observations_and_names_the_clients(audited_observed)
     assert 'Observed clients: 2 on 1 host(s), 1 cannot connect today, 1 would be locked out by the baseline target.' \
         in run.stdout
     report = json.loads((out / 'compliance.json').read_text())
-    assert report['schema_version'] == '1.2' and report['observed_clients'][0] == label
+    assert report['schema_version'] == '1.3' and report['observed_clients'][0] == label
     assert report['summary']['observed_locked_out'] == 1 and report['summary']['observed_hosts'] == 1
     hosts = {host['name']: host for host in report['hosts']}
     assert hosts['not-observed']['observation']['message'].startswith('no stored observation for this host')
