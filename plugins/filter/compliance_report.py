@@ -74,7 +74,8 @@ options:
         host's required clients are also predicted after the host moves to that release (see
         P(fleetcrypto.sftp.upgrade_impact#filter) for how its offer is predicted), in the host's C(upgrade).
       - With O(hostvars), a host's own C(fleetcrypto_upgrade_to) overrides it (an empty string means no upgrade for
-        that host).
+        that host), and its C(fleetcrypto_upgrade_from) names the server profile it runs today (by default found
+        from its banner, see P(fleetcrypto.sftp.upgrade_impact#filter)).
     type: str
 '''
 
@@ -154,7 +155,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.report.model impo
 
 _HOST_SETTINGS = {'baseline': 'baseline_policy', 'clients': 'baseline_required_clients',
                   'exceptions': 'baseline_exceptions', 'observed_exceptions': 'baseline_observed_exceptions',
-                  'upgrade_to': 'fleetcrypto_upgrade_to'}
+                  'upgrade_to': 'fleetcrypto_upgrade_to', 'upgrade_from': 'fleetcrypto_upgrade_from'}
 
 
 def _per_host(names, hostvars):

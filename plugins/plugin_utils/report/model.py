@@ -86,7 +86,7 @@ def _failure_summary(prediction):
             for item in prediction['failures']]
 
 
-def _upgrade_section(name, target, server, labelled, today_items):
+def _upgrade_section(name, target, server, labelled, today_items, current=None):
     """``upgrade`` of a host (1.3): each required client after the host moves to the server profile ``target``
     (``predict.upgrade``: release defaults follow the target, explicit settings are kept minus what it no longer
     supports), beside today's verdict. None without a target; without a probe only the target is known."""
@@ -100,7 +100,7 @@ def _upgrade_section(name, target, server, labelled, today_items):
                                'warnings': [], 'breaks': False, 'fixes': False} for label, _client in labelled]
         return section
     try:
-        upgraded = predict_upgrade(server, target)
+        upgraded = predict_upgrade(server, target, current or None)
         offer = normalize_proposal(upgraded['offer'], 'host %s after the upgrade' % name)
     except ProposalError as exc:
         raise ReportError('host %s: fleetcrypto_upgrade_to: %s' % (name, exc))
@@ -127,6 +127,7 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
     result = entry.get('result') or {}
     baseline = entry.get('baseline') or defaults['baseline']
     upgrade_to = entry.get('upgrade_to') if entry.get('upgrade_to') is not None else defaults['upgrade_to']
+    upgrade_from = entry.get('upgrade_from')  # the server profile it runs today, when its banner does not tell
     clients = entry.get('clients') if entry.get('clients') is not None else defaults['clients']
     exceptions = entry.get('exceptions') if entry.get('exceptions') is not None else defaults['exceptions']
     baseline_name = load_baseline(baseline)['name']
@@ -175,7 +176,7 @@ def _host(entry, defaults, clients_cache, today, with_remediation):
         'terrapin_exposed': any(item['terrapin_exposed'] for item in predictions),
         'strict_kex': STRICT_KEX_SERVER in (server['offer']['kex_algorithms'] or ()),
         'remediation': None,
-        'upgrade': _upgrade_section(name, upgrade_to, server, labelled, predictions),
+        'upgrade': _upgrade_section(name, upgrade_to, server, labelled, predictions, upgrade_from),
     })
     plan = None
     if (not compliant and with_remediation) or observation['entries']:
@@ -303,7 +304,8 @@ def build_report(hosts, baseline='intermediate', clients=None, exceptions=None, 
                  remediation=True, per_host=None, observed=None, observed_exceptions=None, upgrade_to=None):
     """The report model; see docs/report-schema.md. Per-host ``baseline``, ``clients``, ``exceptions``,
     ``observed_exceptions`` and ``upgrade_to`` (a server profile name: predict each client after the host moves to
-    that release) in list entries override the arguments. ``observed`` maps host names to what
+    that release) in list entries override the arguments; an entry's ``upgrade_from`` names the server profile it
+    runs today (otherwise found from its banner). ``observed`` maps host names to what
     playbooks/observe.yml stored (``{clients, failures, ...}``); None means no observations were loaded."""
     load_baseline(baseline)  # a bad default baseline fails once, by name, before any host
     if observed is not None and not isinstance(observed, dict):

@@ -108,12 +108,16 @@ def test_upgrade_section_summary_and_pq_per_connection(profiles, probe_result):
 
 
 def test_per_host_target_from_hostvars_and_errors(profiles, probe_result):
-    hostvars = {'good': {'fleetcrypto_upgrade_to': ''}, 'classic': {'fleetcrypto_upgrade_to': 'openssh-10.0'},
+    hostvars = {'good': {'fleetcrypto_upgrade_to': ''},
+                'classic': {'fleetcrypto_upgrade_to': 'openssh-10.0', 'fleetcrypto_upgrade_from': 'openssh-10.0'},
                 'gone': {}}
     report = compliance_report(fleet(probe_result), 'intermediate', [DH_ONLY], generated_at=GEN,
                                hostvars=hostvars)
     assert [host['upgrade'] and host['upgrade']['target'] for host in report['hosts']] == [None, 'openssh-10.0', None]
     assert report['summary']['upgrade_hosts'] == 1
+    classic = report['hosts'][1]['upgrade']   # said to run 10.0 already: its kex differs, so it is a setting
+    assert classic['current'] == 'openssh-10.0'
+    assert [item['assumption'] for item in classic['assumptions']][:1] == ['explicit_kept']
     with pytest.raises(ReportError, match='host good: fleetcrypto_upgrade_to: .*nope-1.0'):
         build_report({'good': probe_result()}, 'intermediate', [DH_ONLY], upgrade_to='nope-1.0')
     without = build_report({'good': probe_result()}, 'intermediate', [DH_ONLY], generated_at=GEN)
