@@ -50,7 +50,8 @@ from lab.collection import importable  # noqa: E402  pylint: disable=wrong-impor
 
 importable()  # ansible_collections.fleetcrypto.sftp from this checkout
 
-from lab.clients import DH_ONLY_KEX, default_jsch_restricted_jce, openssh_dh_only  # noqa: E402  pylint: disable=wrong-import-position
+from lab.clients import DH_ONLY_KEX, default_jsch_restricted_jce  # noqa: E402  pylint: disable=wrong-import-position
+from lab.clients import openssh_dh_only  # noqa: E402  pylint: disable=wrong-import-position
 from capture_client_profiles import capture_default  # noqa: E402  pylint: disable=wrong-import-position
 from lab.managed import ManagedProftpd, ManagedSshd  # noqa: E402  pylint: disable=wrong-import-position
 from lab.servers import Dropbear  # noqa: E402  pylint: disable=wrong-import-position
