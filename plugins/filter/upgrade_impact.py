@@ -32,7 +32,8 @@ options:
     description:
       - The server today, the per-host result of M(fleetcrypto.sftp.algorithms_info) (its C(banner) tells the
         release it runs) or a proposal with the ten RFC 4253 name-lists and C(banner) or C(software).
-    type: dict
+      - Or the name of a built-in server profile (for example C(debian-12)), that release as it ships.
+    type: raw
     required: true
   target:
     description: The built-in server profile of the release the server moves to, for example C(openssh-10.0).

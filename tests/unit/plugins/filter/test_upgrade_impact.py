@@ -59,3 +59,8 @@ def test_a_client_the_target_lets_in():
     impact = upgrade_impact(probe(), 'openssh-10.0', [MODERN, mlkem_only])
     assert impact['fixes'] == ['mlkem-only'] and impact['clients'][1]['fixes']
     assert impact['clients'][0]['client'] == 'modern' and not impact['clients'][0]['fixes']
+
+
+def test_a_server_profile_name_as_the_server():
+    impact = upgrade_impact('debian-12', 'openssh-10.0', [DH_ONLY])
+    assert impact['current'] == 'debian-12' and impact['breaks'] == ['dh-only']
