@@ -275,8 +275,8 @@ def predict_upgrade(server, target, current=None):
     """What ``server`` (an ``algorithms_info`` result, a proposal or a server profile name) offers after moving to
     the server profile ``target`` (a name), its current release being the profile ``current`` (a name; None:
     detected from its software). Returns ``{offer, target, target_source, current, current_detected, candidates,
-    assumptions, daemon_refuses_to_start, daemon_errors}``; ``offer`` is a proposal ``negotiate`` takes (the ten lists, the
-    target's banner and software)."""
+    assumptions, daemon_refuses_to_start, daemon_errors}``; ``offer`` is a proposal ``negotiate`` takes (the ten
+    lists, the target's banner and software)."""
     if isinstance(server, str):
         server = _load(server, 'server')   # a server profile: that release as it ships
     try:
