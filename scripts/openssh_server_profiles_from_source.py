@@ -6,6 +6,13 @@
 
     python scripts/openssh_server_profiles_from_source.py /path/to/openssh-portable.git [--release 10.0 ...]
     python scripts/openssh_server_profiles_from_source.py /path/to/openssh-portable.git --check-against debian-12
+    python scripts/openssh_server_profiles_from_source.py /path/to/openssh-portable.git --debian debian-13 DEBIAN_DIR
+
+--debian NAME DIR writes a distribution variant: the upstream release its debian/changelog names, checked against
+the unpacked debian/ directory of the source package (`apt-get source openssh` of that release): it fails if a
+patch in debian/patches/series touches a file the default lists come from (myproposal.h, cipher.c, mac.c, kex-names.c,
+sshkey.c), if the GSSAPI patch does not default GSSAPIKeyExchange to off, or if debian/rules enables DSA or XMSS;
+the banner is what package-versioning.patch makes of version.h's SSH_RELEASE and the Debian revision.
 
 What sshd puts in its KEXINIT with no algorithm settings, read at each release tag (a build with OpenSSL, ECC,
 NIST P-521, SHA-256, EVP GCM, security keys, and the compiler features defines.h needs for sntrup761/ML-KEM/ML-DSA;
@@ -228,6 +235,58 @@ def derive(git_dir, release, tag):
     return document
 
 
+LIST_SOURCES = ('myproposal.h', 'cipher.c', 'mac.c', 'kex-names.c', 'sshkey.c')
+# Read in Debian's gssapi.patch (10.0p1-7): in kex-names.c it adds a separate gss_kexalgs[] (offered only with
+# GSSAPIKeyExchange yes) and leaves kexalgs[] alone; in sshkey.c it adds the "null" key impl, which sshkey_alg_list
+# skips (offered only beside gss kex). Accepted when the patch removes no kexalgs[]/keyimpls[] entry.
+GSSAPI_ONLY = {('kex-names.c', 'gssapi.patch'), ('sshkey.c', 'gssapi.patch')}
+
+
+def debian_variant(git_dir, name, debian_dir):
+    """The upstream derivation for the release ``debian_dir``'s changelog names, with Debian's banner, after
+    checking that Debian's patches and build flags leave the default lists alone."""
+    with open(os.path.join(debian_dir, 'changelog')) as handle:
+        package, full_version = re.match(r'(\S+) \(([^)]+)\)', handle.readline()).groups()
+    upstream, revision = re.match(r'(?:\d+:)?([^-]+)-(.+)$', full_version).groups()
+    release = re.match(r'(\d+\.\d+)', upstream).group(1)
+    with open(os.path.join(debian_dir, 'patches', 'series')) as handle:
+        series = [line.strip() for line in handle if line.strip() and not line.startswith('#')]
+    touching = {}
+    for patch in series:
+        with open(os.path.join(debian_dir, 'patches', patch)) as handle:
+            text = handle.read()
+        for path in re.findall(r'^\+\+\+ b/(\S+)', text, re.M):
+            if path in LIST_SOURCES and (path, patch) not in GSSAPI_ONLY:
+                touching.setdefault(path, []).append(patch)
+        if patch == 'gssapi.patch':
+            if not re.search(r'^\+\s*options->gss_keyex = 0;', text, re.M):
+                raise ValueError('gssapi.patch: GSSAPIKeyExchange default not found to be off')
+            if re.search(r'^-\s*(\{ KEX_|&sshkey_)', text, re.M):
+                raise ValueError('gssapi.patch removes a kexalgs[]/keyimpls[] entry')
+    if touching:
+        raise ValueError('Debian patches touch the default lists: %s' % touching)
+    with open(os.path.join(debian_dir, 'rules')) as handle:
+        rules = handle.read()
+    if re.search(r'--enable-dsa-keys|--with-xmss|WITH_XMSS', rules):
+        raise ValueError('debian/rules enables DSA or XMSS keys')
+    tag = RELEASES[release]
+    version_h = show(git_dir, tag, 'version.h')
+    ssh_release = ''.join(re.findall(r'#define\s+SSH_(?:VERSION|PORTABLE)\s+"([^"]*)"', version_h))
+    document = derive(git_dir, release, tag)
+    document['name'] = name
+    document['version'] = upstream
+    document['banner'] = 'SSH-2.0-%s Debian-%s' % (ssh_release, revision)
+    document['source'] = (
+        'Debian source package %s %s (debian/ checked by scripts/openssh_server_profiles_from_source.py --debian): '
+        'none of its %d patches touches %s, except gssapi.patch, which adds a separate gss_kexalgs[] to kex-names.c and the "null" key to sshkey.c keyimpls[] (skipped by sshkey_alg_list) and removes no entry; gssapi.patch defaults GSSAPIKeyExchange to no, so no gss-* kex and no '
+        '"null" host key are offered; debian/rules builds without DSA/XMSS keys; the package creates rsa, ecdsa and '
+        'ed25519 host keys (openssh-server.postinst create_keys). So the lists are upstream %s\'s: %s The banner is '
+        'package-versioning.patch\'s SSH_RELEASE (version.h says %s at %s) plus " Debian-%s" (DebianBanner yes, '
+        'the default).' % (package, full_version, len(series), ', '.join(LIST_SOURCES), tag, document['source'],
+                           ssh_release, tag, revision))
+    return document
+
+
 def write(document):
     if not os.path.isdir(SERVER_PROFILE_DIR):
         os.makedirs(SERVER_PROFILE_DIR)
@@ -240,7 +299,14 @@ def main():
     parser.add_argument('git_dir')
     parser.add_argument('--release', action='append', help='only these releases (default: all of RELEASES)')
     parser.add_argument('--check-against', help='server profile captured here to compare the same release with')
+    parser.add_argument('--debian', nargs=2, metavar=('NAME', 'DEBIAN_DIR'),
+                        help='write the Debian variant NAME from the unpacked debian/ directory of its source package')
     args = parser.parse_args()
+    if args.debian:
+        document = debian_variant(args.git_dir, args.debian[0], args.debian[1])
+        write(document)
+        print('%s -> %s' % (args.debian[1], document['name']))
+        return
     if args.check_against:
         with open(os.path.join(SERVER_PROFILE_DIR, args.check_against + '.yml')) as handle:
             captured = yaml.safe_load(handle)
