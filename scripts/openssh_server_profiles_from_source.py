@@ -68,6 +68,8 @@ KEY_NAMES = {'rsa': 'ssh-rsa', 'dsa': 'ssh-dss', 'ecdsa': 'ecdsa-sha2-nistp256',
 # _PATH_HOST_<X>_KEY_FILE -> ssh-keygen key type.
 PATH_TYPES = {'RSA': 'rsa', 'DSA': 'dsa', 'ECDSA': 'ecdsa', 'ED25519': 'ed25519', 'MLDSA44_ED25519': 'mldsa44-ed25519',
               'XMSS': 'xmss'}
+# Product lines -> the server profile their alias points at (the newest release derived in that line).
+ALIASES = {'openssh-10.x': 'openssh-10.5', 'openssh-9.x': 'openssh-9.9'}
 LIST_KEYS = ('kex_algorithms', 'server_host_key_algorithms', 'encryption_algorithms_client_to_server',
              'encryption_algorithms_server_to_client', 'mac_algorithms_client_to_server',
              'mac_algorithms_server_to_client', 'compression_algorithms_client_to_server',
@@ -89,16 +91,16 @@ def preprocess(text):
     return subprocess.run(['cpp', '-P'] + DEFINES + [path], capture_output=True, text=True, check=True).stdout
 
 
-def evaluate(git_dir, tag):
-    """The myproposal.h macros as name lists."""
+def evaluate(git_dir, tag, macros=MACROS):
+    """The myproposal.h ``macros`` as name lists."""
     header = show(git_dir, tag, 'myproposal.h')
-    out = preprocess(header + '\n' + ''.join('fleetcrypto_%d=%s\n' % (i, m) for i, m in enumerate(MACROS)))
+    out = preprocess(header + '\n' + ''.join('fleetcrypto_%d=%s\n' % (i, m) for i, m in enumerate(macros)))
     values = {}
     for line in out.splitlines():
         label, _sep, rest = line.partition('=')
         if label.startswith('fleetcrypto_'):
             joined = ''.join(re.findall(r'"([^"]*)"', rest))
-            values[MACROS[int(label[len('fleetcrypto_'):])]] = joined.split(',') if joined else []
+            values[macros[int(label[len('fleetcrypto_'):])]] = joined.split(',') if joined else []
     return values
 
 
@@ -201,10 +203,12 @@ def derive(git_dir, release, tag):
     version = tuple(int(part) for part in re.match(r'V_(\d+)_(\d+)', tag).groups())
     pseudo = server_pseudo(git_dir, tag)
     host_keys = default_host_keys(git_dir, tag)
-    all_keys = supported_host_key(git_dir, tag)[1]
-    allowed = [name for name in values['KEX_DEFAULT_PK_ALG'] if name in all_keys]
-    hk_path, hostkey_algorithms = host_key_algorithms(git_dir, tag, host_keys, allowed)
     supported_lists, supported_source = supported(git_dir, tag)
+    # servconf.c assemble_algorithms (kex_assemble_names) keeps only the defaults the build supports.
+    for macro, category in (('KEX_SERVER_KEX', 'kex'), ('KEX_DEFAULT_PK_ALG', 'host_key'),
+                            ('KEX_SERVER_ENCRYPT', 'cipher'), ('KEX_SERVER_MAC', 'mac')):
+        values[macro] = [name for name in values[macro] if name in supported_lists[category]]
+    hk_path, hostkey_algorithms = host_key_algorithms(git_dir, tag, host_keys, values['KEX_DEFAULT_PK_ALG'])
     document = {
         'name': 'openssh-%s' % release,
         'product': 'OpenSSH',
@@ -326,6 +330,13 @@ def main():
         document = derive(args.git_dir, release, RELEASES[release])
         write(document)
         print('%s -> %s' % (RELEASES[release], document['name']))
+    if not args.release:
+        for alias, target in ALIASES.items():
+            write({'name': alias, 'alias_of': target,
+                   'source': 'The newest OpenSSH %s release derived from openssh-portable (scripts/openssh_server_'
+                             'profiles_from_source.py ALIASES) when the profiles were last derived; see %s.'
+                             % (alias[len('openssh-'):], target)})
+            print('%s -> %s' % (alias, target))
 
 
 if __name__ == '__main__':
