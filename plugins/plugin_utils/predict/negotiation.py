@@ -9,7 +9,10 @@ that is also on the server's. Real implementations add rules of their own, and t
 connection works. Each side computes the choice independently from both KEXINITs, so a connection works
 only when both sides succeed. The differences encoded here, each from the implementation's source:
 
-* OpenSSH (kex.c kex_choose_conf, match.c match_list; identical in V_7_4_P1 and V_9_2_P1):
+* OpenSSH (kex.c kex_choose_conf, match.c match_list; identical in V_7_4_P1 and V_9_2_P1, and kex_choose_conf,
+  choose_kex, choose_hostkeyalg, choose_enc, choose_mac, choose_comp, proposals_match and match_list are
+  unchanged from V_9_9_P1 to V_10_5_P1; what 10.x changed is in the default lists, data/client_profiles and
+  data/server_profiles, and the client's post-quantum warning below):
   checks kex, host key, then per direction cipher, MAC, compression; a client checks server-to-client first
   (mode 0 is MODE_IN); the MAC is not negotiated when the cipher is AEAD ("ignore mac for authenticated
   encryption", cipher_authlen != 0: chacha20-poly1305@openssh.com, aes*-gcm@openssh.com); match_list stops
@@ -208,9 +211,12 @@ class OpenSSH(Implementation):
 
     def warnings(self, proposal, kex):
         """sshconnect.c ssh_login (V_10_1_P1 .. V_10_5_P1) calls warn_nonpq_kex after the key exchange when
-        KexAlgorithms was not set (options.kex_algorithms_set), WarnWeakCrypto is on (readconf.c: default yes) and
-        kex-names.c kex_is_pq_from_name is false for the agreed kex. Absent before V_10_1_P1."""
-        if kex in POST_QUANTUM_KEX or proposal.get('kex_algorithms_set'):
+        KexAlgorithms was not set (readconf.c fill_default_options: options.kex_algorithms_set), WarnWeakCrypto is on
+        (readconf.c multistate_warnweakcrypto: yes/true; no, false and no-pq-kex turn it off; default yes) and
+        kex-names.c kex_is_pq_from_name is false for the agreed kex (kexalgs[] KEX_IS_PQ: the sntrup761x25519 pair,
+        mlkem768x25519-sha256, and mlkem768nistp256-sha256 from V_10_5_P1). The lines are logit(), so LogLevel
+        QUIET (ssh -q) hides them. Absent before V_10_1_P1 (commit 0e1b8aa27)."""
+        if kex in POST_QUANTUM_KEX or proposal.get('kex_algorithms_set') or proposal.get('warn_weak_crypto') is False:
             return []
         if _version_tuple((proposal.get('software') or {}).get('version')) < (10, 1):
             return []
