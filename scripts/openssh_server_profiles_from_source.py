@@ -282,7 +282,9 @@ def debian_variant(git_dir, name, debian_dir):
     document['banner'] = 'SSH-2.0-%s Debian-%s' % (ssh_release, revision)
     document['source'] = (
         'Debian source package %s %s (debian/ checked by scripts/openssh_server_profiles_from_source.py --debian): '
-        'none of its %d patches touches %s, except gssapi.patch, which adds a separate gss_kexalgs[] to kex-names.c and the "null" key to sshkey.c keyimpls[] (skipped by sshkey_alg_list) and removes no entry; gssapi.patch defaults GSSAPIKeyExchange to no, so no gss-* kex and no '
+        'none of its %d patches touches %s, except gssapi.patch, which adds a separate gss_kexalgs[] to kex-names.c '
+        'and the "null" key to sshkey.c keyimpls[] (skipped by sshkey_alg_list) and removes no entry; gssapi.patch '
+        'defaults GSSAPIKeyExchange to no, so no gss-* kex and no '
         '"null" host key are offered; debian/rules builds without DSA/XMSS keys; the package creates rsa, ecdsa and '
         'ed25519 host keys (openssh-server.postinst create_keys). So the lists are upstream %s\'s: %s The banner is '
         'package-versioning.patch\'s SSH_RELEASE (version.h says %s at %s) plus " Debian-%s" (DebianBanner yes, '

@@ -71,8 +71,8 @@ WARN_WEAK_CRYPTO = {'yes': True, 'true': True, 'no': False, 'false': False, 'no-
 def normalize_proposal(value, role='proposal'):
     """Return ``{'offer': {ten lists or None}, 'software': {...} or None, 'banner': str or None,
     'name': str or None, 'partial': bool, 'empty_entries': {key: count}, 'first_kex_packet_follows': bool or None,
-    'kex_algorithms_set': bool or None, 'warn_weak_crypto': bool or None, 'below_warn': {category: names} or None, 'terrapin_warning': bool,
-    'no_agreement_message': str or None, 'stored_host_keys': [types] or None}``.
+    'kex_algorithms_set': bool or None, 'warn_weak_crypto': bool or None, 'below_warn': {category: names} or None,
+    'terrapin_warning': bool, 'no_agreement_message': str or None, 'stored_host_keys': [types] or None}``.
 
     Accepted forms: an ``algorithms_info`` result (with ``offer``), a dict with the ten name-list keys,
     or a hand-written profile with the shorthands ``kex``, ``host_key``, ``ciphers``, ``macs``,
