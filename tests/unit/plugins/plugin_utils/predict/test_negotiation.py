@@ -382,3 +382,22 @@ def test_openssh_10_dropped_dsa():
     assert 'ssh-dss' not in server['supported']['host_key']
     result = predict(profile(OPENSSH, host_key=['ssh-dss']), 'openssh-10.0')
     assert [f['category'] for f in result['failures']] == ['host_key']
+
+
+@pytest.mark.parametrize('client_version,banner,expected', [
+    ('10.3p1', 'SSH-2.0-Sun_SSH_1.0.1', True),
+    ('10.5p1', 'SSH-2.0-Sun_SSH_1.0', True),
+    ('10.2p1', 'SSH-2.0-Sun_SSH_1.0.1', False),   # before commit dd49a87bf it worked around the server instead
+    ('10.3p1', 'SSH-2.0-Sun_SSH_1.1', False),
+    ('10.3p1', 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10', False),
+])
+def test_openssh_10_3_warns_about_servers_that_cannot_rekey(client_version, banner, expected):
+    # sshconnect.c ssh_login (V_10_3_P1): compat.c SSH_BUG_NOREKEY ("Sun_SSH_1.0*") now only warns.
+    server = profile(banner=banner, kex=['mlkem768x25519-sha256'])
+    client = profile({'product': 'OpenSSH', 'version': client_version}, kex=['mlkem768x25519-sha256'], name='x')
+    warnings = predict(server, client)['warnings']
+    assert (warnings == ['Warning: this server does not support rekeying.', 'This session will eventually fail']) \
+        is expected
+    # Before the post-quantum warning when both apply.
+    both = predict(profile(banner=banner), dict(client, kex=['curve25519-sha256']))['warnings']
+    assert len(both) == (5 if expected else 3 if client_version >= '10.1' else 0)
