@@ -12,7 +12,12 @@
 the unpacked debian/ directory of the source package (`apt-get source openssh` of that release): it fails if a
 patch in debian/patches/series touches a file the default lists come from (myproposal.h, cipher.c, mac.c, kex-names.c,
 sshkey.c), if the GSSAPI patch does not default GSSAPIKeyExchange to off, or if debian/rules enables DSA or XMSS;
-the banner is what package-versioning.patch makes of version.h's SSH_RELEASE and the Debian revision.
+the banner is what package-versioning.patch makes of version.h's SSH_RELEASE and the Debian revision. On another
+Debian release, the source package comes with a temporary sources list, e.g. for trixie:
+    echo 'deb-src http://deb.debian.org/debian trixie main' > /tmp/s.list
+    apt-get -o Dir::Etc::sourcelist=/tmp/s.list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=/tmp/lists update
+    apt-get -o Dir::Etc::sourcelist=/tmp/s.list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=/tmp/lists \
+        --download-only source openssh      # then unpack openssh_*.debian.tar.xz; DEBIAN_DIR is its debian/
 
 What sshd puts in its KEXINIT with no algorithm settings, read at each release tag (a build with OpenSSL, ECC,
 NIST P-521, SHA-256, EVP GCM, security keys, and the compiler features defines.h needs for sntrup761/ML-KEM/ML-DSA;
