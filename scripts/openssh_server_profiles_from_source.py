@@ -16,8 +16,9 @@ the banner is what package-versioning.patch makes of version.h's SSH_RELEASE and
 Debian release, the source package comes with a temporary sources list, e.g. for trixie:
     echo 'deb-src http://deb.debian.org/debian trixie main' > /tmp/s.list
     apt-get -o Dir::Etc::sourcelist=/tmp/s.list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=/tmp/lists update
-    apt-get -o Dir::Etc::sourcelist=/tmp/s.list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=/tmp/lists \
-        --download-only source openssh      # then unpack openssh_*.debian.tar.xz; DEBIAN_DIR is its debian/
+    apt-get -o Dir::Etc::sourcelist=/tmp/s.list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=/tmp/lists
+        --download-only source openssh
+then unpack openssh_*.debian.tar.xz: DEBIAN_DIR is its debian/ directory.
 
 What sshd puts in its KEXINIT with no algorithm settings, read at each release tag (a build with OpenSSL, ECC,
 NIST P-521, SHA-256, EVP GCM, security keys, and the compiler features defines.h needs for sntrup761/ML-KEM/ML-DSA;
