@@ -12,6 +12,10 @@ NIST P-521, SHA-256, EVP GCM) and security keys compiles it, and applies what th
   * sshconnect2.c ssh_kex2 (up to 9.5) appends "ext-info-c"; from 9.6 kex.c kex_proposal_populate_entries
     appends "ext-info-c,kex-strict-c-v00@openssh.com";
   * with no known_hosts entry for the server, the host-key list is KEX_DEFAULT_PK_ALG unreordered;
+  * every default list keeps only the names the build supports (readconf.c fill_default_options and
+    kex_assemble_names filter with kexalgs[], sshkey_alg_list, ciphers[], macs[]; from 10.x sshconnect2.c ssh_kex2
+    takes readconf.c kex_default_pk_alg(), KEX_DEFAULT_PK_ALG filtered the same way) -- this changes nothing up to
+    10.5 for a default build, but keeps the method honest for names a build may lack;
   * compression (Compression=no, the default): "none,zlib@openssh.com,zlib" (sshconnect2.c up to 8.0,
     cipher.c compression_alg_list from 8.1), "none,zlib@openssh.com" from 9.9.
 It reads the source; it builds nothing. --check-against compares one derived release with a profile
@@ -25,9 +29,7 @@ __metaclass__ = type
 import argparse
 import os
 import re
-import subprocess
 import sys
-import tempfile
 
 import yaml
 
@@ -35,31 +37,24 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 
 from capture_client_profiles import PROFILE_DIR, write_profile  # noqa: E402  pylint: disable=wrong-import-position
+from openssh_server_profiles_from_source import evaluate as evaluate_macros, supported  # noqa: E402  pylint: disable=wrong-import-position
 
 RELEASES = {'7.4': 'V_7_4_P1', '8.0': 'V_8_0_P1', '8.4': 'V_8_4_P1', '8.8': 'V_8_8_P1', '9.6': 'V_9_6_P1',
-            '9.9': 'V_9_9_P1', '9.2-upstream': 'V_9_2_P1'}
-# Every conditional myproposal.h tests (7.4 and 8.0 have them; 8.4 on none), set as a build with OpenSSL has them.
-DEFINES = ['-DWITH_OPENSSL', '-DOPENSSL_HAS_ECC', '-DOPENSSL_HAS_NISTP521', '-DHAVE_EVP_SHA256', '-DOPENSSL_HAVE_EVPGCM',
-           '-DENABLE_SK']
+            '9.9': 'V_9_9_P1', '10.0': 'V_10_0_P1', '10.1': 'V_10_1_P1', '10.2': 'V_10_2_P1', '10.3': 'V_10_3_P1',
+            '10.4': 'V_10_4_P1', '10.5': 'V_10_5_P1', '9.2-upstream': 'V_9_2_P1'}
+# Every conditional myproposal.h tests (7.4 and 8.0 have them; 8.4 ... 10.5 none), set as a default build with
+# OpenSSL has them: DEFINES of scripts/openssh_server_profiles_from_source.py.
 MACROS = ('KEX_CLIENT_KEX', 'KEX_DEFAULT_PK_ALG', 'KEX_CLIENT_ENCRYPT', 'KEX_CLIENT_MAC')
+# Product lines -> the profile their alias points at (the newest release derived in that line).
+ALIASES = {'openssh-10.x': 'openssh-10.5', 'openssh-9.x': 'openssh-9.9'}
 
 
 def evaluate(git_dir, tag):
-    header = subprocess.run(['git', '-C', git_dir, 'show', '%s:myproposal.h' % tag], capture_output=True, text=True,
-                            check=True).stdout
-    work = tempfile.mkdtemp(prefix='fleetcrypto-myproposal-')
-    with open(os.path.join(work, 'myproposal.h'), 'w') as handle:
-        handle.write(header)
-    with open(os.path.join(work, 'eval.c'), 'w') as handle:
-        # Labels that are not macros themselves, so the preprocessor leaves them alone.
-        handle.write('#include "myproposal.h"\n' + ''.join('fleetcrypto_%d=%s\n' % (i, m) for i, m in enumerate(MACROS)))
-    out = subprocess.run(['cpp', '-P'] + DEFINES + ['-I', work, os.path.join(work, 'eval.c')], capture_output=True,
-                         text=True, check=True).stdout
-    values = {}
-    for line in out.splitlines():
-        label, _sep, rest = line.partition('=')
-        if label.startswith('fleetcrypto_'):
-            values[MACROS[int(label[len('fleetcrypto_'):])]] = ''.join(re.findall(r'"([^"]*)"', rest)).split(',')
+    values = evaluate_macros(git_dir, tag, MACROS)
+    lists = supported(git_dir, tag)[0]
+    for macro, category in (('KEX_CLIENT_KEX', 'kex'), ('KEX_DEFAULT_PK_ALG', 'host_key'),
+                            ('KEX_CLIENT_ENCRYPT', 'cipher'), ('KEX_CLIENT_MAC', 'mac')):
+        values[macro] = [name for name in values[macro] if name in lists[category]]
     return values
 
 
@@ -116,6 +111,13 @@ def main():
         document = derive(args.git_dir, release, tag)
         write_profile(os.path.join(PROFILE_DIR, document['name'] + '.yml'), document)
         print('%s -> %s' % (tag, document['name']))
+    for alias, target in ALIASES.items():
+        line = alias[len('openssh-'):]
+        write_profile(os.path.join(PROFILE_DIR, alias + '.yml'), {
+            'name': alias, 'alias_of': target,
+            'source': 'The newest OpenSSH %s release derived from openssh-portable (scripts/openssh_profiles_from_'
+                      'source.py ALIASES) when the profiles were last derived; see %s.' % (line, target)})
+        print('%s -> %s' % (alias, target))
 
 
 if __name__ == '__main__':

@@ -276,7 +276,13 @@ _value:
           C(** WARNING: connection is not using a post-quantum key exchange algorithm.) when the agreed kex is not
           post-quantum, unless the user set C(KexAlgorithms) (a client proposal may say so with
           C(kex_algorithms_set=true); a captured client whose kex list differs from its release's built-in profile
-          counts as set).
+          counts as set) or turned C(WarnWeakCrypto) off (a client proposal may carry C(warn_weak_crypto=false), or
+          the ssh_config value C(no) or C(no-pq-kex)). OpenSSH prints them at LogLevel INFO, so C(ssh -q) hides
+          them.
+        - >-
+          OpenSSH 10.3 and later (sshconnect.c ssh_login, compat.c SSH_BUG_NOREKEY) first print
+          C(Warning: this server does not support rekeying.) and C(This session will eventually fail) when the
+          server identifies as C(Sun_SSH_1.0*) (its C(banner)): they no longer work around its missing rekeying.
       type: list
       elements: str
       sample: ['** WARNING: connection is not using a post-quantum key exchange algorithm.',

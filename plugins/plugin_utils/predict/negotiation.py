@@ -9,7 +9,10 @@ that is also on the server's. Real implementations add rules of their own, and t
 connection works. Each side computes the choice independently from both KEXINITs, so a connection works
 only when both sides succeed. The differences encoded here, each from the implementation's source:
 
-* OpenSSH (kex.c kex_choose_conf, match.c match_list; identical in V_7_4_P1 and V_9_2_P1):
+* OpenSSH (kex.c kex_choose_conf, match.c match_list; identical in V_7_4_P1 and V_9_2_P1, and kex_choose_conf,
+  choose_kex, choose_hostkeyalg, choose_enc, choose_mac, choose_comp, proposals_match and match_list are
+  unchanged from V_9_9_P1 to V_10_5_P1; what 10.x changed is in the default lists, data/client_profiles and
+  data/server_profiles, and the client's post-quantum warning below):
   checks kex, host key, then per direction cipher, MAC, compression; a client checks server-to-client first
   (mode 0 is MODE_IN); the MAC is not negotiated when the cipher is AEAD ("ignore mac for authenticated
   encryption", cipher_authlen != 0: chacha20-poly1305@openssh.com, aes*-gcm@openssh.com); match_list stops
@@ -92,6 +95,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import fnmatch
+
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import (
     BASE_ORDER,
     CATEGORY,
@@ -166,8 +171,8 @@ class Implementation:
         return (_first(client_kex) is not None and _first(client_kex) == _first(server_kex)
                 and _first(client_hk) is not None and _first(client_hk) == _first(server_hk))
 
-    def warnings(self, proposal, kex):
-        """What this implementation prints as a client once ``kex`` is agreed, line by line."""
+    def warnings(self, proposal, kex, server=None):
+        """What this implementation prints as a client once ``kex`` is agreed with ``server``, line by line."""
         return []
 
     def repeated_kex_packet(self, guessed_kex, chosen_kex):
@@ -206,13 +211,35 @@ class OpenSSH(Implementation):
                       '** This session may be vulnerable to "store now, decrypt later" attacks.',
                       '** The server may need to be upgraded. See https://openssh.com/pq.html')
 
-    def warnings(self, proposal, kex):
+    # sshconnect.c ssh_login (V_10_3_P1 .. V_10_5_P1, commit dd49a87bf), right after the banner exchange.
+    NO_REKEY_WARNING = ('Warning: this server does not support rekeying.', 'This session will eventually fail')
+    # compat.c compat_banner: the first pattern of check[] that the server's identification (after "SSH-2.0-")
+    # matches (match_pattern_list, case-sensitive) sets the flags; only "Sun_SSH_1.0*" carries SSH_BUG_NOREKEY and
+    # no pattern before it matches such a banner.
+    NO_REKEY_PATTERN = 'Sun_SSH_1.0*'
+
+    def warnings(self, proposal, kex, server=None):
+        """The lines ssh prints: from V_10_3_P1, sshconnect.c ssh_login prints NO_REKEY_WARNING (logit) after the
+        banner exchange when compat.c set SSH_BUG_NOREKEY for the server's identification (before the key exchange,
+        so also when it then fails; listed only for a working connection, like every warning here); then the
+        post-quantum warning (:meth:`_pq_warnings`). Both are logit(): LogLevel QUIET (ssh -q) hides them."""
+        lines = []
+        version = _version_tuple((proposal.get('software') or {}).get('version'))
+        if version >= (10, 3) and server is not None and fnmatch.fnmatchcase(_remote_version(server) or '',
+                                                                             self.NO_REKEY_PATTERN):
+            lines += list(self.NO_REKEY_WARNING)
+        return lines + self._pq_warnings(proposal, kex, version)
+
+    def _pq_warnings(self, proposal, kex, version):
         """sshconnect.c ssh_login (V_10_1_P1 .. V_10_5_P1) calls warn_nonpq_kex after the key exchange when
-        KexAlgorithms was not set (options.kex_algorithms_set), WarnWeakCrypto is on (readconf.c: default yes) and
-        kex-names.c kex_is_pq_from_name is false for the agreed kex. Absent before V_10_1_P1."""
-        if kex in POST_QUANTUM_KEX or proposal.get('kex_algorithms_set'):
+        KexAlgorithms was not set (readconf.c fill_default_options: options.kex_algorithms_set), WarnWeakCrypto is on
+        (readconf.c multistate_warnweakcrypto: yes/true; no, false and no-pq-kex turn it off; default yes) and
+        kex-names.c kex_is_pq_from_name is false for the agreed kex (kexalgs[] KEX_IS_PQ: the sntrup761x25519 pair,
+        mlkem768x25519-sha256, and mlkem768nistp256-sha256 from V_10_5_P1). The lines are logit(), so LogLevel
+        QUIET (ssh -q) hides them. Absent before V_10_1_P1 (commit 0e1b8aa27)."""
+        if kex in POST_QUANTUM_KEX or proposal.get('kex_algorithms_set') or proposal.get('warn_weak_crypto') is False:
             return []
-        if _version_tuple((proposal.get('software') or {}).get('version')) < (10, 1):
+        if version < (10, 1):
             return []
         return list(self.NON_PQ_WARNING)
 
@@ -346,6 +373,19 @@ def _version_tuple(version):
             break
         numbers.append(int(digits))
     return tuple(numbers)
+
+
+def _remote_version(proposal):
+    """What OpenSSH's kex.c kex_exchange_identification reads after "SSH-x.y-" (``%[^\\n]``) from the peer's
+    identification: the ``banner`` of the proposal; without one, the raw software name when it has no version
+    (hello.parse_software keeps an unknown banner whole as ``product``); else None."""
+    banner = proposal.get('banner')
+    if banner and banner.startswith('SSH-') and banner.count('-') >= 2:
+        return banner.split('-', 2)[2]
+    software = proposal.get('software') or {}
+    if software.get('product') and not software.get('version'):
+        return software['product']
+    return None
 
 
 def _first(names):
@@ -609,7 +649,7 @@ def negotiate(server, client):
     post_quantum = bool(compatible and agreed_kex in POST_QUANTUM_KEX)
     return {
         'post_quantum': post_quantum,
-        'warnings': client_impl.warnings(client, agreed_kex) if compatible and agreed_kex else [],
+        'warnings': client_impl.warnings(client, agreed_kex, server) if compatible and agreed_kex else [],
         'compatible': compatible,
         'negotiated': negotiated if any(value is not None for value in negotiated.values()) else None,
         'failures': failures,

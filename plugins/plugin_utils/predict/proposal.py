@@ -63,11 +63,16 @@ def _software(data):
     return software
 
 
+# OpenSSH ssh_config WarnWeakCrypto values (readconf.c multistate_warnweakcrypto, V_10_1_P1 .. V_10_5_P1): "no-pq-kex"
+# turns off the post-quantum warning like "no".
+WARN_WEAK_CRYPTO = {'yes': True, 'true': True, 'no': False, 'false': False, 'no-pq-kex': False}
+
+
 def normalize_proposal(value, role='proposal'):
     """Return ``{'offer': {ten lists or None}, 'software': {...} or None, 'banner': str or None,
     'name': str or None, 'partial': bool, 'empty_entries': {key: count}, 'first_kex_packet_follows': bool or None,
-    'kex_algorithms_set': bool or None, 'below_warn': {category: names} or None, 'terrapin_warning': bool,
-    'no_agreement_message': str or None, 'stored_host_keys': [types] or None}``.
+    'kex_algorithms_set': bool or None, 'warn_weak_crypto': bool or None, 'below_warn': {category: names} or None,
+    'terrapin_warning': bool, 'no_agreement_message': str or None, 'stored_host_keys': [types] or None}``.
 
     Accepted forms: an ``algorithms_info`` result (with ``offer``), a dict with the ten name-list keys,
     or a hand-written profile with the shorthands ``kex``, ``host_key``, ``ciphers``, ``macs``,
@@ -111,6 +116,12 @@ def normalize_proposal(value, role='proposal'):
     kex_set = value.get('kex_algorithms_set')
     if kex_set is not None and not isinstance(kex_set, bool):
         raise ProposalError('%s kex_algorithms_set must be a boolean' % role)
+    warn_weak = value.get('warn_weak_crypto')
+    if isinstance(warn_weak, str) and warn_weak.lower() in WARN_WEAK_CRYPTO:
+        warn_weak = WARN_WEAK_CRYPTO[warn_weak.lower()]
+    if warn_weak is not None and not isinstance(warn_weak, bool):
+        raise ProposalError('%s warn_weak_crypto must be a boolean or one of %s (OpenSSH WarnWeakCrypto)'
+                            % (role, ', '.join(sorted(WARN_WEAK_CRYPTO))))
     below_warn = value.get('below_warn')
     if below_warn is not None:
         # PuTTY/WinSCP: the names below the WARN line of each category (plugin_utils/predict/putty_settings).
@@ -138,6 +149,8 @@ def normalize_proposal(value, role='proposal'):
         # The client's kex list was set by its user (OpenSSH KexAlgorithms), not its release's default; None when
         # not known.
         'kex_algorithms_set': kex_set,
+        # OpenSSH >= 10.1 ssh_config WarnWeakCrypto (default yes); None when not known.
+        'warn_weak_crypto': warn_weak,
         'offer': offer,
         'software': _software(value),
         'banner': banner,

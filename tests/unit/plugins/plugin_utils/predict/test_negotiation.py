@@ -303,3 +303,101 @@ def test_sshd_unable_to_negotiate_lines_give_partial_clients(fixture_file, class
     kex = predict(classic_server, kex_line)
     assert [f['category'] for f in kex['failures']] == ['kex']
     assert kex['unknown'] == ['host_key', 'cipher', 'mac', 'compression']
+
+
+# OpenSSH 10.x (openssh-portable V_10_0_P1 .. V_10_5_P1): the default lists changed, the choosing rules did not
+# (kex.c kex_choose_conf/choose_* and match.c match_list are unchanged from V_9_9_P1); the client warns without a
+# post-quantum kex from 10.1. Server defaults are data/server_profiles/*.yml, read directly here.
+
+def server_profile(name):
+    import os
+    import yaml
+    from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.data import DATA_DIR
+    with open(os.path.join(DATA_DIR, 'server_profiles', name + '.yml')) as handle:
+        document = yaml.safe_load(handle)
+    if document.get('alias_of'):
+        return server_profile(document['alias_of'])
+    return document
+
+
+FFDH_ONLY = ['diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256']
+
+
+def test_sshd_10_0_no_longer_offers_finite_field_dh():
+    # commit 0051381a8 (V_10_0_P1): KEX_SERVER_KEX loses diffie-hellman-group*; the client keeps them.
+    client = profile(OPENSSH, kex=FFDH_ONLY, host_key=['rsa-sha2-512', 'ssh-ed25519'])
+    assert predict(server_profile('debian-12'), client)['negotiated']['kex'] == 'diffie-hellman-group-exchange-sha256'
+    for name in ('openssh-10.0', 'debian-13', 'openssh-10.x'):
+        result = predict(server_profile(name), client)
+        assert not result['compatible']
+        assert [(f['category'], f['detected_by']) for f in result['failures']] == [('kex', 'both')]
+        assert result['failures'][0]['message'].startswith('no matching key exchange method found. Their offer: '
+                                                           'mlkem768x25519-sha256,')
+
+
+@pytest.mark.parametrize('client,server,kex,cipher,warned', [
+    ('openssh-10.0', 'openssh-10.0', 'mlkem768x25519-sha256', 'chacha20-poly1305@openssh.com', False),
+    ('openssh-10.x', 'debian-12', 'sntrup761x25519-sha512', 'chacha20-poly1305@openssh.com', False),
+    ('openssh-10.5', 'openssh-9.2', 'sntrup761x25519-sha512@openssh.com', 'chacha20-poly1305@openssh.com', False),
+    ('openssh-10.1', 'openssh-8.8', 'curve25519-sha256', 'chacha20-poly1305@openssh.com', True),
+    ('openssh-10.0', 'openssh-8.8', 'curve25519-sha256', 'chacha20-poly1305@openssh.com', False),
+    ('openssh-10.5', 'openssh-7.4', 'curve25519-sha256', 'chacha20-poly1305@openssh.com', True),
+])
+def test_openssh_10_clients_against_sshd_defaults(client, server, kex, cipher, warned):
+    result = predict(server_profile(server), client)
+    assert result['compatible'] and result['negotiated']['kex'] == kex
+    assert result['negotiated']['cipher_c2s'] == cipher
+    assert result['post_quantum'] is (not warned and kex != 'curve25519-sha256')
+    assert bool(result['warnings']) is warned
+
+
+def test_openssh_10_prefers_aes_gcm_over_aes_ctr():
+    # commit d75837b9f (V_10_0_P1): KEX_SERVER_ENCRYPT/KEX_CLIENT_ENCRYPT put AES-GCM before AES-CTR.
+    server = dict(server_profile('openssh-10.0'))
+    for key in ('encryption_algorithms_client_to_server', 'encryption_algorithms_server_to_client'):
+        server[key] = [name for name in server[key] if name != 'chacha20-poly1305@openssh.com']
+    assert predict(server, 'openssh-10.0')['negotiated']['cipher_c2s'] == 'aes128-gcm@openssh.com'
+    assert predict(server, 'openssh-9.9')['negotiated']['cipher_c2s'] == 'aes128-ctr'
+
+
+@pytest.mark.parametrize('value,warned', [(None, True), (True, True), ('yes', True), (False, False), ('no', False),
+                                          ('no-pq-kex', False), ('NO-PQ-KEX', False)])
+def test_warn_weak_crypto_turns_off_the_post_quantum_warning(value, warned):
+    # readconf.c multistate_warnweakcrypto (V_10_1_P1 .. V_10_5_P1): yes/true on; no/false/no-pq-kex off.
+    client = profile({'product': 'OpenSSH', 'version': '10.3p1'}, kex=['curve25519-sha256'], name='openssh-x')
+    if value is not None:
+        client['warn_weak_crypto'] = value
+    assert bool(predict(profile(OPENSSH, kex=['curve25519-sha256']), client)['warnings']) is warned
+
+
+def test_warn_weak_crypto_rejects_other_values():
+    with pytest.raises(ProposalError, match='warn_weak_crypto'):
+        normalize_proposal(profile(OPENSSH, warn_weak_crypto='sometimes'))
+
+
+def test_openssh_10_dropped_dsa():
+    # 10.0 builds without DSA (V_10_0_P1 configure.ac has no --enable-dsa-keys; a32d28d79 removed the code in
+    # V_10_1_P1): nothing in a 10.x profile or its supported host keys is ssh-dss.
+    server = server_profile('openssh-10.0')
+    assert 'ssh-dss' not in server['supported']['host_key']
+    result = predict(profile(OPENSSH, host_key=['ssh-dss']), 'openssh-10.0')
+    assert [f['category'] for f in result['failures']] == ['host_key']
+
+
+@pytest.mark.parametrize('client_version,banner,expected', [
+    ('10.3p1', 'SSH-2.0-Sun_SSH_1.0.1', True),
+    ('10.5p1', 'SSH-2.0-Sun_SSH_1.0', True),
+    ('10.2p1', 'SSH-2.0-Sun_SSH_1.0.1', False),   # before commit dd49a87bf it worked around the server instead
+    ('10.3p1', 'SSH-2.0-Sun_SSH_1.1', False),
+    ('10.3p1', 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10', False),
+])
+def test_openssh_10_3_warns_about_servers_that_cannot_rekey(client_version, banner, expected):
+    # sshconnect.c ssh_login (V_10_3_P1): compat.c SSH_BUG_NOREKEY ("Sun_SSH_1.0*") now only warns.
+    server = profile(banner=banner, kex=['mlkem768x25519-sha256'])
+    client = profile({'product': 'OpenSSH', 'version': client_version}, kex=['mlkem768x25519-sha256'], name='x')
+    warnings = predict(server, client)['warnings']
+    assert (warnings == ['Warning: this server does not support rekeying.', 'This session will eventually fail']) \
+        is expected
+    # Before the post-quantum warning when both apply.
+    both = predict(profile(banner=banner), dict(client, kex=['curve25519-sha256']))['warnings']
+    assert len(both) == (5 if expected else 3 if client_version >= '10.1' else 0)

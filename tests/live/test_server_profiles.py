@@ -1,0 +1,133 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Server profiles captured here (``captured_with: sshd``) must equal what the installed sshd really offers with
+no algorithm settings, and the engine's prediction from such a profile must equal real handshakes with it.
+
+The files are read directly (data/server_profiles/*.yml); the lead's server-profile loader is not needed here.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import sys
+
+import pytest
+import yaml
+
+from lab.clients import run_openssh_client
+from lab.servers import Sshd
+
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.data import DATA_DIR
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile, predict
+
+SERVER_PROFILE_DIR = os.path.join(DATA_DIR, 'server_profiles')
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, 'scripts'))
+
+from capture_server_profiles import DEFAULT_HOST_KEYS, QUERIES, capture_sshd_offer, ssh_query  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def _server_profile(name):
+    with open(os.path.join(SERVER_PROFILE_DIR, name + '.yml')) as handle:
+        return yaml.safe_load(handle)
+
+
+def _captured_sshd_profiles():
+    return sorted(name[:-4] for name in os.listdir(SERVER_PROFILE_DIR)
+                  if name.endswith('.yml') and _server_profile(name[:-4]).get('captured_with') == 'sshd')
+
+
+def _skip_other_release(stored, banner):
+    if banner != stored['banner']:
+        pytest.skip('installed sshd says %s, the profile is of %s' % (banner, stored['banner']))
+
+
+@pytest.mark.parametrize('name', _captured_sshd_profiles())
+def test_profile_equals_what_the_installed_sshd_offers(name):
+    stored = _server_profile(name)
+    assert tuple(stored['host_keys']) == DEFAULT_HOST_KEYS
+    result = capture_sshd_offer(tuple(stored['host_keys']))
+    _skip_other_release(stored, result['banner'])
+    for key in NAME_LIST_KEYS:
+        assert result['offer'][key] == stored[key], (name, key)
+    for category, query in QUERIES.items():
+        assert ssh_query(query) == stored['supported'][category], (name, category)
+
+
+# Real ssh clients (the installed OpenSSH, as its captured profile openssh-9.2) with these KexAlgorithms against
+# the installed sshd with its defaults: what ssh -vv reports must be what the engine predicts from the profiles.
+CLIENT_SETTINGS = [
+    {},
+    {'KexAlgorithms': 'diffie-hellman-group14-sha256,diffie-hellman-group-exchange-sha256'},
+    {'KexAlgorithms': 'curve25519-sha256', 'Ciphers': 'aes256-gcm@openssh.com,aes128-ctr'},
+    {'HostKeyAlgorithms': 'rsa-sha2-256', 'MACs': 'hmac-sha2-512'},
+    {'KexAlgorithms': 'diffie-hellman-group1-sha1'},
+]
+
+
+SETTING_KEYS = {'KexAlgorithms': ['kex_algorithms'], 'HostKeyAlgorithms': ['server_host_key_algorithms'],
+                'Ciphers': ['encryption_algorithms_client_to_server', 'encryption_algorithms_server_to_client'],
+                'MACs': ['mac_algorithms_client_to_server', 'mac_algorithms_server_to_client']}
+
+
+@pytest.mark.parametrize('name', _captured_sshd_profiles())
+def test_real_handshakes_with_the_installed_sshd_match_predictions_from_its_profile(name):
+    stored = _server_profile(name)
+    client_profile = load_profile('openssh-9.2')
+    checked = 0
+    with Sshd(host_key_types=tuple(stored['host_keys'])) as server:
+        port = server.targets[0]['port']
+        for settings in CLIENT_SETTINGS:
+            client = dict(client_profile)
+            client.pop('name', None)
+            for keyword, keys in SETTING_KEYS.items():
+                if keyword in settings:
+                    names = settings[keyword].split(',')
+                    if keyword == 'KexAlgorithms':   # kex.c kex_proposal_populate_entries appends these
+                        names += ['ext-info-c', 'kex-strict-c-v00@openssh.com']
+                    for key in keys:
+                        client[key] = names
+            predicted = predict(stored, client)
+            real = run_openssh_client(port, settings)
+            if real['failure'] is None and not real['ok']:
+                continue   # neither a negotiation failure nor a finished key exchange: not a verdict to compare
+            checked += 1
+            assert predicted['compatible'] is real['ok'], (settings, predicted['failures'], real['text'])
+            if real['ok']:
+                assert {key: predicted['negotiated'][key] for key in real['negotiated']} == real['negotiated'], settings
+            else:
+                failure = predicted['failures'][0]
+                assert (failure['category'], failure['direction']) == real['failure'], settings
+    assert checked == len(CLIENT_SETTINGS)
+
+
+def test_sshd_set_to_openssh_10_0_defaults_refuses_a_finite_field_dh_client():
+    """The installed sshd given openssh-10.0's server lists (without mlkem768x25519-sha256, which 9.2 lacks):
+    finite-field DH is gone (commit 0051381a8), so a client limited to it fails as predicted; the default client
+    still connects, with the 10.0 cipher order (AES-GCM before AES-CTR) offered."""
+    ten = _server_profile('openssh-10.0')
+    server = dict(ten, kex_algorithms=[name for name in ten['kex_algorithms'] if name != 'mlkem768x25519-sha256'])
+    settings = {'KexAlgorithms': ','.join(name for name in server['kex_algorithms']
+                                          if not name.startswith(('ext-info', 'kex-strict'))),
+                'Ciphers': ','.join(server['encryption_algorithms_client_to_server']),
+                'MACs': ','.join(server['mac_algorithms_client_to_server'])}
+    client_profile = load_profile('openssh-9.2')
+    ffdh = dict(client_profile, kex_algorithms=['diffie-hellman-group14-sha256', 'diffie-hellman-group-exchange-sha256',
+                                                'ext-info-c', 'kex-strict-c-v00@openssh.com'])
+    ffdh.pop('name')
+    with Sshd(settings, host_key_types=tuple(ten['host_keys'])) as sshd:
+        port = sshd.targets[0]['port']
+        real_default = run_openssh_client(port, {})
+        real_ffdh = run_openssh_client(port, {'KexAlgorithms': 'diffie-hellman-group14-sha256,'
+                                                               'diffie-hellman-group-exchange-sha256'})
+    predicted = predict(server, 'openssh-9.2')
+    assert real_default['ok'] and predicted['compatible']
+    assert {key: predicted['negotiated'][key] for key in real_default['negotiated']} == real_default['negotiated']
+    predicted = predict(server, ffdh)
+    assert real_ffdh['failure'] == ('kex', None) and not predicted['compatible']
+    assert predicted['failures'][0]['category'] == 'kex'
