@@ -4,8 +4,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Server profiles captured here (``captured_with: sshd``) must equal what the installed sshd really offers with
 no algorithm settings, and the engine's prediction from such a profile must equal real handshakes with it.
-
-The files are read directly (data/server_profiles/*.yml); the lead's server-profile loader is not needed here.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,30 +14,24 @@ import os
 import sys
 
 import pytest
-import yaml
 
 from lab.clients import run_openssh_client
 from lab.servers import Sshd
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS
-from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.data import DATA_DIR
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile, predict
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.server_profiles import load_server_profile, \
+    server_profile_names
 
-SERVER_PROFILE_DIR = os.path.join(DATA_DIR, 'server_profiles')
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 
 from capture_server_profiles import DEFAULT_HOST_KEYS, QUERIES, capture_sshd_offer, ssh_query  # noqa: E402  pylint: disable=wrong-import-position
 
 
-def _server_profile(name):
-    with open(os.path.join(SERVER_PROFILE_DIR, name + '.yml')) as handle:
-        return yaml.safe_load(handle)
-
-
 def _captured_sshd_profiles():
-    return sorted(name[:-4] for name in os.listdir(SERVER_PROFILE_DIR)
-                  if name.endswith('.yml') and _server_profile(name[:-4]).get('captured_with') == 'sshd')
+    return [name for name in server_profile_names() if load_server_profile(name)['captured_with'] == 'sshd'
+            and load_server_profile(name)['name'] == name]
 
 
 def _skip_other_release(stored, banner):
@@ -49,7 +41,7 @@ def _skip_other_release(stored, banner):
 
 @pytest.mark.parametrize('name', _captured_sshd_profiles())
 def test_profile_equals_what_the_installed_sshd_offers(name):
-    stored = _server_profile(name)
+    stored = load_server_profile(name)
     assert tuple(stored['host_keys']) == DEFAULT_HOST_KEYS
     result = capture_sshd_offer(tuple(stored['host_keys']))
     _skip_other_release(stored, result['banner'])
@@ -77,7 +69,7 @@ SETTING_KEYS = {'KexAlgorithms': ['kex_algorithms'], 'HostKeyAlgorithms': ['serv
 
 @pytest.mark.parametrize('name', _captured_sshd_profiles())
 def test_real_handshakes_with_the_installed_sshd_match_predictions_from_its_profile(name):
-    stored = _server_profile(name)
+    stored = load_server_profile(name)
     client_profile = load_profile('openssh-9.2')
     checked = 0
     with Sshd(host_key_types=tuple(stored['host_keys'])) as server:
@@ -110,7 +102,7 @@ def test_sshd_set_to_openssh_10_0_defaults_refuses_a_finite_field_dh_client():
     """The installed sshd given openssh-10.0's server lists (without mlkem768x25519-sha256, which 9.2 lacks):
     finite-field DH is gone (commit 0051381a8), so a client limited to it fails as predicted; the default client
     still connects, with the 10.0 cipher order (AES-GCM before AES-CTR) offered."""
-    ten = _server_profile('openssh-10.0')
+    ten = load_server_profile('openssh-10.0')
     server = dict(ten, kex_algorithms=[name for name in ten['kex_algorithms'] if name != 'mlkem768x25519-sha256'])
     settings = {'KexAlgorithms': ','.join(name for name in server['kex_algorithms']
                                           if not name.startswith(('ext-info', 'kex-strict'))),
