@@ -48,8 +48,12 @@ __metaclass__ = type
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.capture import profile_name
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import CATEGORIES, CATEGORY, NAME_LIST_KEYS, \
     PSEUDO_ALGORITHMS, is_certificate, key_family
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.remediation import client_label
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.proposal import ProposalError, \
     normalize_proposal
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.server_profiles import load_server_profile, \
+    server_profiles_for_software
 
 ASSUMPTIONS = ('release_defaults', 'explicit_kept', 'unknown_current')
 # sshd's fatal error when sshd_config names an algorithm the release does not know (servconf.c
@@ -69,8 +73,6 @@ class UpgradeError(ProposalError):
 
 
 def _load(name, what):
-    from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.server_profiles import \
-        load_server_profile
     if isinstance(name, dict):
         profile = dict(name)
         profile.setdefault('name', 'given')
@@ -175,8 +177,6 @@ def detect_current(server, candidates=None):
     today's offer; on a tie the one whose banner names the same distributor (``Debian`` in ``OpenSSH_9.2p1
     Debian-2+deb12u3``; none for an upstream build), then the upstream release. Returns ``(profile or None, names
     ranked)``."""
-    from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.server_profiles import \
-        load_server_profile, server_profiles_for_software
     if candidates is None:
         candidates = server_profiles_for_software(server.get('software'))
     if not candidates:
@@ -348,8 +348,6 @@ def upgrade_impact(server, target, clients, current=None):
     """Each client (profile names, proposals; labelled as the report labels them) against ``server`` today and
     after it moves to ``target``: ``predict_upgrade``'s result plus ``clients`` ([{client, today, after, breaks,
     fixes}]), ``breaks`` (labels that connect today and not after) and ``fixes`` (the reverse)."""
-    from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.enforce.remediation import client_label
-    from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
     if clients is None:
         clients = []
     if not isinstance(clients, (list, tuple)):
