@@ -1,0 +1,182 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) fleetcrypto.sftp contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Capture the default KEXINIT of the SSH servers installed here and write it as a server profile.
+
+    .venv/bin/python scripts/capture_server_profiles.py [proftpd] [dropbear]
+
+Each server starts on 127.0.0.1 (lab/servers.py) with a minimal configuration and the default host-key set of
+an install (RSA, ECDSA P-256 and Ed25519 keys: what Debian's packages generate, OpenSSH's ``ssh-keygen -A``
+set for ProFTPD's sample sftp.conf, the types ``dropbear -R`` generates for dropbear); the probe core
+(plugins/module_utils/probe.py) reads its offer. The ten lists, the banner and ``host_keys`` are written to
+data/server_profiles/<name>.yml; keys the file already has and a capture does not produce (``supported``,
+``supported_source``, written by scripts/proftpd_profiles_from_source.py and
+scripts/dropbear_profiles_from_source.py) are kept. tests/live/test_server_profiles_capture.py re-captures.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import yaml
+
+from profile_yaml import dump_profile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from lab.collection import importable  # noqa: E402  pylint: disable=wrong-import-position
+
+importable()  # ansible_collections.fleetcrypto.sftp from this checkout
+
+from lab.servers import DROPBEAR, PROFTPD, Dropbear, ProftpdSftp, keygen  # noqa: E402  pylint: disable=wrong-import-position
+
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NAME_LIST_KEYS  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.probe import probe  # noqa: E402  pylint: disable=wrong-import-position
+
+SERVER_PROFILE_DIR = os.path.join(ROOT, 'data', 'server_profiles')
+HOST_KEYS = ['rsa', 'ecdsa', 'ed25519']
+# The order of a profile's keys (schema in the server-profile contract); unknown keys go after these.
+KEY_ORDER = ('name', 'alias_of', 'product', 'version', 'banner', 'source', 'captured_with', 'host_keys') + \
+    NAME_LIST_KEYS + ('supported', 'supported_source')
+
+
+def ordered(document):
+    out = {key: document[key] for key in KEY_ORDER if key in document}
+    out.update((key, value) for key, value in document.items() if key not in out)
+    return out
+
+
+def write_server_profile(document, directory=SERVER_PROFILE_DIR):
+    """Write ``document`` as data/server_profiles/<name>.yml; return its path."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, document['name'] + '.yml')
+    with open(path, 'w') as handle:
+        dump_profile(ordered(document), handle)
+    return path
+
+
+def read_server_profile(name, directory=SERVER_PROFILE_DIR):
+    path = os.path.join(directory, name + '.yml')
+    if not os.path.exists(path):
+        return None
+    with open(path) as handle:
+        return yaml.safe_load(handle)
+
+
+def _package(name):
+    try:
+        out = subprocess.run(['dpkg-query', '-W', '-f', '${Version}', name], capture_output=True, text=True,
+                             check=False).stdout.strip()
+    except OSError:
+        return None
+    return out or None
+
+
+def installed():
+    """The server kinds installed here."""
+    return [kind for kind, binary in (('proftpd', PROFTPD), ('dropbear', DROPBEAR))
+            if os.path.exists(binary) or shutil.which(kind)]
+
+
+def _proftpd_server(workdir):
+    # ProftpdSftp writes PEM RSA (3072) and ECDSA P-256 SFTPHostKeys; the Ed25519 key (OpenSSH format, which
+    # mod_sftp 1.3.8 reads) is one more SFTPHostKey.
+    ed25519 = keygen(os.path.join(workdir, 'host_ed25519'), 'ed25519')
+    return ProftpdSftp(settings={'SFTPHostKey': ed25519}, workdir=workdir)
+
+
+def _dropbear_server(workdir):
+    # dropbearkey's default sizes: RSA 2048 (3072 from 2024.84), ECDSA 256 (ECDSA_DEFAULT_SIZE).
+    return Dropbear(key_types=('rsa', 'ecdsa', 'ed25519'), workdir=workdir)
+
+
+KINDS = {
+    'proftpd': {
+        'server': _proftpd_server,
+        'package': 'proftpd-core',
+        'describe': lambda version: 'Debian 12 package proftpd-core %s (mod_sftp from proftpd-mod-crypto; '
+                                    'ProFTPD 1.3.8 with Debian\'s backported Terrapin fix, CVE-2023-48795, which '
+                                    'adds kex-strict-s-v00@openssh.com as upstream 1.3.8b does)' % version,
+        'config': 'a minimal proftpd.conf (SFTPEngine on, no SFTPCiphers/SFTPDigests/SFTPKeyExchanges/'
+                  'SFTPCompression/SFTPOptions) with SFTPHostKey files RSA 3072 and ECDSA P-256 (PEM) and Ed25519 '
+                  '(OpenSSH format), the key set of Debian\'s sample /etc/proftpd/sftp.conf (OpenSSH\'s host keys) '
+                  'without DSA',
+        'name': 'proftpd-{version}',
+        'product': 'ProFTPD',
+    },
+    'dropbear': {
+        'server': _dropbear_server,
+        'package': 'dropbear-bin',
+        'describe': lambda version: 'Debian 12 package dropbear-bin %s (/usr/sbin/dropbear; 2022.83 with Debian\'s '
+                                    'backported Terrapin fix, CVE-2023-48795, which adds '
+                                    'kex-strict-s-v00@openssh.com)' % version,
+        'config': 'no options but -r for host keys RSA, ECDSA P-256 and Ed25519 made by dropbearkey -t TYPE '
+                  '(the key types dropbear -R generates on demand in this build: DSS is disabled at build time since '
+                  '2022.83, Debian changelog 2022.83-1)',
+        'name': 'dropbear-{version}',
+        'product': 'dropbear',
+    },
+}
+
+
+def capture(kind, workdir, timeout=20.0):
+    """Start the installed ``kind`` server in ``workdir`` and return the probe result (the server is stopped)."""
+    with KINDS[kind]['server'](workdir) as server:
+        result = probe('127.0.0.1', server.port, timeout=timeout)
+    if result.get('failed'):
+        raise RuntimeError('%s probe failed: %s %s' % (kind, result.get('reason'), result.get('msg')))
+    return result
+
+
+def as_document(kind, result):
+    spec = KINDS[kind]
+    version = (result.get('software') or {}).get('version')
+    if kind == 'proftpd':
+        # mod_sftp's banner does not name the release (SSH-2.0-mod_sftp); the installed binary does.
+        out = subprocess.run([PROFTPD, '-v'], capture_output=True, text=True, check=False)
+        version = (out.stdout + out.stderr).split()[-1]
+    document = {
+        'name': spec['name'].format(version=version),
+        'product': spec['product'],
+        'version': version,
+        'banner': result['banner'],
+        'source': 'Captured on the wire on %s from %s, started with %s, by the probe core '
+                  '(plugins/module_utils/probe.py) in scripts/capture_server_profiles.py %s.' % (
+                      time.strftime('%Y-%m-%d'), spec['describe'](_package(spec['package']) or 'installed here'),
+                      spec['config'], kind),
+        'captured_with': kind,
+        'host_keys': list(HOST_KEYS),
+    }
+    for key in NAME_LIST_KEYS:
+        document[key] = list(result['offer'][key])
+    return document
+
+
+def main(kinds):
+    if kinds and kinds[0] in ('-h', '--help'):
+        print(__doc__.strip())
+        return
+    for kind in kinds or installed():
+        workdir = tempfile.mkdtemp(prefix='fleetcrypto-server-capture-')
+        try:
+            document = as_document(kind, capture(kind, workdir))
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        previous = read_server_profile(document['name']) or {}
+        for key, value in previous.items():
+            document.setdefault(key, value)
+        path = write_server_profile(document)
+        print('%-9s %s -> %s' % (kind, document['banner'], os.path.relpath(path, ROOT)))
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
