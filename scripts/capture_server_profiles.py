@@ -120,8 +120,8 @@ KINDS = {
                                     'backported Terrapin fix, CVE-2023-48795, which adds '
                                     'kex-strict-s-v00@openssh.com)' % version,
         'config': 'no options but -r for host keys RSA, ECDSA P-256 and Ed25519 made by dropbearkey -t TYPE '
-                  '(the key types dropbear -R generates on demand in this build: DSS is disabled at build time since '
-                  '2022.83, Debian changelog 2022.83-1)',
+                  '(the key types dropbear -R generates by default from 2024.84 on; this 2022.83 build still has DSS, '
+                  'its sysoptions.h re-enables DROPBEAR_DSS, but a DSS host key is not assumed)',
         'name': 'dropbear-{version}',
         'product': 'dropbear',
     },
