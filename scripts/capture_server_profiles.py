@@ -5,6 +5,7 @@
 """Capture the default KEXINIT of the SSH servers installed here and write it as a server profile.
 
     .venv/bin/python scripts/capture_server_profiles.py [proftpd] [dropbear]
+    .venv/bin/python scripts/capture_server_profiles.py --check-binary dropbear /path/to/built/dropbear PROFILE
 
 Each server starts on 127.0.0.1 (lab/servers.py) with a minimal configuration and the default host-key set of
 an install (RSA, ECDSA P-256 and Ed25519 keys: what Debian's packages generate, OpenSSH's ``ssh-keygen -A``
@@ -13,6 +14,10 @@ set for ProFTPD's sample sftp.conf, the types ``dropbear -R`` generates for drop
 data/server_profiles/<name>.yml; keys the file already has and a capture does not produce (``supported``,
 ``supported_source``, written by scripts/proftpd_profiles_from_source.py and
 scripts/dropbear_profiles_from_source.py) are kept. tests/live/test_server_profiles_capture.py re-captures.
+
+``--check-binary`` validates a profile derived from source against the real software: it starts a server built
+from that release's tag (outside the repository; nothing of it is kept) the same way and prints, per list,
+whether it sends what the profile says.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -128,9 +133,26 @@ KINDS = {
 }
 
 
-def capture(kind, workdir, timeout=20.0):
-    """Start the installed ``kind`` server in ``workdir`` and return the probe result (the server is stopped)."""
-    with KINDS[kind]['server'](workdir) as server:
+def capture(kind, workdir, timeout=20.0, binary=None):
+    """Start the installed ``kind`` server (or ``binary``, a build of it) in ``workdir`` and return the probe
+    result (the server is stopped)."""
+    server = KINDS[kind]['server'](workdir)
+    if binary:
+        command = server.command
+        server.command = lambda: [binary] + command()[1:]
+        if kind == 'proftpd' and 'mod_sftp.c' in subprocess.run([binary, '-l'], capture_output=True, text=True,
+                                                                 check=False).stdout:
+            # A build with mod_sftp compiled in (configure --with-modules=mod_sftp) has no module to load.
+            prepare = server.prepare
+
+            def prepare_static():
+                prepare()
+                with open(server.config_path) as handle:
+                    lines = [line for line in handle if not line.startswith(('ModulePath ', 'LoadModule '))]
+                with open(server.config_path, 'w') as handle:
+                    handle.writelines(lines)
+            server.prepare = prepare_static
+    with server:
         result = probe('127.0.0.1', server.port, timeout=timeout)
     if result.get('failed'):
         raise RuntimeError('%s probe failed: %s %s' % (kind, result.get('reason'), result.get('msg')))
@@ -161,10 +183,33 @@ def as_document(kind, result):
     return document
 
 
+def check_binary(kind, binary, name):
+    """Compare what ``binary`` sends with the stored profile ``name``; True when every list is equal."""
+    stored = read_server_profile(name)
+    if stored is None:
+        sys.exit('no server profile %s' % name)
+    workdir = tempfile.mkdtemp(prefix='fleetcrypto-server-check-')
+    try:
+        result = capture(kind, workdir, binary=binary)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    equal = True
+    for key in ('banner',) + NAME_LIST_KEYS:
+        got = result['banner'] if key == 'banner' else result['offer'][key]
+        same = got == stored.get(key)
+        equal = equal and same
+        print('%-45s %s' % (key, 'equal' if same else 'DIFFERENT sent=%s profile=%s' % (got, stored.get(key))))
+    return equal
+
+
 def main(kinds):
     if kinds and kinds[0] in ('-h', '--help'):
         print(__doc__.strip())
         return
+    if kinds and kinds[0] == '--check-binary':
+        if len(kinds) != 4:
+            sys.exit('--check-binary KIND BINARY PROFILE')
+        sys.exit(0 if check_binary(kinds[1], kinds[2], kinds[3]) else 1)
     for kind in kinds or installed():
         workdir = tempfile.mkdtemp(prefix='fleetcrypto-server-capture-')
         try:

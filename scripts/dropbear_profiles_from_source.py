@@ -45,6 +45,9 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import NA
 RELEASES = ['2024.84', '2024.85', '2024.86', '2025.87', '2025.88', '2025.89', '2026.90', '2026.91', '2026.92',
             '2026.93', '2026.94']
 CHECK_RELEASE = '2022.83'
+# Releases whose derived lists a build of the tag sent exactly (make PROGRAMS="dropbear dbclient dropbearkey", the
+# default options, Debian 12's zlib; started and probed by scripts/capture_server_profiles.py --check-binary).
+CHECKED_BUILDS = {release: '2026-12-04' for release in RELEASES}
 BUILD = ['DROPBEAR_SERVER=1', 'DROPBEAR_CLIENT=1']
 HEADERS = ('default_options.h', 'sysoptions.h', 'ssh.h', 'algo.h', 'ecdsa.h')
 MARK = 'FLEETCRYPTO_TABLE_START'
@@ -176,9 +179,12 @@ def document_of(release, lists, supported, facts):
                   'svr_algos_initialise marks unusable (%s), sigalgs[] as svr-runopts.c load_all_hostkeys leaves '
                   'it for host keys %s (ECDSA %s, ECDSA_DEFAULT_SIZE; sk- types disabled), sshciphers[], '
                   'sshhashes[]; compression: %s. Derived by scripts/dropbear_profiles_from_source.py, whose method '
-                  'reproduces the captured dropbear-2022.83 profile except the strict-kex name Debian backported.'
+                  'reproduces the captured dropbear-2022.83 profile except the strict-kex name Debian backported.%s'
                   % (facts['tag'], files, files, files, ', '.join(facts['unusable']), '/'.join(keys),
-                     facts['ecdsa_size'], facts['compression_rule']),
+                     facts['ecdsa_size'], facts['compression_rule'],
+                     ' Checked on %s: a build of the tag with the default options sent exactly these lists '
+                     '(scripts/capture_server_profiles.py --check-binary).' % CHECKED_BUILDS[release]
+                     if release in CHECKED_BUILDS else ''),
         'host_keys': keys,
         'supported': supported,
         'supported_source': supported_source(facts),

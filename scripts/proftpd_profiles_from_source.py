@@ -45,6 +45,9 @@ BUILD_WORDS = 'OpenSSL 3.0 with libsodium, X448, ECC, SHA-256/512, EVP AES-GCM a
 # Derived profiles: name -> the tags of that release line (the newest last; every tag must give the same lists).
 RELEASES = {'proftpd-1.3.9': ['v1.3.9', 'v1.3.9a', 'v1.3.9b', 'v1.3.9c', 'v1.3.9d']}
 CHECK_TAG = 'v1.3.8b'
+# Tags whose derived lists a build sent exactly (configure --with-modules=mod_sftp --enable-openssl against Debian 12's
+# OpenSSL 3.0 and libsodium; started and probed by scripts/capture_server_profiles.py --check-binary).
+CHECKED_BUILDS = {'v1.3.9d': '2026-12-04'}
 HOST_KEY_ALGORITHMS = {'ed25519': ['ssh-ed25519'], 'ed448': ['ssh-ed448'], 'ecdsa': ['ecdsa-sha2-nistp256'],
                        'rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'], 'dsa': ['ssh-dss']}
 HOST_KEYS = ['rsa', 'ecdsa', 'ed25519']
@@ -107,10 +110,12 @@ def document_of(name, version, tags, lists, supported, host_keys=HOST_KEYS):
                   'get_kexinit_hostkey_algo_list\'s default order for the host keys %s; crypto.c ciphers[] and '
                   'digests[] entries enabled by default; compression "none" (create_kex without SFTPCompression). '
                   'Derived by scripts/proftpd_profiles_from_source.py, whose method reproduces the captured '
-                  'proftpd-1.3.8 profile from tag %s.' % (
+                  'proftpd-1.3.8 profile from tag %s.%s' % (
                       ', '.join(tags), BUILD_WORDS,
                       ' and "kex-strict-s-v00@openssh.com"' if 'kex-strict-s-v00@openssh.com' in lists[
-                          'kex_algorithms'] else '', '/'.join(host_keys), CHECK_TAG),
+                          'kex_algorithms'] else '', '/'.join(host_keys), CHECK_TAG,
+                      ''.join(' Checked on %s: a build of %s sent exactly these lists (scripts/capture_server_profiles.py'
+                              ' --check-binary).' % (CHECKED_BUILDS[tag], tag) for tag in tags if tag in CHECKED_BUILDS)),
         'host_keys': list(host_keys),
     }
     document.update(expand(lists))
