@@ -152,7 +152,7 @@ def azure_document():
                           AZURE['mac']))
     document['supported'] = supported_of(AZURE['kex_algorithms'], AZURE['server_host_key_algorithms'],
                                          AZURE['encryption'], AZURE['mac'])
-    document['supported_source'] = 'Managed service: supported is the offer (%s).' % AZURE_PAGE
+    document['supported_source'] = 'Managed service: supported is the offer (the page named in source).'
     return document
 
 
