@@ -55,8 +55,8 @@ AZURE = {
     'encryption': ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'],
     'mac': ['hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com'],
 }
-# The host keys the service has: the page's host-key row names RSA and ECDSA P-256/P-384 algorithms, and the host
-# keys it links to (secure-file-transfer-protocol-host-keys.md) are published per region for those types.
+# The host keys the service has: the key types of the page's host-key row (RSA, ECDSA P-256/P-384); the page it links
+# to for the keys themselves (secure-file-transfer-protocol-host-keys.md) was not read here.
 AZURE_HOST_KEYS = ['rsa', 'ecdsa']
 
 
@@ -142,8 +142,8 @@ def azure_document():
         'product': 'Azure Blob Storage SFTP',
         'version': '2024-11-15',
         'source': '%s ("Supported algorithms" table: Host key, Key exchange, Ciphers/encryption, Integrity/MAC, in '
-                  'the page\'s order), source %s. Host keys RSA and ECDSA as the table\'s host-key row and the '
-                  'published host keys name them. Not stated there, so left out: banner, compression, '
+                  'the page\'s order), source %s. Host keys assumed: RSA and ECDSA, the key types of the table\'s '
+                  'host-key row. Not stated there, so left out: banner, compression, '
                   'ext-info/strict-kex pseudo-algorithms, wire order. Written by scripts/managed_service_profiles.py.'
                   % (AZURE_PAGE, AZURE_SOURCE),
         'host_keys': list(AZURE_HOST_KEYS),
