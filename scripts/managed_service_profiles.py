@@ -120,7 +120,9 @@ def aws_documents(git_dir):
             'source': '%s (AWS Transfer Family User Guide, "%s" section%s: the policy\'s DescribeSecurityPolicy output '
                       'SshKexs, SshCiphers, SshMacs), read from the guide\'s source github.com/awsdocs/'
                       'aws-transfer-user-guide commit %s, doc_source/security-policies.md; host-key algorithms of an '
-                      '%s host key from %s ("Supported algorithms for user and server keys", same commit: ssh-rsa '
+                      '%s host key (assumed: the guide states no type for the host key Transfer Family provides; '
+                      'its CreateServer HostKey example is RSA 2048) from %s ("Supported algorithms for user and '
+                      'server keys", same commit: ssh-rsa '
                       'for every policy but TransferSecurityPolicy-2022-03). Not stated there, so left out: banner, '
                       'compression, ext-info/strict-kex pseudo-algorithms, wire order. Written by '
                       'scripts/managed_service_profiles.py.' % (
