@@ -31,7 +31,7 @@ for _ in 1 2 3 4 5; do
   grep -oE '^java/[^:]+\.java' "$out/javac.log" | sort -u | tee -a "$out/excluded.txt" > "$out/failed.txt"
   grep -vxFf "$out/failed.txt" "$out/files.txt" > "$out/files.tmp"; mv "$out/files.tmp" "$out/files.txt"
 done
-for overlay in $(ls -d java[0-9]* 2>/dev/null | sed 's/^java//' | sort -n); do
+for overlay in $(find . -maxdepth 1 -name 'java[0-9]*' -type d | sed 's|^./java||' | sort -n); do
   [ "$overlay" -le "$feature" ] || continue
   find "java$overlay" -name '*.java' ! -name module-info.java > "$out/files$overlay.txt"
   javac -nowarn -cp "$out/classes" -d "$out/classes" @"$out/files$overlay.txt" > "$out/javac$overlay.log" 2>&1

@@ -79,7 +79,8 @@ def _value(text, name):
 
 
 def expand_common_algo(repo, tag, workdir):
-    subprocess.run('git -C "%s" archive "%s" | tar -x -C "%s"' % (repo, tag, workdir), shell=True, check=True)
+    archive = subprocess.run(['git', '-C', repo, 'archive', tag], capture_output=True, check=True).stdout
+    subprocess.run(['tar', '-x', '-C', workdir], input=archive, check=True)
     subprocess.run(['./configure'], cwd=workdir, capture_output=True, check=True)
     # The Makefile's own rule wraps each default_options.h setting in #ifndef (default_options_guard.h).
     subprocess.run(['make', 'default_options_guard.h'], cwd=workdir, capture_output=True, check=True)
@@ -118,8 +119,9 @@ def derive(repo, tag, note=None):
                   'common-kex.c send_msg_kexinit sends them; kex-strict-s-v00@openssh.com dropped by cli-session.c '
                   'cli_algos_initialise; compression %s; first_kex_packet_follows from DROPBEAR_KEX_FIRST_FOLLOWS '
                   '(cli-session.c kexfirstinitialise); banner sysoptions.h LOCAL_IDENT. dbclient with no -c/-m/-o '
-                  'options. The method gives exactly the lists captured from Debian\'s dbclient 2022.83 (profile '
-                  'dropbear-2022.83) when run on tag DROPBEAR_2022.83.'
+                  'options. Run on tag DROPBEAR_2022.83, the method gives the lists captured from Debian\'s dbclient '
+                  '2022.83 (profile dropbear-2022.83) but for kex-strict-c-v00@openssh.com, which Debian added in '
+                  '2022.83-1+deb12u1 (its CVE-2023-48795 backport).'
                   % (tag, 'none only: opts.compression starts as DROPBEAR_CLI_COMPRESSION = 0 (default_options.h; '
                           '-o compression=yes turns zlib on)' if cli_compression == 0 else
                      'zlib@openssh.com, zlib, none (common-kex.c kex_setup_compress, zlib built in)'),
