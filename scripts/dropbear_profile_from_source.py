@@ -22,7 +22,7 @@ builds both dropbear and dbclient (Debian's build), and no localoptions.h. From 
     DROPBEAR_CLI_COMPRESSION (cli-runopts.c; default_options.h sets it 0, so only ``none``), earlier releases
     always offered zlib;
   * first_kex_packet_follows is true when DROPBEAR_KEX_FIRST_FOLLOWS is set (sysoptions.h, default 1):
-    cli-session.c sets ses.send_kex_first_guess, and send_msg_kexinit sends the flag and the guessed packet;
+    cli-session.c cli_session_init sets ses.send_kex_first_guess, and send_msg_kexinit sends the flag and the guessed packet;
   * the identification string is sysoptions.h LOCAL_IDENT.
 The assumptions are dbclient with no -c/-m/-o options. Needs git, a C compiler (cpp) and zlib headers.
 """
@@ -118,7 +118,7 @@ def derive(repo, tag, note=None):
                   'default_options.h and sysoptions.h and the config.h of its own ./configure (zlib found), as '
                   'common-kex.c send_msg_kexinit sends them; kex-strict-s-v00@openssh.com dropped by cli-session.c '
                   'cli_algos_initialise; compression %s; first_kex_packet_follows from DROPBEAR_KEX_FIRST_FOLLOWS '
-                  '(cli-session.c kexfirstinitialise); banner sysoptions.h LOCAL_IDENT. dbclient with no -c/-m/-o '
+                  '(cli-session.c cli_session_init); banner sysoptions.h LOCAL_IDENT. dbclient with no -c/-m/-o '
                   'options. Run on tag DROPBEAR_2022.83, the method gives the lists captured from Debian\'s dbclient '
                   '2022.83 (profile dropbear-2022.83) but for kex-strict-c-v00@openssh.com, which Debian added in '
                   '2022.83-1+deb12u1 (its CVE-2023-48795 backport).'
