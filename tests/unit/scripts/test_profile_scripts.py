@@ -83,3 +83,24 @@ def test_dropbear_tables_keep_the_usable_entries_in_order():
     assert dropbear._value(DROPBEAR_EXPANDED, 'fleetcrypto_ident') == 'SSH-2.0-dropbear_2026.94'
     assert dropbear._value(DROPBEAR_EXPANDED, 'fleetcrypto_first_follows') == 1
     assert dropbear._value(DROPBEAR_EXPANDED, 'fleetcrypto_cli_compression') == 0
+
+
+LIBSSH2_EXPANDED = '''
+static const LIBSSH2_CRYPT_METHOD libssh2_crypt_method_aes256_ctr = {
+    "aes256-ctr", "", 16, 16, 32, 0, &_libssh2_cipher_init, ((void *)0)
+};
+static const LIBSSH2_CRYPT_METHOD libssh2_crypt_method_chacha20_poly1305_openssh = {
+    "chacha20-poly1305" "@openssh.com", "", 8, 64, 64, 0,
+};
+static const LIBSSH2_CRYPT_METHOD *_libssh2_crypt_methods[] = {
+    &libssh2_crypt_method_chacha20_poly1305_openssh,
+    &libssh2_crypt_method_aes256_ctr,
+    ((void *)0)
+};
+'''
+
+
+def test_libssh2_tables_name_each_entry_by_its_method_structure():
+    libssh2 = _script('libssh2_profile_from_source')
+    assert libssh2.pointer_table(LIBSSH2_EXPANDED, '_libssh2_crypt_methods') == [
+        'chacha20-poly1305@openssh.com', 'aes256-ctr']
