@@ -64,7 +64,8 @@ def parse_banner(line):
 # Known products: (regex on softwareversion, product name). The first group, when present, is the version.
 # The banners are those the products send by default (each project's source: OpenSSH version.h, ProFTPD
 # mod_sftp.h SFTP_ID_DEFAULT_STRING, dropbear sysoptions.h LOCAL_IDENT, paramiko transport.py,
-# asyncssh connection.py, PuTTY sshver, libssh2 libssh2.h, JSch Session.java, Go x/crypto/ssh).
+# asyncssh connection.py, PuTTY sshver, libssh2 libssh2.h, JSch Session.java, Go x/crypto/ssh, sshj DefaultConfig.java
+# readVersionFromProperties, SSH.NET Session.cs ClientVersion, whose "0.0.1" is not the release).
 _PRODUCTS = (
     (re.compile(r'^OpenSSH_for_Windows_([\w.]+)', re.I), 'OpenSSH for Windows'),
     (re.compile(r'^OpenSSH_([\w.]+)', re.I), 'OpenSSH'),
@@ -80,6 +81,8 @@ _PRODUCTS = (
     (re.compile(r'^JSCH[-_]([\w.]+)', re.I), 'JSch'),
     (re.compile(r'^APACHE-SSHD-([\w.]+)', re.I), 'Apache MINA SSHD'),
     (re.compile(r'^Go$'), 'Go x/crypto/ssh'),
+    (re.compile(r'^SSHJ_([\w.]+)', re.I), 'sshj'),
+    (re.compile(r'^Renci\.SshNet\.', re.I), 'SSH.NET'),
     (re.compile(r'^CerberusFTPServer_([\w.]+)', re.I), 'Cerberus FTP Server'),
     (re.compile(r'^Cerberus', re.I), 'Cerberus FTP Server'),
     (re.compile(r'^Cisco-([\w.]+)', re.I), 'Cisco'),

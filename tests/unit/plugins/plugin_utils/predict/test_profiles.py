@@ -90,6 +90,42 @@ def test_an_alias_is_the_release_it_names():
     assert alias['kex_algorithms'] == load_profile('jsch-0.2.26')['kex_algorithms']
 
 
+# Release-line aliases of the profiles derived or captured from the newest tags (issue 12), and the release each
+# names.
+NEWEST_RELEASES = {
+    'jsch-2.x': 'jsch-2.28.7', 'libssh-0.x': 'libssh-0.12', 'libssh2-1.x': 'libssh2-1.11',
+    'dropbear-2026.x': 'dropbear-2026.94', 'golang-x-crypto-ssh-0.x': 'golang-x-crypto-ssh-0.55.0',
+    'sshj-0.x': 'sshj-0.40.0', 'ssh.net-2024.x': 'ssh.net-2024.1.0', 'mina-sshd-2.x': 'mina-sshd-2.17',
+}
+
+
+@pytest.mark.parametrize('alias,release', sorted(NEWEST_RELEASES.items()))
+def test_release_line_aliases_name_the_newest_release(alias, release):
+    profile = load_profile(alias)
+    assert profile['alias'] == alias and profile['name'] == release
+    assert profile['kex_algorithms'] == load_profile(release)['kex_algorithms']
+
+
+def test_the_derived_dropbear_client_guesses_its_post_quantum_kex():
+    profile = load_profile('dropbear-2026.94')
+    assert profile['first_kex_packet_follows'] is True
+    assert profile['kex_algorithms'][0] == 'sntrup761x25519-sha512'
+    assert 'kexguess2@matt.ucc.asn.au' in profile['kex_algorithms']
+    # 2025+ dbclient leaves compression off (default_options.h DROPBEAR_CLI_COMPRESSION 0); 2022.83 offered zlib.
+    assert profile['compression_algorithms_client_to_server'] == ['none']
+    assert 'zlib' in load_profile('dropbear-2022.83')['compression_algorithms_client_to_server']
+
+
+@pytest.mark.parametrize('software,expected', [
+    ({'product': 'libssh', 'version': '0.11.4'}, ['libssh-0.11']),     # named by release line
+    ({'product': 'JSch', 'version': '2.28.7'}, ['jsch-2.28.7']),       # the alias jsch-2.x counts once
+    ({'product': 'sshj', 'version': '0.40.0'}, ['sshj-0.40.0']),
+    ({'product': 'SSH.NET', 'version': None}, []),                      # its banner names no release
+])
+def test_new_products_are_found_by_their_software(software, expected):
+    assert profiles_for_software(software) == expected
+
+
 @pytest.mark.parametrize('name', profile_names())
 def test_a_profile_banner_names_its_product(name):
     """The negotiation rules are picked from the banner when a proposal has no software: the banner of every
