@@ -27,7 +27,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import datetime
 import os
 import shutil
 import subprocess
@@ -183,8 +182,8 @@ def capture(kind, workdir, timeout=20.0, binary=None):
     if binary:
         command = server.command
         server.command = lambda: [binary] + command()[1:]
-        if kind == 'proftpd' and 'mod_sftp.c' in subprocess.run([binary, '-l'], capture_output=True, text=True,
-                                                                 check=False).stdout:
+        modules = subprocess.run([binary, '-l'], capture_output=True, text=True, check=False).stdout
+        if kind == 'proftpd' and 'mod_sftp.c' in modules:
             # A build with mod_sftp compiled in (configure --with-modules=mod_sftp) has no module to load.
             prepare = server.prepare
 

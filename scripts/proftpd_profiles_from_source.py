@@ -50,7 +50,7 @@ CHECK_TAG = 'v1.3.8b'
 CHECKED_BUILDS = {'v1.3.9d': '2026-12-04'}
 HOST_KEY_ALGORITHMS = {'ed25519': ['ssh-ed25519'], 'ed448': ['ssh-ed448'], 'ecdsa': ['ecdsa-sha2-nistp256'],
                        'rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'], 'dsa': ['ssh-dss']}
-HOST_KEYS = ['rsa', 'ecdsa', 'ed25519']
+HOST_KEYS = ('rsa', 'ecdsa', 'ed25519')
 CRYPTO = 'contrib/mod_sftp/crypto.c'
 KEX = 'contrib/mod_sftp/kex.c'
 

@@ -24,7 +24,6 @@ sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 from capture_server_profiles import KINDS, as_document, capture, installed  # noqa: E402  pylint: disable=wrong-import-position
 
 
-
 def _captured_profiles():
     profiles = [load_server_profile(name) for name in server_profile_names()]
     return [(profile['name'], profile['captured_with']) for profile in profiles

@@ -105,7 +105,7 @@ def _upgrade_section(name, target, server, labelled, today_items, current=None):
     except ProposalError as exc:
         raise ReportError('host %s: fleetcrypto_upgrade_to: %s' % (name, exc))
     section.update({key: upgraded[key] for key in ('target', 'current', 'assumptions', 'daemon_refuses_to_start',
-                                                    'daemon_errors')})
+                                                   'daemon_errors')})
     clients = []
     for (label, client), today in zip(labelled, today_items):
         prediction = negotiate(offer, client)

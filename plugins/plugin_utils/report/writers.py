@@ -212,16 +212,16 @@ def to_markdown(report):
               'upgrade | daemon would not start |',
               '| ---: | ---: | ---: | ---: | ---: |',
               '| %d | %d | %d | %d | %d |' % (summary['connections_without_post_quantum'], summary['upgrade_hosts'],
-                                             summary['broken_by_upgrade'], summary['fixed_by_upgrade'],
-                                             summary['upgrade_daemon_failures']), '']
+                                              summary['broken_by_upgrade'], summary['fixed_by_upgrade'],
+                                              summary['upgrade_daemon_failures']), '']
     headers = []
     for name in report['clients']:
         headers.append(_md(name))
         if after:
             headers.append('%s (%s)' % (_md(name), _md(after)))
-    lines += ['| host | status | baseline | ' + ' | '.join(
-                  headers + ['%s (observed)' % _md(name) for name in report['observed_clients']]) + ' |',
-              '| --- | --- | --- |' + ' --- |' * (len(headers) + len(report['observed_clients']))]
+    columns = headers + ['%s (observed)' % _md(name) for name in report['observed_clients']]
+    lines += ['| host | status | baseline | ' + ' | '.join(columns) + ' |',
+              '| --- | --- | --- |' + ' --- |' * len(columns)]
     for host in report['hosts']:
         cells = {item['client']: item for item in host['clients']}
         upgraded = upgrade_cells(host)
@@ -623,8 +623,8 @@ def _matrix_row(host, clients, observed_clients=(), after=False):
             row.append(_Cell(name, 'fail', _failure_text(item)))
         if after:
             found = upgrade_cells(host).get(name)
-            row.append(_Cell(name, 'upgrade-' + found[0], found[2], found[1]) if found else _Cell(name, 'upgrade-none',
-                                                                                                   '', ''))
+            row.append(_Cell(name, 'upgrade-' + found[0], found[2], found[1]) if found
+                       else _Cell(name, 'upgrade-none', '', ''))
     observed = {item['client']: item for item in host['observed_clients']}
     observed_row = []
     for name in observed_clients:

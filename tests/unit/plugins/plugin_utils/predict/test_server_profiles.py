@@ -49,9 +49,9 @@ def library(tmp_path, monkeypatch):
                               'cipher': ['aes128-ctr', 'aes256-gcm@openssh.com', '3des-cbc']},
                    supported_source='test table')
     write('openssh-9.2', **release)
-    write('debian-12', **dict(release, banner='SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u7', captured_with='sshd'))
-    write('openssh-10.0', **dict(release, version='10.0p1', banner='SSH-2.0-OpenSSH_10.0',
-                                 kex_algorithms=['mlkem768x25519-sha256', 'curve25519-sha256']))
+    write('debian-12', **dict(release, **{'banner': 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u7', 'captured_with': 'sshd'}))
+    write('openssh-10.0', **dict(release, **{'version': '10.0p1', 'banner': 'SSH-2.0-OpenSSH_10.0',
+                                             'kex_algorithms': ['mlkem768x25519-sha256', 'curve25519-sha256']}))
     write('openssh-10.x', alias_of='openssh-10.0', source='product line alias')
     monkeypatch.setattr(data, 'DATA_DIR', str(root))
     monkeypatch.setattr(data, '_CACHE', {})

@@ -21,9 +21,9 @@ PSEUDO = ['ext-info-s', 'kex-strict-s-v00@openssh.com']
 KEX_92 = ['sntrup761x25519-sha512@openssh.com', 'curve25519-sha256', 'ecdh-sha2-nistp256',
           'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256']
 KEX_100 = ['mlkem768x25519-sha256', 'sntrup761x25519-sha512@openssh.com', 'curve25519-sha256', 'ecdh-sha2-nistp256']
-HOST_KEYS = ['rsa-sha2-512', 'rsa-sha2-256', 'ecdsa-sha2-nistp256', 'ssh-ed25519']
-CIPHERS = ['chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes256-gcm@openssh.com']
-MACS = ['umac-64-etm@openssh.com', 'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-256']
+HOST_KEYS = ('rsa-sha2-512', 'rsa-sha2-256', 'ecdsa-sha2-nistp256', 'ssh-ed25519')
+CIPHERS = ('chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes256-gcm@openssh.com')
+MACS = ('umac-64-etm@openssh.com', 'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-256')
 
 
 def lists(kex, host_keys=HOST_KEYS, ciphers=CIPHERS, macs=MACS, compression=('none', 'zlib@openssh.com')):
@@ -42,13 +42,13 @@ def lists(kex, host_keys=HOST_KEYS, ciphers=CIPHERS, macs=MACS, compression=('no
 
 
 SUPPORTED_92 = {'kex': KEX_92 + ['diffie-hellman-group1-sha1', 'diffie-hellman-group14-sha1'],
-                'host_key': HOST_KEYS + ['ssh-rsa', 'ssh-dss', 'ecdsa-sha2-nistp384'],
-                'cipher': CIPHERS + ['aes128-cbc', '3des-cbc'], 'mac': MACS + ['hmac-sha1', 'hmac-md5'],
+                'host_key': list(HOST_KEYS) + ['ssh-rsa', 'ssh-dss', 'ecdsa-sha2-nistp384'],
+                'cipher': list(CIPHERS) + ['aes128-cbc', '3des-cbc'], 'mac': list(MACS) + ['hmac-sha1', 'hmac-md5'],
                 'compression': ['none', 'zlib@openssh.com']}
 SUPPORTED_100 = {'kex': KEX_100 + ['diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256',
                                    'diffie-hellman-group14-sha1'],
-                 'host_key': HOST_KEYS + ['ssh-rsa', 'ecdsa-sha2-nistp384'],
-                 'cipher': CIPHERS + ['aes128-cbc', '3des-cbc'], 'mac': MACS + ['hmac-sha1', 'hmac-md5'],
+                 'host_key': list(HOST_KEYS) + ['ssh-rsa', 'ecdsa-sha2-nistp384'],
+                 'cipher': list(CIPHERS) + ['aes128-cbc', '3des-cbc'], 'mac': list(MACS) + ['hmac-sha1', 'hmac-md5'],
                  'compression': ['none', 'zlib@openssh.com']}
 
 
