@@ -4,14 +4,23 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Write server profiles of managed SFTP services from the vendors' published documentation.
 
-    python scripts/managed_service_profiles.py /path/to/awsdocs/aws-transfer-user-guide.git
+    python scripts/managed_service_profiles.py [/path/to/awsdocs/aws-transfer-user-guide.git]
+        [--aws-current tests/unit/fixtures/aws-transfer-security-policies-2025.json]
 
 * AWS Transfer Family: every security policy whose DescribeSecurityPolicy output the AWS Transfer Family User Guide
   prints (doc_source/security-policies.md of github.com/awsdocs/aws-transfer-user-guide at its last commit with
   content, AWS_COMMIT; the guide's source was archived in June 2023), with the host-key algorithms of
   doc_source/key-management.md "Supported algorithms for user and server keys" at the same commit (ssh-rsa "for our
-  older security policies", all except TransferSecurityPolicy-2022-03). Policies published later (2023-05, 2024-01,
-  the FIPS 2023/2024 ones, the PQ and 2025 ones) are on the live page only, which could not be read here.
+  older security policies", all except TransferSecurityPolicy-2022-03).
+* AWS Transfer Family policies published after the guide's source was archived (2023-05, 2024-01, the FIPS
+  2023/2024/2025 ones, SshAuditCompliant-2025-02, 2025-03, AS2Restricted-2025-07, the Restricted 2018-11/2020-06
+  variants) from the live page's 2025 revision, whose SSH lists are saved, transcribed, in
+  tests/unit/fixtures/aws-transfer-security-policies-2025.json (its ``_source`` says from where). The lists are each
+  section's DescribeSecurityPolicy JSON; the page's summary table is checked against them and its three
+  disagreements (FIPS-2024-01/05 without diffie-hellman-group-exchange-sha256, 2025-03 and FIPS-2025-03 with
+  diffie-hellman-group14-sha256) are written into the profiles' ``source`` (the JSON, the API's answer, is used).
+  Not written, for want of a published list: TransferSecurityPolicy-Restricted-2024-06 (named by the API/SDK
+  references, absent from the page) and the deprecated PQ-SSH-Experimental-2023-04 / PQ-SSH-FIPS-Experimental-2023-04.
 * Azure Blob Storage SFTP: the "Supported algorithms" table of learn.microsoft.com's "SSH File Transfer Protocol
   (SFTP) support for Azure Blob Storage" (transcribed below from its source, MicrosoftDocs
   articles/storage/blobs/secure-file-transfer-protocol-support.md, ms.date 11/15/2024).
@@ -42,6 +51,12 @@ AWS_KEYS_PAGE = 'https://docs.aws.amazon.com/transfer/latest/userguide/key-manag
 # The host key a server has: the page states no type for the key Transfer Family provides by default; the
 # CreateServer HostKey parameter's first example generates an RSA 2048 key (doc_source/API_CreateServer.md).
 AWS_HOST_KEYS = ['rsa']
+AWS_CURRENT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'tests', 'unit', 'fixtures',
+                           'aws-transfer-security-policies-2025.json')
+# The policies the archived guide already printed: written from the archive (their lists on the 2025 page are checked
+# to be the same).
+AWS_ARCHIVED = ('TransferSecurityPolicy-2018-11', 'TransferSecurityPolicy-2020-06', 'TransferSecurityPolicy-2022-03',
+                'TransferSecurityPolicy-FIPS-2020-06')
 
 AZURE_PAGE = 'https://learn.microsoft.com/azure/storage/blobs/secure-file-transfer-protocol-support#supported-algorithms'
 AZURE_SOURCE = ('MicrosoftDocs/azure-docs articles/storage/blobs/secure-file-transfer-protocol-support.md, ms.date '
@@ -138,6 +153,86 @@ def aws_documents(git_dir):
         yield document
 
 
+def aws_current_policies(path):
+    """{name: {'Fips', 'SshCiphers', 'SshKexs', 'SshMacs', 'derived_from'?, 'table_differs'?}} from the saved page."""
+    with open(path) as handle:
+        page = json.load(handle)
+    policies = {}
+    for name, policy in page['policies'].items():
+        policy = dict(policy)
+        listed = set(policy['SshCiphers'] + policy['SshKexs'] + policy['SshMacs'])
+        marked = set(page['table'][name])
+        if listed != marked:
+            policy['table_differs'] = (sorted(listed - marked), sorted(marked - listed))
+        policies[name] = policy
+    for name, parent in page['same_as'].items():
+        policies[name] = dict(policies[parent], derived_from=(parent, 'identical except ssh-rsa host keys'))
+    for name, parent in page['restricted'].items():
+        policy = dict(policies[parent], derived_from=(parent, 'identical except without chacha20-poly1305@openssh.com'))
+        policy['SshCiphers'] = [cipher for cipher in policy['SshCiphers'] if cipher != 'chacha20-poly1305@openssh.com']
+        policy.pop('table_differs', None)
+        policies[name] = policy
+    return page, policies
+
+
+def aws_current_documents(path):
+    page, policies = aws_current_policies(path)
+    rsa = [alg for alg in page['host_key_algorithms'] if alg.startswith('rsa-')]
+    for name in sorted(policies):
+        if name in AWS_ARCHIVED:
+            continue
+        policy = policies[name]
+        ssh_rsa = name in page['ssh_rsa']
+        host_key = rsa + (['ssh-rsa'] if ssh_rsa else [])
+        every_host_key = list(page['host_key_algorithms'])
+        if ssh_rsa:
+            every_host_key.insert(every_host_key.index('rsa-sha2-512') + 1, 'ssh-rsa')
+        notes = []
+        if 'derived_from' in policy:
+            notes.append('the page prints no list for this policy but says it is the same as %s, %s'
+                         % policy['derived_from'])
+        if 'table_differs' in policy:
+            notes.append('the summary table of the page disagrees with this JSON (only in the JSON: %s; only in the '
+                         'table: %s); the JSON is used' % tuple(', '.join(side) or 'nothing'
+                                                              for side in policy['table_differs']))
+        document = {
+            'name': 'aws-transfer-%s' % name.lower(),
+            'product': 'AWS Transfer Family',
+            'version': name,
+            'source': 'AWS Transfer Family User Guide, %s, its 2025 revision (the section "%s"%s: the DescribeSecurityPolicy output of the policy, SshKexs, '
+                      'SshCiphers, SshMacs, in the order of the page%s), transcribed into '
+                      'tests/unit/fixtures/aws-transfer-security-policies-2025.json (its _source names the copies '
+                      'read); host-key algorithms of an %s host key (assumed, as for the older policies: the page '
+                      'states no type for the host key Transfer Family provides) from the "Cryptographic algorithms" '
+                      'list of the page%s. Not stated there, so left out: banner, compression, ext-info/strict-kex '
+                      'pseudo-algorithms, wire order. Written by scripts/managed_service_profiles.py.' % (
+                          AWS_PAGE, policy.get('derived_from', (name,))[0],
+                          ', a FIPS policy ("Fips": true)' if policy.get('Fips') else '',
+                          ''.join('; ' + note for note in notes),
+                          '/'.join(key.upper() for key in AWS_HOST_KEYS),
+                          ', with ssh-rsa, which the page says this policy allows' if ssh_rsa else
+                          ' (no ssh-rsa: the page does not list this policy among those allowing it)'),
+            'host_keys': list(AWS_HOST_KEYS),
+        }
+        document.update(lists(policy['SshKexs'], host_key, policy['SshCiphers'], policy['SshMacs']))
+        document['supported'] = supported_of(policy['SshKexs'], every_host_key, policy['SshCiphers'],
+                                             policy['SshMacs'])
+        document['supported_source'] = ('Managed service: what the policy offers (%s, 2025 revision), with every '
+                                        'host-key algorithm that page says the service supports for this policy.'
+                                        % AWS_PAGE)
+        yield document
+
+
+def check_archived_against_current(git_dir, path):
+    """The 2025 page prints the archived policies' lists unchanged; raise if not."""
+    _page, current = aws_current_policies(path)
+    for policy in aws_policies(git_dir):
+        name = policy['SecurityPolicyName']
+        for key in ('SshCiphers', 'SshKexs', 'SshMacs'):
+            if policy[key] != current[name][key]:
+                raise LookupError('%s %s: the archived guide and the 2025 page differ' % (name, key))
+
+
 def azure_document():
     document = {
         'name': 'azure-blob-sftp',
@@ -160,9 +255,19 @@ def azure_document():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
-    parser.add_argument('aws_guide_git_dir', help='a clone of github.com/awsdocs/aws-transfer-user-guide')
+    parser.add_argument('aws_guide_git_dir', nargs='?',
+                        help='a clone of github.com/awsdocs/aws-transfer-user-guide (omitted: the archived policies '
+                             'are not rewritten)')
+    parser.add_argument('--aws-current', default=AWS_CURRENT,
+                        help='the saved SSH lists of the 2025 security-policies page (default: %(default)s)')
     args = parser.parse_args()
-    for document in list(aws_documents(args.aws_guide_git_dir)) + [azure_document()]:
+    documents = []
+    if args.aws_guide_git_dir:
+        check_archived_against_current(args.aws_guide_git_dir, args.aws_current)
+        documents.extend(aws_documents(args.aws_guide_git_dir))
+    documents.extend(aws_current_documents(args.aws_current))
+    documents.append(azure_document())
+    for document in documents:
         path = write_server_profile(document)
         print('%s -> %s' % (document['version'], os.path.basename(path)))
 

@@ -26,7 +26,8 @@ NAME = re.compile(r'^[a-z0-9][a-z0-9.+-]*$')
 CAPTURE_KINDS = ('sshd', 'proftpd', 'dropbear')
 # Profiles this data set must keep (captured here, or the newest release derived from source).
 REQUIRED = ('proftpd-1.3.8', 'proftpd-1.3.9', 'dropbear-2022.83', 'dropbear-2026.94', 'azure-blob-sftp',
-            'aws-transfer-transfersecuritypolicy-2020-06')
+            'aws-transfer-transfersecuritypolicy-2020-06', 'aws-transfer-transfersecuritypolicy-2024-01',
+            'aws-transfer-transfersecuritypolicy-2025-03')
 
 
 def _files():
@@ -114,3 +115,45 @@ def test_derived_releases_follow_the_captured_one():
     assert new['kex_algorithms'][:3] == ['sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com',
                                          'mlkem768x25519-sha256']
     assert new['compression_algorithms_client_to_server'] == ['none']
+
+
+AWS_2025_PAGE = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures',
+                             'aws-transfer-security-policies-2025.json')
+
+
+def test_aws_2025_page_prints_the_archived_policies_unchanged():
+    """The saved 2025 page's lists for the four policies written from the archived guide equal those profiles."""
+    import json
+    with open(AWS_2025_PAGE) as handle:
+        page = json.load(handle)
+    for policy in ('2018-11', '2020-06', '2022-03', 'FIPS-2020-06'):
+        profile = _load('aws-transfer-transfersecuritypolicy-%s.yml' % policy.lower())
+        listed = page['policies']['TransferSecurityPolicy-' + policy]
+        assert profile['kex_algorithms'] == listed['SshKexs'], policy
+        assert profile['encryption_algorithms_client_to_server'] == listed['SshCiphers'], policy
+        assert profile['mac_algorithms_client_to_server'] == listed['SshMacs'], policy
+        # ssh-rsa: the archived key-management page and the 2025 page agree on which of these allow it.
+        assert ('ssh-rsa' in profile['server_host_key_algorithms']) == ('TransferSecurityPolicy-' + policy in
+                                                                        page['ssh_rsa']), policy
+
+
+def test_aws_newer_policies_as_the_page_says():
+    default = _load('aws-transfer-transfersecuritypolicy-2024-01.yml')
+    assert default['server_host_key_algorithms'] == ['rsa-sha2-256', 'rsa-sha2-512']
+    assert 'ecdh-sha2-nistp256' in default['kex_algorithms']
+    assert default['mac_algorithms_client_to_server'] == ['hmac-sha2-256-etm@openssh.com',
+                                                          'hmac-sha2-512-etm@openssh.com']
+    pq = _load('aws-transfer-transfersecuritypolicy-2025-03.yml')
+    assert pq['kex_algorithms'][:3] == ['mlkem768x25519-sha256', 'mlkem768nistp256-sha256', 'mlkem1024nistp384-sha384']
+    fips_01 = _load('aws-transfer-transfersecuritypolicy-fips-2024-01.yml')
+    fips_05 = _load('aws-transfer-transfersecuritypolicy-fips-2024-05.yml')
+    # "The only difference between these two security policies is that ... FIPS-2024-01 supports ssh-rsa".
+    assert fips_01['server_host_key_algorithms'] == fips_05['server_host_key_algorithms'] + ['ssh-rsa']
+    for key in NAME_LIST_KEYS:
+        if key != 'server_host_key_algorithms':
+            assert fips_01.get(key) == fips_05.get(key), key
+    restricted = _load('aws-transfer-transfersecuritypolicy-restricted-2018-11.yml')
+    parent = _load('aws-transfer-transfersecuritypolicy-2018-11.yml')
+    assert restricted['encryption_algorithms_client_to_server'] == [
+        cipher for cipher in parent['encryption_algorithms_client_to_server'] if cipher != 'chacha20-poly1305@openssh.com']
+    assert restricted['kex_algorithms'] == parent['kex_algorithms']
