@@ -141,7 +141,8 @@ def aws_documents(git_dir):
                       'for every policy but TransferSecurityPolicy-2022-03). Not stated there, so left out: banner, '
                       'compression, ext-info/strict-kex pseudo-algorithms, wire order. Written by '
                       'scripts/managed_service_profiles.py.' % (
-                          AWS_PAGE, name, ', a FIPS policy ("Fips": true)' if policy.get('Fips') else '', AWS_COMMIT, '/'.join(key.upper() for key in AWS_HOST_KEYS), AWS_KEYS_PAGE),
+                          AWS_PAGE, name, ', a FIPS policy ("Fips": true)' if policy.get('Fips') else '', AWS_COMMIT,
+                          '/'.join(key.upper() for key in AWS_HOST_KEYS), AWS_KEYS_PAGE),
             'host_keys': list(AWS_HOST_KEYS),
         }
         document.update(lists(policy['SshKexs'], host_key, policy['SshCiphers'], policy['SshMacs']))
