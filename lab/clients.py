@@ -310,6 +310,27 @@ def default_putty(port, workdir, accept_fingerprints=()):
     _quiet(['plink', '-batch', '-ssh'] + pins + ['-P', str(port), 'probe@' + LOOPBACK, 'true'])
 
 
+def default_fzsftp(port, workdir):
+    """FileZilla's SFTP helper (Debian's fzsftp, FileZilla's fork of PuTTY's psftp) driven as FileZilla drives it,
+    through its stdin protocol (FileZilla 3.63.0 src/engine/sftp/connect.cpp, src/putty/psftp.c, fzsftp.c): it
+    greets with "fzSftp started, protocol_version=11", takes ``open "user@host" port``, and before it sends anything
+    asks for its transfer quota per direction (``@``/``A`` lines, fzsftp.c RequestQuota), which ``-0-``/``-1-``
+    answer as unlimited (ProcessQuotaCmd). It abandons the connection at the first question (host key, weak
+    algorithm) nobody answers; stdin is closed when it has not finished within the time allowed."""
+    proc = subprocess.Popen(['fzsftp'], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            cwd=workdir, env=dict(os.environ, HOME=workdir))
+    try:
+        proc.stdin.write(('open "probe@%s" %d\n-0-\n-1-\n' % (LOOPBACK, port)).encode('ascii'))
+        proc.stdin.flush()
+        proc.wait(10)
+    except (subprocess.TimeoutExpired, OSError):
+        proc.kill()
+    finally:
+        proc.stdin.close()
+        proc.stdout.close()
+        proc.wait()
+
+
 def key_fingerprints(directory):
     """SHA256 fingerprints of the ``*.pub`` host keys in ``directory`` (ssh-keygen -l)."""
     found = []
@@ -406,6 +427,8 @@ DEFAULT_CLIENTS = {
     'asyncssh': (default_asyncssh, lambda: 'PyPI asyncssh %s' % _pip_version('asyncssh')),
     'dropbear': (default_dropbear, lambda: 'Debian package dropbear-bin %s (dbclient)' % _deb_version('dropbear-bin')),
     'putty': (default_putty, lambda: 'Debian package putty-tools %s (plink)' % _deb_version('putty-tools')),
+    'fzsftp': (default_fzsftp, lambda: 'Debian package filezilla %s (fzsftp, FileZilla\'s fork of PuTTY\'s psftp, driven '
+               'through its stdin protocol as FileZilla drives it)' % _deb_version('filezilla')),
     'libssh2': (default_libssh2_curl, lambda: 'Debian package libssh2-1 %s, through curl %s (libcurl sets no '
                 'algorithm preferences without known_hosts)' % (_deb_version('libssh2-1'), _deb_version('curl'))),
     'libssh': (default_libssh, lambda: 'Debian package libssh-4 %s (libssh-dev; a C client with the library defaults '
@@ -420,7 +443,7 @@ DEFAULT_CLIENTS = {
 
 def available_default_clients():
     """Kinds whose software is installed here."""
-    needs = {'openssh': 'ssh', 'dropbear': 'dbclient', 'putty': 'plink', 'libssh2': 'curl'}
+    needs = {'openssh': 'ssh', 'dropbear': 'dbclient', 'putty': 'plink', 'libssh2': 'curl', 'fzsftp': 'fzsftp'}
     found = []
     for kind in DEFAULT_CLIENTS:
         if kind in needs and not any(os.access(os.path.join(d, needs[kind]), os.X_OK)

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(openssh-server openssh-client proftpd-core proftpd-mod-crypto dropbear-bin putty-tools curl libssh-dev
-              libjsch-java default-jdk-headless python3-venv git shellcheck chromium tcpdump tshark "$@")
+              libjsch-java default-jdk-headless filezilla python3-venv git shellcheck chromium tcpdump tshark "$@")
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

@@ -76,6 +76,9 @@ def write_profile(path, document):
 # JSch.VERSION from "0.1.54" (JSch.java line 39 in the 0.1.55 sources that github.com/mwiede/jsch imported
 # as its first commit, 635c0bcf), so Debian's libjsch-java 0.1.55 says SSH-2.0-JSCH-0.1.54 on the wire.
 RELEASE_OVERRIDES = {'jsch': '0.1.55', 'jsch-restricted-jce': '0.1.55'}
+# Builds whose lists differ from the upstream release their banner names: Debian 12's filezilla adds strict kex
+# (debian/patches/CVE-2023-48795.patch), so its profile is a variant of FileZilla 3.63.0.
+NAME_SUFFIXES = {'fzsftp': '-debian12'}
 
 
 def as_profile_document(kind, record, described=None, suffix=''):
@@ -86,7 +89,8 @@ def as_profile_document(kind, record, described=None, suffix=''):
     name = profile_name(software)
     document = {
         # The restricted-JCE variant keeps the name the issue tracker gave it (the banner's release).
-        'name': (profile['name'] + '-restricted-jce') if kind == 'jsch-restricted-jce' else name + suffix,
+        'name': (profile['name'] + '-restricted-jce') if kind == 'jsch-restricted-jce'
+        else name + (suffix or NAME_SUFFIXES.get(kind, '')),
         'product': profile['software']['product'],
         'version': version,
         'banner': profile['banner'],

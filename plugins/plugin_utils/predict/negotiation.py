@@ -45,7 +45,11 @@ only when both sides succeed. The differences encoded here, each from the implem
   "Connection abandoned."). The WARN line comes from the client's ``below_warn`` (putty_settings.py). After those,
   0.80 and later (and Debian 12's 0.78 backport) ask again when the server does not do strict kex and a
   direction's cipher is ChaCha20-Poly1305 or CBC with an ETM MAC (terrapin_vulnerable), for clients whose
-  profile says ``putty_terrapin_warning``.
+  profile says ``putty_terrapin_warning``. FileZilla's fzsftp (3.63.0, src/putty, a fork of PuTTY of about 0.76)
+  scans as PuTTY does but never asks: unix/uxcons.c and windows/wincons.c console_confirm_weak_crypto_primitive
+  print "The first %s supported by the server is %s, which is no longer secure. Aborting connection." and refuse.
+  Which "could not agree" sentence a release prints is its profile's (``putty_no_agreement_message``: 0.80-0.82
+  and WinSCP 6.3 say 'Selected %s "<the server's list>" does not correspond to any supported algorithm').
 * libssh2 (src/kex.c kex_agree_methods, 1.11.1): kex (with a host key that suits it), host key, both ciphers,
   both MACs (skipped for ciphers with their own MAC, _libssh2_mac_override), both compressions.
 * Anything else: RFC 4253 section 7.1 with OpenSSH's PROTOCOL rule for the @openssh.com AEAD ciphers (no
@@ -114,7 +118,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import (
 )
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon_logs import OPENSSH_WORDS
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.putty_settings import ALGORITHM_TYPE, \
-    HOST_KEY_CACHE_ID, WARN_ORDER, terrapin_message, warn_message, weak_cached_host_key_message
+    HOST_KEY_CACHE_ID, WARN_ORDER, filezilla_warn_message, terrapin_message, warn_message, weak_cached_host_key_message
 
 _C2S = tuple(slot for slot in BASE_ORDER if slot[1] == 'c2s')
 _S2C = tuple(slot for slot in BASE_ORDER if slot[1] == 's2c')
@@ -321,7 +325,8 @@ class ProftpdSftp(Implementation):
 
 
 IMPLEMENTATIONS = {'OpenSSH': OpenSSH(), 'OpenSSH for Windows': OpenSSH(), 'paramiko': Paramiko(),
-                   'AsyncSSH': AsyncSSH(), 'JSch': JSch(), 'PuTTY': PuTTY(), 'WinSCP': PuTTY(), 'libssh2': Libssh2(),
+                   'AsyncSSH': AsyncSSH(), 'JSch': JSch(), 'PuTTY': PuTTY(), 'WinSCP': PuTTY(),
+                   'FileZilla': PuTTY(), 'libssh2': Libssh2(),
                    'dropbear': Dropbear(), 'ProFTPD mod_sftp': ProftpdSftp()}
 GENERIC = Implementation()
 
@@ -535,7 +540,7 @@ def negotiate(server, client):
             detected_by = 'both' if slot in server_failed else 'client'
             message = client_impl.message('client', category, direction, client_list, server_list)
             if client.get('no_agreement_message') and isinstance(client_impl, PuTTY):
-                # A build that words "could not agree" its own way (Debian 12's PuTTY 0.78, see its profile).
+                # A release that words "could not agree" its own way (0.80-0.82, Debian 12's 0.78; see their profiles).
                 message = client['no_agreement_message'] % (PuTTY.WORDS[slot], ','.join(server_list))
         else:
             detected_by = 'server'
@@ -634,7 +639,9 @@ def _below_warn(client, server, client_chosen, client_failed):
     for slot in WARN_ORDER:
         name = client_chosen.get(slot)
         if name is not None and name in below.get(slot[0], ()):
-            pick = {'category': slot[0], 'direction': slot[1], 'algorithm': name, 'message': warn_message(slot, name)}
+            filezilla = (client.get('software') or {}).get('product') == 'FileZilla'
+            pick = {'category': slot[0], 'direction': slot[1], 'algorithm': name,
+                    'message': (filezilla_warn_message if filezilla else warn_message)(slot, name)}
             if slot[0] == 'host_key':
                 better = _better_host_keys(client, server, name)
                 if better:
@@ -669,6 +676,9 @@ def _batch_note(client, accept, first):
                 'answers No and fails with "The %s %s was not verified!"; an '
                 'interactive user can accept %s' % (ALGORITHM_TYPE[(first['category'], first['direction'])],
                                                     first['algorithm'], accept))
+    if (client.get('software') or {}).get('product') == 'FileZilla':
+        # src/putty/unix/uxcons.c and windows/wincons.c console_confirm_weak_crypto_primitive (FileZilla 3.63.0).
+        return 'FileZilla (its fzsftp) does not ask: it aborts the connection, interactive or not'
     return ('plink, pscp or psftp with -batch print this and "Connection abandoned."; an interactive user is asked '
             '"Continue with connection?" instead and can accept %s' % accept)
 

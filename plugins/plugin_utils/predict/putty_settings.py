@@ -95,6 +95,13 @@ def warn_message(slot, name):
             % (ALGORITHM_TYPE[slot], name))
 
 
+def filezilla_warn_message(slot, name):
+    """FileZilla's fzsftp never asks: src/putty/unix/uxcons.c (and windows/wincons.c) ``console_confirm_weak_crypto_
+    primitive`` of FileZilla 3.63.0 prints this and refuses, interactive or not."""
+    return ('The first %s supported by the server is %s, which is no longer secure. Aborting connection.'
+            % (ALGORITHM_TYPE[slot], name))
+
+
 def terrapin_message(slot, what):
     """PuTTY's Terrapin question (ssh/common.c confirm_weak_crypto_primitive, WCR_TERRAPIN, 0.80 and 0.81)."""
     return ("The %s selected for this session is %s, which, with this server, is vulnerable to the 'Terrapin' "
