@@ -54,6 +54,18 @@ for pins in lab/legacy/*.txt; do
   fi
 done
 
+# Node's ssh2 (npm) for the client-profile re-capture and the differential suite (lab/clients.py kind node-ssh2):
+# npm ci of lab/node's lock in .venv/node, beside the legacy clients. Its install scripts build ssh2's optional
+# native binding and cpu-features, which decide its default cipher order (see the node-ssh2 profile's source).
+# Node.js itself is not installed here (the machine's node/npm, when present, are used).
+if command -v npm >/dev/null 2>&1; then
+  mkdir -p .venv/node
+  if ! cmp -s lab/node/package-lock.json .venv/node/package-lock.json || [ ! -d .venv/node/node_modules/ssh2 ]; then
+    cp lab/node/package.json lab/node/package-lock.json .venv/node/
+    (cd .venv/node && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
 # ansible-test bootstraps pip into its sanity-test virtual environments with a script it downloads from a
 # host outside the package registries. Give it an equivalent that uses ensurepip and PyPI instead.
 .venv/bin/python - <<'PY'

@@ -68,8 +68,29 @@ def capture_default(kind, workdir, timeout=60.0, launcher=None):
 
 
 def write_profile(path, document):
+    """Write ``document``; a profile that also carries what a capture cannot know (a PuTTY release's
+    ``putty_settings``/``putty_tokens``, written with their comments) keeps all of it but its name-lists, which are
+    replaced by the captured ones (from ``kex_algorithms:`` on, the profile's last keys)."""
+    kept = ''
+    if os.path.exists(path):
+        with open(path) as handle:
+            text = handle.read()
+        if '\nputty_tokens:' in text and '\nkex_algorithms:' in text:
+            kept = text[:text.index('\nkex_algorithms:') + 1]
     with open(path, 'w') as handle:
-        dump_profile(document, handle)
+        if kept:
+            handle.write(kept)
+            lists = {key: document[key] for key in NAME_LIST_KEYS}
+            yaml_text = []
+            dump_profile(lists, _Collect(yaml_text))
+            handle.write(''.join(yaml_text)[len('---\n'):])
+        else:
+            dump_profile(document, handle)
+
+
+class _Collect:
+    def __init__(self, parts):
+        self.write = parts.append
 
 
 # Software whose banner names another release than the one installed: upstream JSch 0.1.55 never raised

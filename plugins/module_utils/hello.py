@@ -64,7 +64,7 @@ def parse_banner(line):
 # Known products: (regex on softwareversion, product name). The first group, when present, is the version.
 # The banners are those the products send by default (each project's source: OpenSSH version.h, ProFTPD
 # mod_sftp.h SFTP_ID_DEFAULT_STRING, dropbear sysoptions.h LOCAL_IDENT, paramiko transport.py,
-# asyncssh connection.py, PuTTY sshver, libssh2 libssh2.h, JSch Session.java, Go x/crypto/ssh).
+# asyncssh connection.py, PuTTY sshver, libssh2 libssh2.h, JSch Session.java, Go x/crypto/ssh, npm ssh2).
 _PRODUCTS = (
     (re.compile(r'^OpenSSH_for_Windows_([\w.]+)', re.I), 'OpenSSH for Windows'),
     (re.compile(r'^OpenSSH_([\w.]+)', re.I), 'OpenSSH'),
@@ -80,6 +80,7 @@ _PRODUCTS = (
     (re.compile(r'^JSCH[-_]([\w.]+)', re.I), 'JSch'),
     (re.compile(r'^APACHE-SSHD-([\w.]+)', re.I), 'Apache MINA SSHD'),
     (re.compile(r'^Go$'), 'Go x/crypto/ssh'),
+    (re.compile(r'^ssh2js([\w.]+)$'), 'Node ssh2'),   # npm ssh2 lib/protocol/Protocol.js IDENT_RAW
     (re.compile(r'^CerberusFTPServer_([\w.]+)', re.I), 'Cerberus FTP Server'),
     (re.compile(r'^Cerberus', re.I), 'Cerberus FTP Server'),
     (re.compile(r'^Cisco-([\w.]+)', re.I), 'Cisco'),

@@ -50,6 +50,8 @@ only when both sides succeed. The differences encoded here, each from the implem
   print "The first %s supported by the server is %s, which is no longer secure. Aborting connection." and refuse.
   Which "could not agree" sentence a release prints is its profile's (``putty_no_agreement_message``: 0.80-0.82
   and WinSCP 6.3 say 'Selected %s "<the server's list>" does not correspond to any supported algorithm').
+* Node's ssh2 (npm, lib/protocol/kex.js, 1.17.0): wire order, MAC skipped for AEAD ciphers, "Handshake failed: no
+  matching C->S cipher" (class NodeSsh2).
 * libssh2 (src/kex.c kex_agree_methods, 1.11.1): kex (with a host key that suits it), host key, both ciphers,
   both MACs (skipped for ciphers with their own MAC, _libssh2_mac_override), both compressions.
 * Anything else: RFC 4253 section 7.1 with OpenSSH's PROTOCOL rule for the @openssh.com AEAD ciphers (no
@@ -319,6 +321,26 @@ class Dropbear(Implementation):
         return WIRE_ORDER
 
 
+class NodeSsh2(Implementation):
+    """The npm package ssh2 (lib/protocol/kex.js handleKexInit, 1.17.0): kex, host key, cipher c2s, s2c, MAC c2s, s2c
+    (skipped for a cipher whose CIPHER_INFO authLen > 0: the AES-GCM and chacha20-poly1305 ciphers), compression
+    c2s, s2c, each the client's first name the server lists; a failure is "Handshake failed: no matching ...". It
+    sends no guess; a received one is used only when the chosen kex is the sender's first
+    (``clientList[i] !== remote.kex[0]`` sets _skipNextInboundPacket), whatever the host keys."""
+    name = 'Node ssh2'
+    guess_rule = 'chosen_kex'
+    WORDS = {('kex', None): 'key exchange algorithm', ('host_key', None): 'host key format',
+             ('cipher', 'c2s'): 'C->S cipher', ('cipher', 's2c'): 'S->C cipher',
+             ('mac', 'c2s'): 'C->S MAC', ('mac', 's2c'): 'S->C MAC',
+             ('compression', 'c2s'): 'C->S compression', ('compression', 's2c'): 'S->C compression'}
+
+    def check_order(self, role):
+        return WIRE_ORDER
+
+    def message(self, role, category, direction, mine, theirs):
+        return 'Handshake failed: no matching %s' % self.WORDS[(category, direction)]
+
+
 class ProftpdSftp(Implementation):
     name = 'ProFTPD mod_sftp'
     guess_rule = 'first_kex'   # contrib/mod_sftp/kex.c get_session_names: only the kex names are compared
@@ -327,7 +349,7 @@ class ProftpdSftp(Implementation):
 IMPLEMENTATIONS = {'OpenSSH': OpenSSH(), 'OpenSSH for Windows': OpenSSH(), 'paramiko': Paramiko(),
                    'AsyncSSH': AsyncSSH(), 'JSch': JSch(), 'PuTTY': PuTTY(), 'WinSCP': PuTTY(),
                    'FileZilla': PuTTY(), 'libssh2': Libssh2(),
-                   'dropbear': Dropbear(), 'ProFTPD mod_sftp': ProftpdSftp()}
+                   'dropbear': Dropbear(), 'ProFTPD mod_sftp': ProftpdSftp(), 'Node ssh2': NodeSsh2()}
 GENERIC = Implementation()
 
 
