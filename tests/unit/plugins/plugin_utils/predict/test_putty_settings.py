@@ -238,6 +238,25 @@ def test_filezilla_aborts_below_the_line_with_its_own_sentence_and_never_asks():
                    'filezilla-3.63.0-debian12')['negotiated']['cipher_c2s'] == 'aes128-gcm@openssh.com'
 
 
+@pytest.mark.parametrize('line, proposed', [
+    # Saved lines and the cipher order fzsftp really proposed (tests/live/test_filezilla.py, seed 4253).
+    ('aes,arcfour,chacha20,WARN,blowfish,des', ['aes', 'chacha20', 'arcfour', 'blowfish', '3des']),
+    ('arcfour,aes,3des,chacha20,des', ['aes', '3des', 'chacha20', 'arcfour', 'blowfish']),
+    ('3des,aes,chacha20,arcfour,blowfish,WARN,des', ['3des', 'aes', 'chacha20', 'blowfish', 'arcfour']),
+    ('arcfour,aes,blowfish', ['aes', 'chacha20', 'blowfish', '3des', 'arcfour']),
+])
+def test_filezilla_moves_arcfour_and_des_below_the_line(line, proposed):
+    """src/putty/psftp.c main (FileZilla 3.63.0): arcfour and des above WARN are moved just below it."""
+    client = with_putty_settings({'profile': 'filezilla-3.63.0-debian12', 'putty_settings': {
+        'Cipher': line, 'KEX': 'ecdh,WARN', 'HostKey': 'ed25519,WARN'}})
+    first_names = {'aes': 'aes256-gcm@openssh.com', 'chacha20': 'chacha20-poly1305@openssh.com', '3des': '3des-ctr',
+                   'blowfish': 'blowfish-ctr', 'arcfour': 'arcfour256'}
+    names = client['encryption_algorithms_client_to_server']
+    assert [token for token in proposed if first_names[token] in names] == proposed
+    assert sorted(proposed, key=lambda token: names.index(first_names[token])) == proposed
+    assert 'arcfour256' in client['below_warn']['cipher']
+
+
 def test_the_filter_example_winscp_ini_lines():
     client = {'profile': 'winscp-6.3', 'putty_settings': {
         'Cipher': 'aes%2Cchacha20%2Caesgcm%2CWARN%2C3des%2Cdes%2Cblowfish%2Carcfour',
