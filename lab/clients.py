@@ -187,7 +187,7 @@ _NODE_SSH2_FAIL = re.compile(r'^Handshake failed: no matching (key exchange algo
                              r'(C->S|S->C) (cipher|MAC|compression))$')
 
 
-def run_node_ssh2_client(port, algorithms, timeout=20):
+def run_node_ssh2_client(port, algorithms, timeout=40):
     """Node's ssh2 (lab/node/ssh2_probe.js) with ``algorithms`` (its connect() option: kex, serverHostKey, cipher,
     hmac, compress -> list); lib/protocol/kex.js names the list it could not agree on."""
     outcome = _outcome()
@@ -372,7 +372,7 @@ def node_modules_dir():
     return None
 
 
-def run_node_ssh2(port, algorithms=None, timeout=20):
+def run_node_ssh2(port, algorithms=None, timeout=40):
     """lab/node/ssh2_probe.js against 127.0.0.1:``port``: ``{'ok', 'negotiated'}`` or ``{'ok': False, 'error',
     'level'}`` (ssh2's own message), or None when it printed nothing."""
     import json  # pylint: disable=import-outside-toplevel
