@@ -17,6 +17,7 @@ __metaclass__ = type
 import asyncio
 import logging
 import os
+import platform
 import re
 import socket
 import subprocess
@@ -413,6 +414,22 @@ def _node_ssh2_described():
                 'with' if aes else 'without'))
 
 
+def _node_ssh2_as_profiled():
+    """ssh2 as its profile was captured: native binding and cpu-features built, on an x86-64 CPU with AES-NI (its
+    default cipher order depends on all three; elsewhere the re-capture would compare another order)."""
+    modules = node_modules_dir()
+    if not modules or platform.machine() not in ('x86_64', 'AMD64'):
+        return False
+    try:
+        with open('/proc/cpuinfo') as handle:
+            aes = ' aes ' in handle.read().replace('\n', ' ')
+    except OSError:
+        return False
+    return aes and os.path.exists(os.path.join(modules, 'ssh2', 'lib', 'protocol', 'crypto', 'build', 'Release',
+                                               'sshcrypto.node')) \
+        and os.path.isdir(os.path.join(modules, 'cpu-features', 'build', 'Release'))
+
+
 def default_node_ssh2(port, workdir):
     run_node_ssh2(port)
 
@@ -541,7 +558,7 @@ def available_default_clients():
             continue
         if kind in ('paramiko', 'asyncssh') and _pip_version(kind) is None:
             continue
-        if kind == 'node-ssh2' and not (node_modules_dir() and any(
+        if kind == 'node-ssh2' and not (node_modules_dir() and _node_ssh2_as_profiled() and any(
                 os.access(os.path.join(d, 'node'), os.X_OK) for d in os.environ.get('PATH', '').split(os.pathsep))):
             continue
         if kind == 'libssh' and not os.path.exists('/usr/include/libssh/libssh.h'):
