@@ -17,6 +17,7 @@ __metaclass__ = type
 import asyncio
 import logging
 import os
+import platform
 import re
 import socket
 import subprocess
@@ -183,6 +184,32 @@ def run_asyncssh_client(port, algorithms, timeout=15):
     return outcome
 
 
+_NODE_SSH2_FAIL = re.compile(r'^Handshake failed: no matching (key exchange algorithm|host key format|'
+                             r'(C->S|S->C) (cipher|MAC|compression))$')
+
+
+def run_node_ssh2_client(port, algorithms, timeout=40):
+    """Node's ssh2 (lab/node/ssh2_probe.js) with ``algorithms`` (its connect() option: kex, serverHostKey, cipher,
+    hmac, compress -> list); lib/protocol/kex.js names the list it could not agree on."""
+    outcome = _outcome()
+    result = run_node_ssh2(port, algorithms, timeout) or {'ok': False, 'error': 'no output', 'level': None}
+    if result['ok']:
+        outcome['ok'] = True
+        outcome['negotiated'] = {key: value for key, value in result['negotiated'].items() if value is not None}
+        return outcome
+    outcome['text'] = result['error']
+    match = _NODE_SSH2_FAIL.match(result['error'])
+    if match:
+        words, direction, what = match.groups()
+        category = {'key exchange algorithm': 'kex', 'host key format': 'host_key'}.get(words) or \
+            {'cipher': 'cipher', 'MAC': 'mac', 'compression': 'compression'}[what]
+        outcome['failure'] = (category, {'C->S': 'c2s', 'S->C': 's2c'}.get(direction))
+        outcome['reported_by'] = 'client'
+    else:
+        outcome['reported_by'] = 'server'
+    return outcome
+
+
 def sshd_negotiation_failure(log_text):
     """The category sshd logged for its last failed negotiation (LogLevel INFO), or None."""
     matches = _SSH_FAIL.findall(log_text)
@@ -326,6 +353,103 @@ def default_putty(port, workdir, accept_fingerprints=()):
     _quiet(['plink', '-batch', '-ssh'] + pins + ['-P', str(port), 'probe@' + LOOPBACK, 'true'])
 
 
+def default_fzsftp(port, workdir):
+    """FileZilla's SFTP helper (Debian's fzsftp, FileZilla's fork of PuTTY's psftp) driven as FileZilla drives it,
+    through its stdin protocol (FileZilla 3.63.0 src/engine/sftp/connect.cpp, src/putty/psftp.c, fzsftp.c): it
+    greets with "fzSftp started, protocol_version=11", takes ``open "user@host" port``, and before it sends anything
+    asks for its transfer quota per direction (``@``/``A`` lines, fzsftp.c RequestQuota), which ``-0-``/``-1-``
+    answer as unlimited (ProcessQuotaCmd). It abandons the connection at the first question (host key, weak
+    algorithm) nobody answers; stdin is closed when it has not finished within the time allowed."""
+    proc = subprocess.Popen(['fzsftp'], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            cwd=workdir, env=dict(os.environ, HOME=workdir))
+    try:
+        proc.stdin.write(('open "probe@%s" %d\n-0-\n-1-\n' % (LOOPBACK, port)).encode('ascii'))
+        proc.stdin.flush()
+        proc.wait(10)
+    except (subprocess.TimeoutExpired, OSError):
+        proc.kill()
+    finally:
+        proc.stdin.close()
+        proc.stdout.close()
+        proc.wait()
+
+
+# Node's ssh2 (npm), pinned by lab/node/package-lock.json. scripts/bootstrap.sh runs ``npm ci`` for it in
+# .venv/node (found through the interpreter's prefix, as LEGACY_DIR is: the tests may run from a staged copy);
+# an ``npm ci`` in lab/node of the checkout serves too. lab/node/ssh2_probe.js is the client.
+NODE_SSH2_PROBE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'node', 'ssh2_probe.js')
+
+
+def node_modules_dir():
+    """The node_modules holding the pinned ssh2, or None."""
+    for base in (os.environ.get('FLEETCRYPTO_NODE_DIR'), os.path.join(sys.prefix, 'node'),
+                 os.path.join(os.path.dirname(NODE_SSH2_PROBE))):
+        if base and os.path.exists(os.path.join(base, 'node_modules', 'ssh2', 'package.json')):
+            return os.path.join(base, 'node_modules')
+    return None
+
+
+def run_node_ssh2(port, algorithms=None, timeout=40):
+    """lab/node/ssh2_probe.js against 127.0.0.1:``port``: ``{'ok', 'negotiated'}`` or ``{'ok': False, 'error',
+    'level'}`` (ssh2's own message), or None when it printed nothing."""
+    import json  # pylint: disable=import-outside-toplevel
+    argv = ['node', NODE_SSH2_PROBE, LOOPBACK, str(port)]
+    if algorithms:
+        argv.append(json.dumps(algorithms))
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False,
+                          env=dict(os.environ, NODE_PATH=node_modules_dir() or ''))
+    lines = proc.stdout.strip().splitlines()
+    return json.loads(lines[-1]) if lines else None
+
+
+def node_ssh2_version():
+    modules = node_modules_dir()
+    if modules is None:
+        return None
+    import json  # pylint: disable=import-outside-toplevel
+    with open(os.path.join(modules, 'ssh2', 'package.json')) as handle:
+        return json.load(handle)['version']
+
+
+def _node_ssh2_described():
+    """The release and what decides its default cipher order (lib/protocol/constants.js): whether the optional
+    native binding (lib/protocol/crypto/build/Release/sshcrypto.node) was built by its install script, and what
+    the optional cpu-features module says of the CPU."""
+    modules = node_modules_dir()
+    binding = bool(modules) and os.path.exists(os.path.join(modules, 'ssh2', 'lib', 'protocol', 'crypto', 'build',
+                                                            'Release', 'sshcrypto.node'))
+    cpu = bool(modules) and os.path.isdir(os.path.join(modules, 'cpu-features', 'build', 'Release'))
+    with open('/proc/cpuinfo') as handle:
+        aes = ' aes ' in handle.read().replace('\n', ' ')
+    return ('npm ssh2 %s (lab/node/package-lock.json, installed by npm ci with its install scripts: native binding %s, '
+            'cpu-features %s; lib/protocol/constants.js puts chacha20-poly1305@openssh.com 5th, after aes192-ctr, with '
+            'the binding on x86, first with the binding when cpu-features reports no AES, last otherwise) on '
+            'Node.js %s, x86-64 CPU %s AES-NI,' % (
+                node_ssh2_version(), 'built' if binding else 'not built', 'built' if cpu else 'not built',
+                subprocess.run(['node', '--version'], capture_output=True, text=True, check=False).stdout.strip(),
+                'with' if aes else 'without'))
+
+
+def _node_ssh2_as_profiled():
+    """ssh2 as its profile was captured: native binding and cpu-features built, on an x86-64 CPU with AES-NI (its
+    default cipher order depends on all three; elsewhere the re-capture would compare another order)."""
+    modules = node_modules_dir()
+    if not modules or platform.machine() not in ('x86_64', 'AMD64'):
+        return False
+    try:
+        with open('/proc/cpuinfo') as handle:
+            aes = ' aes ' in handle.read().replace('\n', ' ')
+    except OSError:
+        return False
+    return aes and os.path.exists(os.path.join(modules, 'ssh2', 'lib', 'protocol', 'crypto', 'build', 'Release',
+                                               'sshcrypto.node')) \
+        and os.path.isdir(os.path.join(modules, 'cpu-features', 'build', 'Release'))
+
+
+def default_node_ssh2(port, workdir):
+    run_node_ssh2(port)
+
+
 def key_fingerprints(directory):
     """SHA256 fingerprints of the ``*.pub`` host keys in ``directory`` (ssh-keygen -l)."""
     found = []
@@ -422,6 +546,9 @@ DEFAULT_CLIENTS = {
     'asyncssh': (default_asyncssh, lambda: 'PyPI asyncssh %s' % _pip_version('asyncssh')),
     'dropbear': (default_dropbear, lambda: 'Debian package dropbear-bin %s (dbclient)' % _deb_version('dropbear-bin')),
     'putty': (default_putty, lambda: 'Debian package putty-tools %s (plink)' % _deb_version('putty-tools')),
+    'node-ssh2': (default_node_ssh2, _node_ssh2_described),
+    'fzsftp': (default_fzsftp, lambda: 'Debian package filezilla %s (fzsftp, FileZilla\'s fork of PuTTY\'s psftp, '
+               'driven through its stdin protocol as FileZilla drives it)' % _deb_version('filezilla')),
     'libssh2': (default_libssh2_curl, lambda: 'Debian package libssh2-1 %s, through curl %s (libcurl sets no '
                 'algorithm preferences without known_hosts)' % (_deb_version('libssh2-1'), _deb_version('curl'))),
     'libssh': (default_libssh, lambda: 'Debian package libssh-4 %s (libssh-dev; a C client with the library defaults '
@@ -436,7 +563,7 @@ DEFAULT_CLIENTS = {
 
 def available_default_clients():
     """Kinds whose software is installed here."""
-    needs = {'openssh': 'ssh', 'dropbear': 'dbclient', 'putty': 'plink', 'libssh2': 'curl'}
+    needs = {'openssh': 'ssh', 'dropbear': 'dbclient', 'putty': 'plink', 'libssh2': 'curl', 'fzsftp': 'fzsftp'}
     found = []
     for kind in DEFAULT_CLIENTS:
         if kind in needs and not any(os.access(os.path.join(d, needs[kind]), os.X_OK)
@@ -446,6 +573,9 @@ def available_default_clients():
                 os.access(os.path.join(d, 'javac'), os.X_OK) for d in os.environ.get('PATH', '').split(os.pathsep))):
             continue
         if kind in ('paramiko', 'asyncssh') and _pip_version(kind) is None:
+            continue
+        if kind == 'node-ssh2' and not (node_modules_dir() and _node_ssh2_as_profiled() and any(
+                os.access(os.path.join(d, 'node'), os.X_OK) for d in os.environ.get('PATH', '').split(os.pathsep))):
             continue
         if kind == 'libssh' and not os.path.exists('/usr/include/libssh/libssh.h'):
             continue

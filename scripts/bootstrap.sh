@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(openssh-server openssh-client proftpd-core proftpd-mod-crypto dropbear-bin putty-tools curl libssh-dev
-              libjsch-java default-jdk-headless python3-venv git shellcheck chromium tcpdump tshark "$@")
+              libjsch-java default-jdk-headless filezilla python3-venv git shellcheck chromium tcpdump tshark "$@")
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -53,6 +53,18 @@ for pins in lab/legacy/*.txt; do
     mv "$target.tmp" "$target"
   fi
 done
+
+# Node's ssh2 (npm) for the client-profile re-capture and the differential suite (lab/clients.py kind node-ssh2):
+# npm ci of lab/node's lock in .venv/node, beside the legacy clients. Its install scripts build ssh2's optional
+# native binding and cpu-features, which decide its default cipher order (see the node-ssh2 profile's source).
+# Node.js itself is not installed here (the machine's node/npm, when present, are used).
+if command -v npm >/dev/null 2>&1; then
+  mkdir -p .venv/node
+  if ! cmp -s lab/node/package-lock.json .venv/node/package-lock.json || [ ! -d .venv/node/node_modules/ssh2 ]; then
+    cp lab/node/package.json lab/node/package-lock.json .venv/node/
+    (cd .venv/node && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
 
 # ansible-test bootstraps pip into its sanity-test virtual environments with a script it downloads from a
 # host outside the package registries. Give it an equivalent that uses ensurepip and PyPI instead.

@@ -68,14 +68,38 @@ def capture_default(kind, workdir, timeout=60.0, launcher=None):
 
 
 def write_profile(path, document):
+    """Write ``document``; a profile that also carries what a capture cannot know (a PuTTY release's
+    ``putty_settings``/``putty_tokens``, written with their comments) keeps all of it but its name-lists, which are
+    replaced by the captured ones (from ``kex_algorithms:`` on, the profile's last keys)."""
+    kept = ''
+    if os.path.exists(path):
+        with open(path) as handle:
+            text = handle.read()
+        if '\nputty_tokens:' in text and '\nkex_algorithms:' in text:
+            kept = text[:text.index('\nkex_algorithms:') + 1]
     with open(path, 'w') as handle:
-        dump_profile(document, handle)
+        if kept:
+            handle.write(kept)
+            lists = {key: document[key] for key in NAME_LIST_KEYS}
+            yaml_text = []
+            dump_profile(lists, _Collect(yaml_text))
+            handle.write(''.join(yaml_text)[len('---\n'):])
+        else:
+            dump_profile(document, handle)
+
+
+class _Collect:
+    def __init__(self, parts):
+        self.write = parts.append
 
 
 # Software whose banner names another release than the one installed: upstream JSch 0.1.55 never raised
 # JSch.VERSION from "0.1.54" (JSch.java line 39 in the 0.1.55 sources that github.com/mwiede/jsch imported
 # as its first commit, 635c0bcf), so Debian's libjsch-java 0.1.55 says SSH-2.0-JSCH-0.1.54 on the wire.
 RELEASE_OVERRIDES = {'jsch': '0.1.55', 'jsch-restricted-jce': '0.1.55'}
+# Builds whose lists differ from the upstream release their banner names: Debian 12's filezilla adds strict kex
+# (debian/patches/CVE-2023-48795.patch), so its profile is a variant of FileZilla 3.63.0.
+NAME_SUFFIXES = {'fzsftp': '-debian12'}
 
 
 def as_profile_document(kind, record, described=None, suffix=''):
@@ -86,7 +110,8 @@ def as_profile_document(kind, record, described=None, suffix=''):
     name = profile_name(software)
     document = {
         # The restricted-JCE variant keeps the name the issue tracker gave it (the banner's release).
-        'name': (profile['name'] + '-restricted-jce') if kind == 'jsch-restricted-jce' else name + suffix,
+        'name': (profile['name'] + '-restricted-jce') if kind == 'jsch-restricted-jce'
+        else name + (suffix or NAME_SUFFIXES.get(kind, '')),
         'product': profile['software']['product'],
         'version': version,
         'banner': profile['banner'],

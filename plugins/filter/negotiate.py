@@ -37,8 +37,10 @@ description:
     the key exchange, host key or a direction's cipher PuTTY would pick is below the line, C(plink), C(pscp) and
     C(psftp) with C(-batch), and WinSCP scripting, abandon the connection with PuTTY's sentence (an interactive
     user is asked instead); the prediction is then not compatible, with a failure whose C(reason) is
-    C(below_warn_threshold). The built-in PuTTY and WinSCP profiles carry their release's default lines; give a
-    client's own saved-session lines as C(putty_settings) (see the O(client) option).
+    C(below_warn_threshold). FileZilla (its C(fzsftp)) never asks, it aborts with its own sentence ("..., which is
+    no longer secure. Aborting connection."), and always moves C(arcfour) and C(des) below the line. The built-in
+    PuTTY, WinSCP and FileZilla profiles carry their release's default lines; give a client's own saved-session
+    lines as C(putty_settings) (see the O(client) option).
   - After those questions PuTTY 0.80 and later (and Debian 12's 0.78, which carries the backport; WinSCP 6.3) ask
     once more when the server does not do strict key exchange and a direction's cipher is ChaCha20-Poly1305, or
     CBC with an encrypt-then-MAC MAC (the Terrapin attack, CVE-2023-48795); in batch mode that too abandons the

@@ -25,7 +25,9 @@ description:
     OpenSSH's C(Unable to negotiate with HOST port N: no matching cipher found. Their offer: ...) (from C(ssh) the
     list is the server's, from an C(sshd) log line the client's); the KEXINIT proposal blocks of C(ssh -vv) and
     C(sshd -ddd); PuTTY's event log C(Couldn't agree a client-to-server cipher), followed by the server's list as
-    C(available: ...) in parentheses."
+    C(available: ...) in parentheses, or as PuTTY 0.80 to 0.82 (and WinSCP 6.3) print it, C(Selected
+    client-to-server cipher) with the server's list in double quotes and C(does not correspond to any supported
+    algorithm)."
   - Each proposal has C(role) (C(client) or C(server)), C(source), C(line), the name-lists the log gave, and
     C(partial=true) when it gave only some categories (the others are then unknown to
     P(fleetcrypto.sftp.negotiate#filter), neither agreed nor failed).

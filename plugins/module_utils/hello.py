@@ -65,7 +65,7 @@ def parse_banner(line):
 # The banners are those the products send by default (each project's source: OpenSSH version.h, ProFTPD
 # mod_sftp.h SFTP_ID_DEFAULT_STRING, dropbear sysoptions.h LOCAL_IDENT, paramiko transport.py,
 # asyncssh connection.py, PuTTY sshver, libssh2 libssh2.h, JSch Session.java, Go x/crypto/ssh, sshj DefaultConfig.java
-# readVersionFromProperties, SSH.NET Session.cs ClientVersion, whose "0.0.1" is not the release).
+# readVersionFromProperties, SSH.NET Session.cs ClientVersion, whose "0.0.1" is not the release, npm ssh2).
 _PRODUCTS = (
     (re.compile(r'^OpenSSH_for_Windows_([\w.]+)', re.I), 'OpenSSH for Windows'),
     (re.compile(r'^OpenSSH_([\w.]+)', re.I), 'OpenSSH'),
@@ -83,6 +83,7 @@ _PRODUCTS = (
     (re.compile(r'^Go$'), 'Go x/crypto/ssh'),
     (re.compile(r'^SSHJ_([\w.]+)', re.I), 'sshj'),
     (re.compile(r'^Renci\.SshNet\.', re.I), 'SSH.NET'),
+    (re.compile(r'^ssh2js([\w.]+)$'), 'Node ssh2'),   # npm ssh2 lib/protocol/Protocol.js IDENT_RAW
     (re.compile(r'^CerberusFTPServer_([\w.]+)', re.I), 'Cerberus FTP Server'),
     (re.compile(r'^Cerberus', re.I), 'Cerberus FTP Server'),
     (re.compile(r'^Cisco-([\w.]+)', re.I), 'Cisco'),

@@ -17,7 +17,8 @@ During an outage people have log lines, not packet captures. This reads the form
   ``local client KEXINIT proposal`` / ``peer server KEXINIT proposal``), with the peer's software from
   ``Remote protocol version 2.0, remote software version ...``;
 * PuTTY's event log ``Couldn't agree a client-to-server cipher (available: ...)`` (ssh/transport2.c,
-  kexlist_descr), where the list is the server's.
+  kexlist_descr), where the list is the server's; PuTTY 0.80-0.82 (WinSCP 6.3) print it as ``Selected
+  client-to-server cipher "..." does not correspond to any supported algorithm``, read the same way.
 
 Each proposal comes back with ``role`` (client or server), ``source`` (which format), the name-lists it
 gives (others missing, so the proposal is ``partial``), and ``empty_entries`` where a list had them.
@@ -76,6 +77,11 @@ _CERBERUS_CLIENT_ONLY = re.compile(r'^\s*\[C:[^\[\]]*\]')
 # PuTTY's event log (ssh/transport2.c), with the words the negotiation engine prints for PuTTY.
 _PUTTY_WHAT = {words: LIST_KEY[slot] for slot, words in PuTTY.WORDS.items()}
 _PUTTY = re.compile(r"Couldn't agree a (?P<what>%s) \(available: (?P<list>[^)]*)\)" % _alternatives(_PUTTY_WHAT))
+# PuTTY 0.80-0.82 (and WinSCP 6.3, Debian 12's 0.78 build) word the same failure with the server's whole list as
+# 'Selected %s "<list>" does not correspond to any supported algorithm' (ssh/transport2.c ssh2_scan_kexinits
+# returned SKR_UNKNOWN_ID until 0.83, commit 7da34495).
+_PUTTY_SELECTED = re.compile(r'Selected (?P<what>%s) "(?P<list>[^"]*)" does not correspond to any supported algorithm'
+                             % _alternatives(_PUTTY_WHAT))
 
 
 def _names(text, where):
@@ -154,7 +160,7 @@ def _openssh_unable(line, number):
 
 
 def _putty(line, number):
-    match = _PUTTY.search(line)
+    match = _PUTTY.search(line) or _PUTTY_SELECTED.search(line)
     if not match:
         return None
     key = _PUTTY_WHAT[match.group('what')]

@@ -48,7 +48,13 @@ only when both sides succeed. The differences encoded here, each from the implem
   "Connection abandoned."). The WARN line comes from the client's ``below_warn`` (putty_settings.py). After those,
   0.80 and later (and Debian 12's 0.78 backport) ask again when the server does not do strict kex and a
   direction's cipher is ChaCha20-Poly1305 or CBC with an ETM MAC (terrapin_vulnerable), for clients whose
-  profile says ``putty_terrapin_warning``.
+  profile says ``putty_terrapin_warning``. FileZilla's fzsftp (3.63.0, src/putty, a fork of PuTTY of about 0.76)
+  scans as PuTTY does but never asks: unix/uxcons.c and windows/wincons.c console_confirm_weak_crypto_primitive
+  print "The first %s supported by the server is %s, which is no longer secure. Aborting connection." and refuse.
+  Which "could not agree" sentence a release prints is its profile's (``putty_no_agreement_message``: 0.80-0.82
+  and WinSCP 6.3 say 'Selected %s "<the server's list>" does not correspond to any supported algorithm').
+* Node's ssh2 (npm, lib/protocol/kex.js, 1.17.0): wire order, MAC skipped for AEAD ciphers, "Handshake failed: no
+  matching C->S cipher" (class NodeSsh2).
 * libssh2 (src/kex.c kex_agree_methods, 1.11.1): kex (with a host key that suits it), host key, both ciphers,
   both MACs (skipped for ciphers with their own MAC, _libssh2_mac_override), both compressions.
 * Anything else: RFC 4253 section 7.1 with OpenSSH's PROTOCOL rule for the @openssh.com AEAD ciphers (no
@@ -119,7 +125,7 @@ from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import (
 )
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.daemon_logs import OPENSSH_WORDS
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.putty_settings import ALGORITHM_TYPE, \
-    HOST_KEY_CACHE_ID, WARN_ORDER, terrapin_message, warn_message, weak_cached_host_key_message
+    HOST_KEY_CACHE_ID, WARN_ORDER, filezilla_warn_message, terrapin_message, warn_message, weak_cached_host_key_message
 
 _C2S = tuple(slot for slot in BASE_ORDER if slot[1] == 'c2s')
 _S2C = tuple(slot for slot in BASE_ORDER if slot[1] == 's2c')
@@ -342,14 +348,35 @@ class Dropbear(Implementation):
         return WIRE_ORDER
 
 
+class NodeSsh2(Implementation):
+    """The npm package ssh2 (lib/protocol/kex.js handleKexInit, 1.17.0): kex, host key, cipher c2s, s2c, MAC c2s, s2c
+    (skipped for a cipher whose CIPHER_INFO authLen > 0: the AES-GCM and chacha20-poly1305 ciphers), compression
+    c2s, s2c, each the client's first name the server lists; a failure is "Handshake failed: no matching ...". It
+    sends no guess; a received one is used only when the chosen kex is the sender's first
+    (``clientList[i] !== remote.kex[0]`` sets _skipNextInboundPacket), whatever the host keys."""
+    name = 'Node ssh2'
+    guess_rule = 'chosen_kex'
+    WORDS = {('kex', None): 'key exchange algorithm', ('host_key', None): 'host key format',
+             ('cipher', 'c2s'): 'C->S cipher', ('cipher', 's2c'): 'S->C cipher',
+             ('mac', 'c2s'): 'C->S MAC', ('mac', 's2c'): 'S->C MAC',
+             ('compression', 'c2s'): 'C->S compression', ('compression', 's2c'): 'S->C compression'}
+
+    def check_order(self, role):
+        return WIRE_ORDER
+
+    def message(self, role, category, direction, mine, theirs):
+        return 'Handshake failed: no matching %s' % self.WORDS[(category, direction)]
+
+
 class ProftpdSftp(Implementation):
     name = 'ProFTPD mod_sftp'
     guess_rule = 'first_kex'   # contrib/mod_sftp/kex.c get_session_names: only the kex names are compared
 
 
 IMPLEMENTATIONS = {'OpenSSH': OpenSSH(), 'OpenSSH for Windows': OpenSSH(), 'paramiko': Paramiko(),
-                   'AsyncSSH': AsyncSSH(), 'JSch': JSch(), 'PuTTY': PuTTY(), 'WinSCP': PuTTY(), 'libssh2': Libssh2(),
-                   'dropbear': Dropbear(), 'ProFTPD mod_sftp': ProftpdSftp()}
+                   'AsyncSSH': AsyncSSH(), 'JSch': JSch(), 'PuTTY': PuTTY(), 'WinSCP': PuTTY(),
+                   'FileZilla': PuTTY(), 'libssh2': Libssh2(),
+                   'dropbear': Dropbear(), 'ProFTPD mod_sftp': ProftpdSftp(), 'Node ssh2': NodeSsh2()}
 GENERIC = Implementation()
 
 
@@ -575,7 +602,7 @@ def negotiate(server, client):
             detected_by = 'both' if slot in server_failed else 'client'
             message = client_impl.message('client', category, direction, client_list, server_list)
             if client.get('no_agreement_message') and isinstance(client_impl, PuTTY):
-                # A build that words "could not agree" its own way (Debian 12's PuTTY 0.78, see its profile).
+                # A release that words "could not agree" its own way (0.80-0.82, Debian 12's 0.78; see their profiles).
                 message = client['no_agreement_message'] % (PuTTY.WORDS[slot], ','.join(server_list))
         else:
             detected_by = 'server'
@@ -674,7 +701,9 @@ def _below_warn(client, server, client_chosen, client_failed):
     for slot in WARN_ORDER:
         name = client_chosen.get(slot)
         if name is not None and name in below.get(slot[0], ()):
-            pick = {'category': slot[0], 'direction': slot[1], 'algorithm': name, 'message': warn_message(slot, name)}
+            filezilla = (client.get('software') or {}).get('product') == 'FileZilla'
+            pick = {'category': slot[0], 'direction': slot[1], 'algorithm': name,
+                    'message': (filezilla_warn_message if filezilla else warn_message)(slot, name)}
             if slot[0] == 'host_key':
                 better = _better_host_keys(client, server, name)
                 if better:
@@ -709,6 +738,9 @@ def _batch_note(client, accept, first):
                 'answers No and fails with "The %s %s was not verified!"; an '
                 'interactive user can accept %s' % (ALGORITHM_TYPE[(first['category'], first['direction'])],
                                                     first['algorithm'], accept))
+    if (client.get('software') or {}).get('product') == 'FileZilla':
+        # src/putty/unix/uxcons.c and windows/wincons.c console_confirm_weak_crypto_primitive (FileZilla 3.63.0).
+        return 'FileZilla (its fzsftp) does not ask: it aborts the connection, interactive or not'
     return ('plink, pscp or psftp with -batch print this and "Connection abandoned."; an interactive user is asked '
             '"Continue with connection?" instead and can accept %s' % accept)
 

@@ -95,6 +95,13 @@ def warn_message(slot, name):
             % (ALGORITHM_TYPE[slot], name))
 
 
+def filezilla_warn_message(slot, name):
+    """FileZilla's fzsftp never asks: src/putty/unix/uxcons.c (and windows/wincons.c) ``console_confirm_weak_crypto_
+    primitive`` of FileZilla 3.63.0 prints this and refuses, interactive or not."""
+    return ('The first %s supported by the server is %s, which is no longer secure. Aborting connection.'
+            % (ALGORITHM_TYPE[slot], name))
+
+
 def terrapin_message(slot, what):
     """PuTTY's Terrapin question (ssh/common.c confirm_weak_crypto_primitive, WCR_TERRAPIN, 0.80 and 0.81)."""
     return ("The %s selected for this session is %s, which, with this server, is vulnerable to the 'Terrapin' "
@@ -106,7 +113,8 @@ def load_tables(raw, where):
     """Validate a profile's ``putty_tokens``: ``{Cipher|KEX|HostKey: [{token, insert, names, [setting]}], ...}``.
 
     ``insert`` is where settings.c adds a token the saved line does not mention: ``end``, ``start``,
-    ``before TOKEN`` or ``after TOKEN``. Returns the same shape with tuples."""
+    ``before TOKEN`` or ``after TOKEN``. Optional ``forced_below_warn`` (``{Cipher: [tokens]}``): tokens the client
+    always moves below WARN (:func:`force_below_warn`, FileZilla). Returns the same shape with tuples."""
     if not isinstance(raw, dict):
         raise ProposalError('%s putty_tokens must be a dict with %s' % (where, ', '.join(PUTTY_SETTINGS)))
     tables = {}
@@ -142,6 +150,13 @@ def load_tables(raw, where):
         if PUTTY_WARN_TOKEN not in tokens:
             raise ProposalError('%s putty_tokens.%s has no %s token' % (where, key, PUTTY_WARN_TOKEN))
         tables[key] = tuple(table)
+    forced = raw.get('forced_below_warn') or {}
+    if not isinstance(forced, dict) or not all(
+            key in PUTTY_SETTINGS and isinstance(tokens, list)
+            and all(token in [entry[0] for entry in tables[key]] for token in tokens) for key, tokens in forced.items()):
+        raise ProposalError('%s putty_tokens.forced_below_warn must map %s to lists of their tokens'
+                            % (where, ' or '.join(PUTTY_SETTINGS)))
+    tables['forced_below_warn'] = {key: tuple(tokens) for key, tokens in forced.items()}
     migrations = raw.get('kex_migrations') or {}
     if not isinstance(migrations, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                    for k, v in migrations.items()):
@@ -187,6 +202,22 @@ def preference_order(value, table, where):
                 anchor = order.index(insert[1])
                 pos = anchor if insert[0] == 'before' else anchor + 1
             order.insert(pos, token)
+    return order
+
+
+def force_below_warn(order, tokens):
+    """FileZilla's fzsftp (3.63.0 src/putty/psftp.c main, "FZ: Re-order ciphers so that old and insecure algorithms
+    are always below the warning level"): walking up from just above WARN, each of ``tokens`` found there is moved
+    to just below WARN (the ones nearer WARN end up lower), whatever the saved line says."""
+    if PUTTY_WARN_TOKEN not in order:
+        return order
+    order = list(order)
+    warn = order.index(PUTTY_WARN_TOKEN)
+    for index in range(warn - 1, -1, -1):
+        if order[index] in tokens:
+            token = order.pop(index)      # what followed it, WARN included, moves up by one
+            order.insert(warn, token)     # just below WARN
+            warn -= 1
     return order
 
 
@@ -259,6 +290,8 @@ def apply_settings(settings, tables, where='putty_settings', stored=None):
         if key == 'KEX':
             line = tables['kex_migrations'].get(line, line)
         order = preference_order(line, tables[key], '%s.%s' % (where, key))
+        if tables.get('forced_below_warn', {}).get(key):
+            order = force_below_warn(order, tables['forced_below_warn'][key])
         names, below = expand(order, tables[key], flags)
         if category == 'host_key' and stored and flags['PreferKnownHostKeys']:
             known = [name for name in names if HOST_KEY_CACHE_ID.get(name) in stored]

@@ -110,6 +110,8 @@ def test_bad_banners(line, reason):
     ('SSH-2.0-JSCH-0.1.54', 'JSch', '0.1.54', None),
     ('SSH-2.0-APACHE-SSHD-2.9.2', 'Apache MINA SSHD', '2.9.2', None),
     ('SSH-2.0-Go', 'Go x/crypto/ssh', None, None),
+    ('SSH-2.0-ssh2js1.17.0', 'Node ssh2', '1.17.0', None),
+    ('SSH-2.0-FileZilla_3.63.0', 'FileZilla', '3.63.0', None),
     ('SSH-2.0-CerberusFTPServer_12.0', 'Cerberus FTP Server', '12.0', None),
     ('SSH-2.0-WeirdServer/4.2', 'WeirdServer', '4.2', None),
     ('SSH-2.0-X', 'X', None, None),

@@ -58,6 +58,20 @@ def test_putty_event_log():
     assert proposal['encryption_algorithms_client_to_server'] == ['aes256-ctr', 'aes256-cbc']
 
 
+def test_putty_0_80_to_0_82_wording_is_read_as_the_server_list():
+    # Seen on the wire from plink 0.82 built from its tag (FATAL ERROR line of plink -batch).
+    line = ('FATAL ERROR: Selected client-to-server MAC "umac-64-etm@openssh.com,umac-128@openssh.com" does not '
+            'correspond to any supported algorithm')
+    proposal = parse_kex_log(line)[0]
+    assert proposal['role'] == 'server' and proposal['source'] == 'putty-event-log'
+    assert proposal['mac_algorithms_client_to_server'] == ['umac-64-etm@openssh.com', 'umac-128@openssh.com']
+    # And the engine's sentence for such a release reads back the same way.
+    server = {'kex': ['curve25519-sha256'], 'host_key': ['ssh-ed25519'], 'ciphers': ['twofish256-ctr'],
+              'macs': ['hmac-sha2-256'], 'compression': ['none']}
+    message = predict(server, 'putty-0.82')['failures'][0]['message']
+    assert parse_kex_log(message)[0]['encryption_algorithms_client_to_server'] == ['twofish256-ctr']
+
+
 def test_log_with_a_malformed_name_names_the_line():
     with pytest.raises(ProposalError) as err:
         parse_kex_log('x\nServer Proposed: Kex: (a b) Host Key: (ssh-rsa) C2S : (c), (m), (none) S2C : (c), (m), (none)')

@@ -213,9 +213,23 @@ def test_jsch_gives_up_at_an_empty_entry_in_the_server_list():
 
 
 def test_putty_message_names_the_direction_and_the_server_list():
-    result = predict(_server(ciphers=['twofish256-ctr']), 'putty-0.81')
+    # 0.83: 0.80-0.82 word it 'Selected ... does not correspond to any supported algorithm' (their profiles).
+    result = predict(_server(ciphers=['twofish256-ctr']), 'putty-0.83')
     assert result['failures'][0]['message'] == "Couldn't agree a client-to-server cipher (available: twofish256-ctr)"
     assert result['client_software'] == 'PuTTY'
+
+
+def test_node_ssh2_checks_in_wire_order_with_its_own_words():
+    # lib/protocol/kex.js (ssh2 1.17.0): C->S cipher before S->C, then the MACs; "Handshake failed: no matching ...".
+    result = predict(_server(ciphers=['aes256-cbc'], macs=['hmac-md5']), 'node-ssh2-1.17.0')
+    assert [(f['category'], f['direction']) for f in result['failures']][:2] == [('cipher', 'c2s'), ('cipher', 's2c')]
+    assert result['failures'][0]['message'] == 'Handshake failed: no matching C->S cipher'
+    assert result['client_software'] == 'Node ssh2'
+    # An AEAD cipher brings its own MAC (CIPHER_INFO authLen > 0): no common MAC needed.
+    gcm = predict(_server(ciphers=['aes256-gcm@openssh.com'], macs=['hmac-md5']), 'node-ssh2-1.17.0')
+    assert gcm['compatible'] and gcm['negotiated']['cipher_c2s'] == 'aes256-gcm@openssh.com'
+    # No ML-KEM or sntrup in 1.17.0: never post-quantum.
+    assert not predict(_server(), 'node-ssh2-1.x')['post_quantum']
 
 
 # --- partial proposals: what cannot be judged is reported, never guessed -------------------------------------

@@ -65,6 +65,8 @@ def test_negotiate_accepts_profile_names_and_predicts_the_classic_failure():
     ({'product': 'PuTTY', 'version': '0.78'}, 'putty-0.78'),
     ({'product': 'JSch', 'version': '0.1.54'}, 'jsch-0.1.54'),
     ({'product': 'Go x/crypto/ssh', 'version': None}, 'go-x/crypto/ssh'),
+    ({'product': 'Node ssh2', 'version': '1.17.0'}, 'node-ssh2-1.17.0'),
+    ({'product': 'FileZilla', 'version': '3.63.0'}, 'filezilla-3.63.0'),
 ])
 def test_profile_names(software, name):
     assert profile_name(software) == name
@@ -76,6 +78,9 @@ ISSUE_PROFILE_NAMES = (
     'jsch-0.1.54', 'jsch-0.1.55', 'jsch-0.1.54-restricted-jce', 'jsch-0.2.x',
     'libssh2-1.8', 'libssh2-1.10', 'libssh2-1.11', 'libssh-0.10',
     'paramiko-2.12', 'paramiko-3.4', 'paramiko-5.1', 'asyncssh-2.24', 'dropbear-2022.83',
+    # Issue 12 (2026): current releases and product lines.
+    'putty-0.82', 'putty-0.83', 'putty-0.8x', 'winscp-6.5', 'winscp-6.x', 'filezilla-3.63.0-debian12',
+    'node-ssh2-1.17.0', 'node-ssh2-1.x', 'paramiko-5.x', 'asyncssh-2.x',
 )
 
 
@@ -154,6 +159,8 @@ def hassh_view(name, **changes):
     ({'product': 'OpenSSH', 'version': '9.2p2'}, ['openssh-9.2']),        # named by release line
     ({'product': 'JSch', 'version': '0.1.55'}, ['jsch-0.1.54-restricted-jce', 'jsch-0.1.55']),
     ({'product': 'JSch', 'version': '0.2.26'}, ['jsch-0.2.26']),          # the alias jsch-0.2.x counts once
+    ({'product': 'FileZilla', 'version': '3.63.0'}, ['filezilla-3.63.0-debian12']),
+    ({'product': 'Node ssh2', 'version': '1.17.0'}, ['node-ssh2-1.17.0']),
     ({'product': 'OpenSSH', 'version': '6.6.1p1'}, []),
     ({'product': 'SecureBlackbox', 'version': None}, []),
     (None, []),

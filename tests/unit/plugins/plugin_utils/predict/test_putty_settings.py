@@ -37,13 +37,17 @@ def session(**lines):
     return {'profile': 'putty-0.78', 'putty_settings': dict(DEFAULTS_078, **lines)}
 
 
+PUTTY_RELEASES = ['putty-0.70', 'putty-0.76', 'putty-0.78', 'putty-0.80', 'putty-0.81', 'putty-0.82', 'putty-0.83',
+                  'winscp-5.17', 'winscp-6.3', 'winscp-6.5', 'filezilla-3.63.0-debian12']
+
+
 def test_putty_and_winscp_profiles_carry_their_releases_tokens():
-    assert set(putty_profile_names()) == {'putty-0.70', 'putty-0.76', 'putty-0.78', 'putty-0.80', 'putty-0.81',
-                                          'winscp-5.17', 'winscp-6.3'}
+    # The aliases (product lines) count too: they are the release they name.
+    assert set(putty_profile_names()) == set(PUTTY_RELEASES) | {'putty-0.8x', 'winscp-6.x'}
+    assert load_profile('putty-0.8x')['name'] == 'putty-0.83' and load_profile('winscp-6.x')['name'] == 'winscp-6.5'
 
 
-@pytest.mark.parametrize('name', ['putty-0.70', 'putty-0.76', 'putty-0.78', 'putty-0.80', 'putty-0.81', 'winscp-5.17',
-                                  'winscp-6.3'])
+@pytest.mark.parametrize('name', PUTTY_RELEASES)
 def test_default_lines_make_exactly_the_captured_proposal(name):
     """Each profile's lists were captured on the wire; its default lines with its release's tokens must make them."""
     profile = load_profile(name)
@@ -192,6 +196,67 @@ def test_winscp_profile_refuses_like_putty():
         'The first client-to-server cipher supported by the server is blowfish-cbc,')
 
 
+def test_0_83_adds_ml_kem_tokens_and_0_82_the_iana_ntru_name():
+    # settings.c kexnames (0.83): mlkem-curve25519 after ntru-curve25519, mlkem-nist after mlkem-curve25519;
+    # crypto/kex-hybrid.c: the ntru token proposes the IANA name first (as crypto/ntru.c hybrid_list does in 0.82).
+    new = load_profile('putty-0.83')
+    assert new['kex_algorithms'][:5] == ['sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com',
+                                         'mlkem768x25519-sha256', 'mlkem1024nistp384-sha384',
+                                         'mlkem768nistp256-sha256']
+    assert load_profile('putty-0.82')['kex_algorithms'][:3] == ['sntrup761x25519-sha512',
+                                                                 'sntrup761x25519-sha512@openssh.com',
+                                                                 'curve448-sha512']
+    # A saved 0.81 line lacks the new tokens: they are added after ntru-curve25519 wherever the user put it.
+    older = with_putty_settings({'profile': 'putty-0.83', 'putty_settings': dict(DEFAULTS_078, KEX=(
+        'ecdh,dh-gex-sha1,dh-group18-sha512,dh-group17-sha512,dh-group16-sha512,dh-group15-sha512,dh-group14-sha1,'
+        'rsa,WARN,dh-group1-sha1,ntru-curve25519'))})
+    assert older['putty_settings']['KEX'].endswith('WARN,dh-group1-sha1,ntru-curve25519,mlkem-curve25519,mlkem-nist')
+    assert 'mlkem768x25519-sha256' in older['below_warn']['kex']
+    # The same token line in a release without ML-KEM is refused (the token is not that release's).
+    with pytest.raises(ProposalError, match="unknown token 'mlkem-curve25519'"):
+        with_putty_settings({'profile': 'putty-0.82', 'putty_settings': new['putty_settings']})
+    # WinSCP 6.5 embeds 0.83 and its own defaults are the same lines.
+    winscp = load_profile('winscp-6.5')
+    assert winscp['putty_settings'] == new['putty_settings']
+    assert winscp['kex_algorithms'] == new['kex_algorithms']
+    result = predict(server(kex='mlkem768nistp256-sha256,curve25519-sha256'), 'winscp-6.5')
+    assert result['negotiated']['kex'] == 'mlkem768nistp256-sha256' and result['post_quantum']
+
+
+def test_filezilla_aborts_below_the_line_with_its_own_sentence_and_never_asks():
+    result = predict(server(kex='diffie-hellman-group1-sha1'), 'filezilla-3.63.0-debian12')
+    (failure,) = result['failures']
+    assert failure['reason'] == 'below_warn_threshold'
+    assert failure['message'] == ('The first key-exchange algorithm supported by the server is '
+                                  'diffie-hellman-group1-sha1, which is no longer secure. Aborting connection.')
+    assert 'does not ask' in failure['note']
+    # No Terrapin question in its PuTTY fork: chacha20 without strict kex connects (and is exposed).
+    chacha = predict(dict(server(ciphers='chacha20-poly1305@openssh.com')), 'filezilla-3.63.0-debian12')
+    assert chacha['compatible'] and chacha['negotiated']['cipher_c2s'] == 'chacha20-poly1305@openssh.com'
+    # AES-GCM is inside its aes token, above chacha20.
+    assert predict(server(ciphers='chacha20-poly1305@openssh.com,aes128-gcm@openssh.com'),
+                   'filezilla-3.63.0-debian12')['negotiated']['cipher_c2s'] == 'aes128-gcm@openssh.com'
+
+
+@pytest.mark.parametrize('line, proposed', [
+    # Saved lines and the cipher order fzsftp really proposed (tests/live/test_filezilla.py, seed 4253).
+    ('aes,arcfour,chacha20,WARN,blowfish,des', ['aes', 'chacha20', 'arcfour', 'blowfish', '3des']),
+    ('arcfour,aes,3des,chacha20,des', ['aes', '3des', 'chacha20', 'arcfour', 'blowfish']),
+    ('3des,aes,chacha20,arcfour,blowfish,WARN,des', ['3des', 'aes', 'chacha20', 'blowfish', 'arcfour']),
+    ('arcfour,aes,blowfish', ['aes', 'chacha20', 'blowfish', '3des', 'arcfour']),
+])
+def test_filezilla_moves_arcfour_and_des_below_the_line(line, proposed):
+    """src/putty/psftp.c main (FileZilla 3.63.0): arcfour and des above WARN are moved just below it."""
+    client = with_putty_settings({'profile': 'filezilla-3.63.0-debian12', 'putty_settings': {
+        'Cipher': line, 'KEX': 'ecdh,WARN', 'HostKey': 'ed25519,WARN'}})
+    first_names = {'aes': 'aes256-gcm@openssh.com', 'chacha20': 'chacha20-poly1305@openssh.com', '3des': '3des-ctr',
+                   'blowfish': 'blowfish-ctr', 'arcfour': 'arcfour256'}
+    names = client['encryption_algorithms_client_to_server']
+    assert [token for token in proposed if first_names[token] in names] == proposed
+    assert sorted(proposed, key=lambda token: names.index(first_names[token])) == proposed
+    assert 'arcfour256' in client['below_warn']['cipher']
+
+
 def test_the_filter_example_winscp_ini_lines():
     client = {'profile': 'winscp-6.3', 'putty_settings': {
         'Cipher': 'aes%2Cchacha20%2Caesgcm%2CWARN%2C3des%2Cdes%2Cblowfish%2Carcfour',
@@ -250,8 +315,14 @@ def test_debian_0_78_words_could_not_agree_its_own_way():
     assert result['failures'][0]['message'] == (
         'Selected client-to-server cipher "twofish256-ctr,foo-cbc" does not correspond to any supported algorithm')
     assert result['failures'][0]['reason'] == 'no_common_algorithm'
-    assert predict(server(ciphers='twofish256-ctr'), 'putty-0.81')['failures'][0]['message'] == (
-        "Couldn't agree a client-to-server cipher (available: twofish256-ctr)")
+    # Upstream too from 0.80 to 0.82 (ssh/transport2.c ssh2_scan_kexinits returned SKR_UNKNOWN_ID), fixed in 0.83
+    # (commit 7da34495); seen on the wire from plink 0.82 and 0.83 built from their tags.
+    for name in ('putty-0.80', 'putty-0.81', 'putty-0.82', 'winscp-6.3'):
+        assert predict(server(ciphers='twofish256-ctr'), name)['failures'][0]['message'] == (
+            'Selected client-to-server cipher "twofish256-ctr" does not correspond to any supported algorithm'), name
+    for name in ('putty-0.76', 'putty-0.83', 'winscp-6.5', 'filezilla-3.63.0-debian12'):
+        assert predict(server(ciphers='twofish256-ctr'), name)['failures'][0]['message'] == (
+            "Couldn't agree a client-to-server cipher (available: twofish256-ctr)"), name
 
 
 def test_a_built_in_profile_as_the_lookup_returns_it_keeps_its_threshold():
