@@ -34,6 +34,13 @@ LISTS = {
 }
 
 
+def variant(profile, **changes):
+    """A copy of ``profile`` with ``changes``."""
+    changed = dict(profile)
+    changed.update(changes)
+    return changed
+
+
 @pytest.fixture
 def library(tmp_path, monkeypatch):
     """A data directory with two releases, a distribution of one and an alias; returns a writer for more."""
@@ -49,9 +56,9 @@ def library(tmp_path, monkeypatch):
                               'cipher': ['aes128-ctr', 'aes256-gcm@openssh.com', '3des-cbc']},
                    supported_source='test table')
     write('openssh-9.2', **release)
-    write('debian-12', **dict(release, **{'banner': 'SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u7', 'captured_with': 'sshd'}))
-    write('openssh-10.0', **dict(release, **{'version': '10.0p1', 'banner': 'SSH-2.0-OpenSSH_10.0',
-                                             'kex_algorithms': ['mlkem768x25519-sha256', 'curve25519-sha256']}))
+    write('debian-12', **variant(release, banner='SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u7', captured_with='sshd'))
+    write('openssh-10.0', **variant(release, version='10.0p1', banner='SSH-2.0-OpenSSH_10.0',
+                                    kex_algorithms=['mlkem768x25519-sha256', 'curve25519-sha256']))
     write('openssh-10.x', alias_of='openssh-10.0', source='product line alias')
     monkeypatch.setattr(data, 'DATA_DIR', str(root))
     monkeypatch.setattr(data, '_CACHE', {})
@@ -95,9 +102,9 @@ def test_bad_names_and_files_get_a_clear_error(library, name, message):
     write, release = library
     write('loop-a', alias_of='loop-b', source='loop')
     write('loop-b', alias_of='loop-a', source='loop')
-    write('bad-supported', **dict(release, supported={'kex': ['has space']}))
-    write('bad-category', **dict(release, supported={'ciphers': ['aes128-ctr']}))
-    write('bad-host-keys', **dict(release, host_keys='rsa'))
+    write('bad-supported', **variant(release, supported={'kex': ['has space']}))
+    write('bad-category', **variant(release, supported={'ciphers': ['aes128-ctr']}))
+    write('bad-host-keys', **variant(release, host_keys='rsa'))
     write('no-source', **dict(LISTS))
     with pytest.raises(ProposalError, match=message):
         server_profiles.load_server_profile(name)
