@@ -78,7 +78,6 @@ CHECKED_BUILDS = {release: '2026-12-04' for release in SERVER_RELEASES}
 # tag here (./configure defaults, make PROGRAMS=dbclient).
 CHECKED_CLIENT_BUILDS = {'2026.94': '2026-12-04'}
 BUILD = ['DROPBEAR_SERVER', 'DROPBEAR_CLIENT']
-TABLES = ('sshkex', 'sigalgs', 'sshciphers', 'sshhashes', 'ssh_compress', 'ssh_delaycompress', 'ssh_nocompress')
 OPTIONS = ('DROPBEAR_RSA', 'DROPBEAR_ECDSA', 'DROPBEAR_ED25519', 'DROPBEAR_DSS', 'ECDSA_DEFAULT_SIZE',
            'DISABLE_ZLIB', 'DROPBEAR_CLI_COMPRESSION', 'DROPBEAR_KEX_FIRST_FOLLOWS', 'LOCAL_IDENT')
 # The functions that mark kex entries unusable, per side: (file, signature).
@@ -106,7 +105,8 @@ def function_body(source, signature):
 def probe_text(bodies):
     """What is appended to common-algo.c: each option's value (only if defined) and each function body. ecdsa.h
     (ECDSA_DEFAULT_SIZE) is included as svr-runopts.c includes it; common-algo.c does not."""
-    lines = ['#include "ecdsa.h"'] + ['#ifdef %s\n%s %s\n#endif' % (name, MARK % ('option_' + name), name) for name in OPTIONS]
+    lines = ['#include "ecdsa.h"']
+    lines += ['#ifdef %s\n%s %s\n#endif' % (name, MARK % ('option_' + name), name) for name in OPTIONS]
     for side, body in sorted(bodies.items()):
         if body is not None:
             lines.append('%s\n%s\n%s' % (MARK % ('begin_' + side), body, MARK % ('end_' + side)))
