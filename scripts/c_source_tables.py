@@ -4,9 +4,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Read algorithm tables out of C source at a release tag, as a given build configuration compiles them.
 
-Shared by the scripts that derive server profiles from source (ProFTPD mod_sftp, dropbear): a table is cut out of
-the file (from ``NAME[] = {`` to its closing ``};``) and run through the C preprocessor with the build's macros, so
-``#if`` blocks are decided the way the compiler decides them; the script never builds or runs the software.
+Shared by the scripts that derive profiles from source (ProFTPD mod_sftp, dropbear): a table is cut out of the
+file (from ``NAME[] = {`` to its closing ``};``) and run through the C preprocessor with the build's macros, so
+``#if`` blocks are decided the way the compiler decides them. ``preprocess`` can also run a whole translation unit
+with the include directories of a configured source tree (``include_dirs``, system macros kept), as the project's
+Makefile compiles it; the scripts never run the software.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -37,14 +39,18 @@ def table_text(source, name):
     return match.group(1)
 
 
-def preprocess(text, defines=(), prelude=''):
-    """``text`` through ``cpp -P`` with ``defines`` (``NAME`` or ``NAME=VALUE``) and a ``prelude`` of #defines."""
+def preprocess(text, defines=(), prelude='', include_dirs=None):
+    """``text`` through ``cpp -P`` with ``defines`` (``NAME`` or ``NAME=VALUE``) and a ``prelude`` of #defines.
+
+    Without ``include_dirs`` the text stands alone (``-undef``: no system macros). With them (``-I`` each, in order)
+    it is compiled as a file of that tree: its #includes are followed and the compiler's own macros are kept."""
     work = tempfile.mkdtemp(prefix='fleetcrypto-cpp-')
     path = os.path.join(work, 'table.c')
     with open(path, 'w') as handle:
         handle.write(prelude + '\n' + text + '\n')
+    options = ['-undef'] if include_dirs is None else ['-I' + item for item in include_dirs]
     try:
-        return subprocess.run(['cpp', '-P', '-undef'] + ['-D' + item for item in defines] + [path],
+        return subprocess.run(['cpp', '-P'] + options + ['-D' + item for item in defines] + [path],
                               capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(path)
@@ -53,14 +59,19 @@ def preprocess(text, defines=(), prelude=''):
 
 def struct_rows(text):
     """``[[field, ...], ...]`` of the ``{ ... }`` rows of a preprocessed struct table (fields stripped, strings
-    unquoted); the terminating ``{NULL, ...}`` row is left out."""
+    unquoted); the terminating ``{NULL, ...}`` row (``{((void *)0), ...}`` after system headers) is left out."""
     rows = []
     for body in re.findall(r'\{([^{}]*)\}', text):
         fields = [field.strip() for field in body.split(',')]
-        if not fields or fields[0] == 'NULL':
+        if not fields or re.match(r'^(NULL|\(\(void \*\)0\))$', fields[0]):
             continue
         rows.append([field[1:-1] if field.startswith('"') and field.endswith('"') else field for field in fields])
     return rows
+
+
+def c_string(text):
+    """The value of adjacent C string literals (``"SSH-2.0-dropbear" "_" "2026.94"``) as one string."""
+    return ''.join(re.findall(r'"((?:[^"\\]|\\.)*)"', text))
 
 
 def string_items(text):

@@ -69,20 +69,64 @@ algo_type sshkex[] = {
  {"disabled-kex", 0, ((void *)0), 0, ((void *)0)},
  {((void *)0), 0, ((void *)0), 0, ((void *)0)}
 };
-const char *fleetcrypto_ident = "SSH-2.0-dropbear" "_" "2026.94";
-int fleetcrypto_first_follows = 1;
-int fleetcrypto_cli_compression = (0);
+algo_type sigalgs[] = {
+ {"ssh-ed25519", DROPBEAR_SIGNATURE_ED25519, ((void *)0), 1, ((void *)0)},
+ {((void *)0), 0, ((void *)0), 0, ((void *)0)}
+};
+fleetcrypto_probe_option_DROPBEAR_RSA 1
+fleetcrypto_probe_option_DROPBEAR_CLI_COMPRESSION (0)
+fleetcrypto_probe_option_LOCAL_IDENT "SSH-2.0-dropbear" "_" "2026.94"
+fleetcrypto_probe_begin_client
+ algo_type *algo;
+ for (algo = sshkex; algo->name; algo++) {
+  if (strcmp(algo->name, "kex-strict-s-v00@openssh.com") == 0) {
+   algo->usable = 0;
+  }
+ }
+fleetcrypto_probe_end_client
+'''
+
+SVR_SESSION = '''static void svr_algos_initialise(void);
+
+static void svr_algos_initialise(void) {
+	algo_type *algo;
+#if DROPBEAR_EXT_INFO
+	if (strcmp(algo->name, SSH_EXT_INFO_C) == 0) {
+		algo->usable = 0;
+	}
+#endif
+}
 '''
 
 
 def test_dropbear_tables_keep_the_usable_entries_in_order():
-    dropbear = _script('dropbear_profile_from_source')
-    assert dropbear._table(DROPBEAR_EXPANDED, 'sshkex') == [
+    dropbear = _script('dropbear_profiles_from_source')
+    expanded = dropbear.Expanded(DROPBEAR_EXPANDED)
+    assert expanded.table('sshkex') == [
         'sntrup761x25519-sha512', 'curve25519-sha256', 'kexguess2@matt.ucc.asn.au', 'ext-info-c',
         'kex-strict-s-v00@openssh.com']
-    assert dropbear._value(DROPBEAR_EXPANDED, 'fleetcrypto_ident') == 'SSH-2.0-dropbear_2026.94'
-    assert dropbear._value(DROPBEAR_EXPANDED, 'fleetcrypto_first_follows') == 1
-    assert dropbear._value(DROPBEAR_EXPANDED, 'fleetcrypto_cli_compression') == 0
+    assert expanded.unusable('client') == {'kex-strict-s-v00@openssh.com'}
+    assert expanded.unusable('server') == set()
+    assert expanded.table('sshkex', expanded.unusable('client'))[-1] == 'ext-info-c'
+    assert expanded.rows('sigalgs') == [['ssh-ed25519', 'DROPBEAR_SIGNATURE_ED25519', '((void *)0)', '1',
+                                         '((void *)0)']]
+
+
+def test_dropbear_probes_read_options_and_function_bodies():
+    dropbear = _script('dropbear_profiles_from_source')
+    expanded = dropbear.Expanded(DROPBEAR_EXPANDED)
+    assert expanded.option('DROPBEAR_RSA') == '1'
+    assert expanded.option('DROPBEAR_CLI_COMPRESSION') == '(0)'
+    assert expanded.option('DISABLE_ZLIB') is None
+    tables = _script('c_source_tables')
+    assert tables.c_string(expanded.option('LOCAL_IDENT')) == 'SSH-2.0-dropbear_2026.94'
+    body = dropbear.function_body(SVR_SESSION, 'static void svr_algos_initialise(void)')
+    assert 'SSH_EXT_INFO_C' in body and 'algo_type *algo;' in body
+    assert dropbear.function_body(SVR_SESSION, 'static void cli_algos_initialise(void)') is None
+    probe = dropbear.probe_text({'server': body, 'client': None})
+    assert '#ifdef ECDSA_DEFAULT_SIZE\nfleetcrypto_probe_option_ECDSA_DEFAULT_SIZE ECDSA_DEFAULT_SIZE\n#endif' in probe
+    assert 'fleetcrypto_probe_begin_server' in probe and 'fleetcrypto_probe_begin_client' not in probe
+    assert dropbear.release_of('DROPBEAR_2026.94') == dropbear.release_of('2026.94') == '2026.94'
 
 
 LIBSSH2_EXPANDED = '''
