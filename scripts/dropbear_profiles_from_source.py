@@ -236,7 +236,7 @@ def derive(tree, host_keys=None):
                      if KEY_OF_SIGNATURE[row[1].replace('DROPBEAR_SIGNATURE_', '')] in build_key_types],
         'cipher': ciphers,
         'mac': macs,
-        'compression': [name for name in compress['ssh_compress']],
+        'compression': list(compress['ssh_compress']),
     }
     for name in compress['ssh_delaycompress'] + compress['ssh_nocompress']:
         if name not in supported['compression']:

@@ -193,9 +193,9 @@ def aws_current_documents(path):
             notes.append('the page prints no list for this policy but says it is the same as %s, %s'
                          % policy['derived_from'])
         if 'table_differs' in policy:
+            sides = tuple(', '.join(side) or 'nothing' for side in policy['table_differs'])
             notes.append('the summary table of the page disagrees with this JSON (only in the JSON: %s; only in the '
-                         'table: %s); the JSON is used' % tuple(', '.join(side) or 'nothing'
-                                                              for side in policy['table_differs']))
+                         'table: %s); the JSON is used' % sides)
         document = {
             'name': 'aws-transfer-%s' % name.lower(),
             'product': 'AWS Transfer Family',

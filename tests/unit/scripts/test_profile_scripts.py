@@ -89,11 +89,11 @@ fleetcrypto_probe_end_client
 SVR_SESSION = '''static void svr_algos_initialise(void);
 
 static void svr_algos_initialise(void) {
-	algo_type *algo;
+    algo_type *algo;
 #if DROPBEAR_EXT_INFO
-	if (strcmp(algo->name, SSH_EXT_INFO_C) == 0) {
-		algo->usable = 0;
-	}
+    if (strcmp(algo->name, SSH_EXT_INFO_C) == 0) {
+        algo->usable = 0;
+    }
 #endif
 }
 '''

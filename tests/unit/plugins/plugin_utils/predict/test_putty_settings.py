@@ -203,9 +203,8 @@ def test_0_83_adds_ml_kem_tokens_and_0_82_the_iana_ntru_name():
     assert new['kex_algorithms'][:5] == ['sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com',
                                          'mlkem768x25519-sha256', 'mlkem1024nistp384-sha384',
                                          'mlkem768nistp256-sha256']
-    assert load_profile('putty-0.82')['kex_algorithms'][:3] == ['sntrup761x25519-sha512',
-                                                                 'sntrup761x25519-sha512@openssh.com',
-                                                                 'curve448-sha512']
+    assert load_profile('putty-0.82')['kex_algorithms'][:3] == [
+        'sntrup761x25519-sha512', 'sntrup761x25519-sha512@openssh.com', 'curve448-sha512']
     # A saved 0.81 line lacks the new tokens: they are added after ntru-curve25519 wherever the user put it.
     older = with_putty_settings({'profile': 'putty-0.83', 'putty_settings': dict(DEFAULTS_078, KEX=(
         'ecdh,dh-gex-sha1,dh-group18-sha512,dh-group17-sha512,dh-group16-sha512,dh-group15-sha512,dh-group14-sha1,'
