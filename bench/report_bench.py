@@ -6,9 +6,9 @@
 
 Hosts cycle through the built-in client profiles used as server offers (varied lists; every host is
 normalized separately, as in a real report); clients are 20 built-in profiles. Prints a Markdown table: wall
-time and peak Python memory (tracemalloc) for the predictions alone and for the whole report with its five
-renderings.
-  .venv/bin/python bench/report_bench.py [--hosts 10000] [--clients 20]
+time and peak Python memory (tracemalloc) for the predictions alone, for the report model (also with every host's
+upgrade impact) and for its five renderings.
+  .venv/bin/python bench/report_bench.py [--hosts 10000] [--clients 20] [--upgrade-to openssh-10.0]
 """
 
 from __future__ import absolute_import, division, print_function
@@ -67,6 +67,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--hosts', type=int, default=10000)
     parser.add_argument('--clients', type=int, default=20)
+    parser.add_argument('--upgrade-to', default='openssh-10.0', help='server profile for the upgrade-impact row')
     args = parser.parse_args()
     if not 1 <= args.hosts <= 100000 or not 1 <= args.clients <= len(profile_names()):
         parser.error('--hosts 1..100000, --clients 1..%d' % len(profile_names()))
@@ -89,6 +90,12 @@ def main():
     rows = [('negotiate, every host x client (normalized once each)', count, wall, peak)]
     report, wall, peak = measure(lambda: build_report(hosts, 'intermediate', clients, remediation=False))
     rows.append(('compliance_report model, without remediation', report['summary']['predictions'], wall, peak))
+    # fleetcrypto_upgrade_to: every host's offer after the move (its current release found from its banner among
+    # the server profiles) and every client predicted again against it.
+    report, wall, peak = measure(lambda: build_report(hosts, 'intermediate', clients, remediation=False,
+                                                      upgrade_to=args.upgrade_to))
+    rows.append(('compliance_report model, without remediation, upgrade_to %s' % args.upgrade_to,
+                 report['summary']['predictions'], wall, peak))
     report, wall, peak = measure(lambda: build_report(hosts, 'intermediate', clients))
     rows.append(('compliance_report model, with remediation of failing hosts', report['summary']['predictions'],
                  wall, peak))
