@@ -26,6 +26,13 @@ def git_show(git_dir, tag, path):
                           check=True).stdout
 
 
+def extract_tag(git_dir, tag, directory):
+    """Write the tree of ``tag`` (``git archive``) into ``directory``, for a script that runs the release's own
+    configure step before reading its tables."""
+    archive = subprocess.run(['git', '-C', git_dir, 'archive', tag], capture_output=True, check=True).stdout
+    subprocess.run(['tar', '-x', '-C', directory], input=archive, check=True)
+
+
 def git_exists(git_dir, tag, path):
     return subprocess.run(['git', '-C', git_dir, 'cat-file', '-e', '%s:%s' % (tag, path)], capture_output=True,
                           check=False).returncode == 0

@@ -60,7 +60,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from c_source_tables import c_string, preprocess, struct_rows, table_text  # noqa: E402  pylint: disable=wrong-import-position
+from c_source_tables import c_string, extract_tag, preprocess, struct_rows, table_text  # noqa: E402  pylint: disable=wrong-import-position
 from capture_server_profiles import ROOT, read_server_profile, write_server_profile  # noqa: E402  pylint: disable=wrong-import-position
 from profile_yaml import dump_profile  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -149,9 +149,7 @@ class Tree:
         self.release = release_of(release)
         self.workdir = tempfile.mkdtemp(prefix='fleetcrypto-dropbear-')
         try:
-            archive = subprocess.run(['git', '-C', git_dir, 'archive', self.tag], capture_output=True,
-                                     check=True).stdout
-            subprocess.run(['tar', '-x', '-C', self.workdir], input=archive, check=True)
+            extract_tag(git_dir, self.tag, self.workdir)
             subprocess.run(['./configure'], cwd=self.workdir, capture_output=True, check=True)
             # The Makefile's own rule wraps each default_options.h setting in #ifndef (default_options_guard.h).
             subprocess.run(['make', 'default_options_guard.h'], cwd=self.workdir, capture_output=True, check=True)

@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 
+from c_source_tables import extract_tag
 from profile_yaml import dump_profile
 
 TABLES = (('kex_algorithms', 'kex.c', 'libssh2_kex_methods'),
@@ -54,8 +55,7 @@ def pointer_table(text, array):
 def expand(repo, tag, workdir):
     tree = os.path.join(workdir, 'src')
     os.mkdir(tree)
-    archive = subprocess.run(['git', '-C', repo, 'archive', tag], capture_output=True, check=True).stdout
-    subprocess.run(['tar', '-x', '-C', tree], input=archive, check=True)
+    extract_tag(repo, tag, tree)
     build = os.path.join(workdir, 'build')
     subprocess.run(['cmake', '-S', tree, '-B', build, '-DCRYPTO_BACKEND=OpenSSL', '-DENABLE_ZLIB_COMPRESSION=OFF',
                     '-DBUILD_EXAMPLES=OFF', '-DBUILD_TESTING=OFF'], capture_output=True, check=True)

@@ -40,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 
+from c_source_tables import extract_tag
 from profile_yaml import dump_profile
 
 LIST_KEYS = ('kex_algorithms', 'server_host_key_algorithms', 'encryption_algorithms_client_to_server',
@@ -98,8 +99,7 @@ def expand_kex_c(repo, tag, workdir):
     """Configure the tag with CMake's defaults and return src/kex.c (plus the probe) run through the preprocessor."""
     tree = os.path.join(workdir, 'src')
     os.mkdir(tree)
-    archive = subprocess.run(['git', '-C', repo, 'archive', tag], capture_output=True, check=True).stdout
-    subprocess.run(['tar', '-x', '-C', tree], input=archive, check=True)
+    extract_tag(repo, tag, tree)
     build = os.path.join(workdir, 'build')
     subprocess.run(['cmake', '-S', tree, '-B', build, '-DUNIT_TESTING=OFF', '-DCLIENT_TESTING=OFF',
                     '-DSERVER_TESTING=OFF', '-DWITH_EXAMPLES=OFF'], capture_output=True, check=True)
