@@ -34,6 +34,12 @@ _OPENSSH_WORDS = {'key exchange method': 'kex', 'host key type': 'host_key', 'ci
                   'compression method': 'compression'}
 
 
+def draw(rng, pool, low=1, high=5):
+    """A random order of a random subset of ``pool`` (``low`` to ``high`` names): how the differential tests make
+    algorithm settings."""
+    return rng.sample(pool, rng.randint(low, min(high, len(pool))))
+
+
 def _outcome():
     return {'ok': False, 'negotiated': {}, 'failure': None, 'reported_by': None, 'text': ''}
 
@@ -233,11 +239,16 @@ import com.jcraft.jsch.JSch;
 import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.Session;
 
-/** Connects with JSch's defaults to 127.0.0.1:port, so its KEXINIT can be captured. */
+/** Connects to 127.0.0.1:port with JSch's defaults, or with the key=value settings given after the port
+ *  (Session.setConfig, e.g. cipher.c2s=aes128-ctr), so its KEXINIT can be captured; prints JSch's error. */
 public class JschProbe {
     public static void main(String[] args) throws Exception {
         Session session = new JSch().getSession("probe", "127.0.0.1", Integer.parseInt(args[0]));
         session.setConfig("StrictHostKeyChecking", "no");
+        for (int i = 1; i < args.length; i++) {
+            int at = args[i].indexOf('=');
+            session.setConfig(args[i].substring(0, at), args[i].substring(at + 1));
+        }
         try {
             session.connect(5000);
         } catch (JSchException e) {
@@ -343,7 +354,7 @@ def default_asyncssh(port, workdir):
 
 
 def default_dropbear(port, workdir):
-    _quiet(['dbclient', '-y', '-y', '-p', str(port), 'probe@' + LOOPBACK, 'true'])
+    run_dbclient(port)
 
 
 def default_putty(port, workdir, accept_fingerprints=()):
@@ -461,12 +472,27 @@ def key_fingerprints(directory):
     return found
 
 
+def dropbear_fingerprints(key_paths):
+    """SHA256 fingerprints of dropbear host keys (``dropbearkey -y`` prints the OpenSSH public key line, which
+    ssh-keygen -l reads from stdin)."""
+    found = []
+    for path in key_paths:
+        shown = subprocess.run(['dropbearkey', '-y', '-f', path], capture_output=True, text=True, check=True).stdout
+        line = next(text for text in shown.splitlines() if text.startswith(('ssh-', 'ecdsa-')))
+        out = subprocess.run(['ssh-keygen', '-l', '-E', 'sha256', '-f', '-'], input=line + '\n', capture_output=True,
+                             text=True, check=True).stdout.split()
+        found.append(out[1])
+    return found
+
+
 def default_libssh2_curl(port, workdir):
     _quiet(['curl', '--silent', '--max-time', '10', '--insecure', '--user', 'probe:',
             'sftp://%s:%d/' % (LOOPBACK, port)])
 
 
-def default_jsch(port, workdir, java_options=()):
+def run_jsch(port, workdir, config=None, java_options=(), timeout=60):
+    """The JSch probe against 127.0.0.1:``port`` with ``config`` (Session.setConfig key -> value, e.g.
+    ``{'kex': 'ecdh-sha2-nistp256'}``); compiled into ``workdir`` at first use. Returns what JSch printed."""
     classes = os.path.join(workdir, 'jsch-probe')
     if not os.path.exists(os.path.join(classes, 'JschProbe.class')):
         os.makedirs(classes, exist_ok=True)
@@ -474,7 +500,33 @@ def default_jsch(port, workdir, java_options=()):
         with open(source, 'w') as handle:
             handle.write(JSCH_PROBE_JAVA)
         subprocess.run(['javac', '-cp', JSCH_JAR, '-d', classes, source], check=True, capture_output=True, timeout=120)
-    _quiet(['java'] + list(java_options) + ['-cp', classes + os.pathsep + JSCH_JAR, 'JschProbe', str(port)], timeout=60)
+    pairs = ['%s=%s' % item for item in sorted((config or {}).items())]
+    cmd = ['java'] + list(java_options) + ['-cp', classes + os.pathsep + JSCH_JAR, 'JschProbe', str(port)] + pairs
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+        return done.stdout + done.stderr
+    except subprocess.TimeoutExpired:
+        return 'TIMEOUT'
+
+
+def default_jsch(port, workdir, java_options=()):
+    run_jsch(port, workdir, java_options=java_options)
+
+
+def run_dbclient(port, ciphers=None, macs=None, timeout=20):
+    """dropbear's client with ``-c``/``-m`` lists (None: its defaults), accepting any host key (``-y -y``) and never
+    authenticating (no keys, no password on a closed stdin); returns its output."""
+    cmd = ['dbclient', '-y', '-y', '-p', str(port)]
+    if ciphers:
+        cmd += ['-c', ','.join(ciphers)]
+    if macs:
+        cmd += ['-m', ','.join(macs)]
+    try:
+        done = subprocess.run(cmd + ['probe@' + LOOPBACK, 'true'], capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL, check=False)
+        return done.stdout + done.stderr
+    except subprocess.TimeoutExpired:
+        return 'TIMEOUT'
 
 
 LIBSSH_PROBE_C = r'''

@@ -20,8 +20,8 @@ import threading
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import STRICT_KEX_SERVER
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import HelloParser
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import MAX_PACKET_BYTES, MSG_KEXINIT, PeerError, \
-    build_kexinit, build_packet, parse_kexinit
+from ansible_collections.fleetcrypto.sftp.plugins.module_utils.wire import MAX_PACKET_BYTES, MSG_DISCONNECT, \
+    MSG_KEXINIT, MSG_NEWKEYS, PeerError, build_kexinit, build_packet, disconnect_text, message_type, parse_kexinit
 
 from .servers import LOOPBACK, Service, accept_until, loopback_listener
 
@@ -77,6 +77,35 @@ class Recording:
 
     def server_hello(self):
         return self._hello(self.from_server)
+
+    def key_exchange(self):
+        """What the wire says about the first key exchange, without trusting either program's output:
+        ``{'client_newkeys': bool, 'server_newkeys': bool, 'client_disconnect': text or None,
+        'server_disconnect': text or None}``. Everything up to a side's SSH_MSG_NEWKEYS travels unencrypted
+        (RFC 4253 section 7.3), so its packets can be cut and read; the key exchange completed when both sides
+        sent NEWKEYS, and a side that gave up first may have said why in an SSH_MSG_DISCONNECT."""
+        found = {}
+        for side, data in (('client', self.from_client), ('server', self.from_server)):
+            found[side + '_newkeys'], found[side + '_disconnect'] = _until_newkeys(data, side)
+        return found
+
+
+def _until_newkeys(data, role):
+    """``(sent NEWKEYS, disconnect text)`` for one direction of a recorded connection."""
+    parser = HelloParser(role)
+    try:
+        if parser.feed(bytes(data)) is None:
+            return False, None
+        while True:
+            payload = parser.next_payload()
+            if payload is None:
+                return False, None
+            if message_type(payload) == MSG_NEWKEYS:
+                return True, None
+            if message_type(payload) == MSG_DISCONNECT:
+                return False, disconnect_text(payload)
+    except PeerError as exc:
+        return False, exc.msg if exc.reason == 'disconnected' else None
 
 
 def _shutdown(*socks):

@@ -27,6 +27,7 @@ MSG_IGNORE = 2
 MSG_UNIMPLEMENTED = 3
 MSG_DEBUG = 4
 MSG_KEXINIT = 20
+MSG_NEWKEYS = 21               # the last unencrypted message of each direction's key exchange
 MSG_KEXDH_INIT = 30           # also SSH_MSG_KEX_ECDH_INIT
 MSG_KEXDH_REPLY = 31          # also SSH_MSG_KEX_ECDH_REPLY and SSH_MSG_KEX_DH_GEX_GROUP
 MSG_KEX_DH_GEX_INIT = 32

@@ -30,6 +30,7 @@ from lab.clients import (
     available_default_clients,
     node_modules_dir,
     default_putty,
+    draw,
     key_fingerprints,
     run_asyncssh_client,
     run_node_ssh2_client,
@@ -40,6 +41,7 @@ from lab.clients import (
     sshd_view,
 )
 from lab.peers import AsyncsshServer, ParamikoServer
+from lab.pools import ASYNCSSH, NODE_SSH2, OPENSSH, PARAMIKO, PROFTPD
 from lab.relay import Relay
 from lab.servers import ARTIFACTS, Dropbear, ProftpdSftp, Sshd, keygen
 
@@ -52,58 +54,6 @@ from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.negotiati
 SEED = int(os.environ.get('FLEETCRYPTO_DIFF_SEED', '4253'))
 TRIALS = int(os.environ.get('FLEETCRYPTO_DIFF_TRIALS', '24'))
 OUTPUT = ARTIFACTS
-
-# Pools: mostly names both sides implement, plus some only one side has, so random draws produce every
-# kind of outcome. Each list is what that software implements (ssh -Q on Debian 12's OpenSSH 9.2p1;
-# paramiko 5.1 Transport._preferred_*; AsyncSSH's get_*_algs()).
-OPENSSH = {
-    'cipher': ['aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com',
-               'chacha20-poly1305@openssh.com', 'aes128-cbc', 'aes256-cbc', '3des-cbc'],
-    'mac': ['hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1', 'hmac-sha2-256-etm@openssh.com',
-            'hmac-sha2-512-etm@openssh.com', 'umac-64-etm@openssh.com', 'umac-128@openssh.com', 'hmac-md5'],
-    'kex': ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384',
-            'diffie-hellman-group14-sha256', 'diffie-hellman-group16-sha512', 'diffie-hellman-group-exchange-sha256',
-            'sntrup761x25519-sha512@openssh.com', 'diffie-hellman-group14-sha1'],
-    'host_key': ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
-}
-PARAMIKO = {
-    'cipher': ['aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes128-cbc', 'aes256-cbc', 'aes128-gcm@openssh.com',
-               'aes256-gcm@openssh.com'],
-    'mac': ['hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com',
-            'hmac-sha1', 'hmac-md5'],
-    'kex': ['curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384',
-            'diffie-hellman-group16-sha512', 'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256'],
-    'host_key': ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256'],
-}
-ASYNCSSH = {
-    'cipher': ['aes128-ctr', 'aes256-ctr', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com',
-               'chacha20-poly1305@openssh.com', 'aes256-cbc'],
-    'mac': ['hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1', 'hmac-sha2-256-etm@openssh.com', 'umac-64-etm@openssh.com'],
-    'kex': ['curve25519-sha256', 'ecdh-sha2-nistp256', 'diffie-hellman-group14-sha256',
-            'diffie-hellman-group16-sha512', 'diffie-hellman-group-exchange-sha256'],
-    'host_key': ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256'],
-    'compression': ['none', 'zlib@openssh.com'],
-}
-
-# Node's ssh2 1.17.0: lib/protocol/constants.js SUPPORTED_KEX, SUPPORTED_SERVER_HOST_KEY, SUPPORTED_CIPHER,
-# SUPPORTED_MAC, SUPPORTED_COMPRESSION (a subset, with names only one side has). Without group exchange: ssh2 asks
-# for a group as large as its cipher key needs (kex.js GEX_MAX_BITS 8192; 8192 bits for a 256-bit key), and Node's
-# createDiffieHellman of sshd's 8192-bit group took about 30 s here, beyond ssh2's readyTimeout (20 s): a timeout
-# the engine does not predict (and a suite bounded in time cannot wait for).
-NODE_SSH2 = {
-    'cipher': ['aes128-ctr', 'aes256-ctr', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com',
-               'chacha20-poly1305@openssh.com', 'aes128-cbc', 'aes256-cbc', '3des-cbc'],
-    'mac': ['hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1', 'hmac-sha2-256-etm@openssh.com',
-            'hmac-sha2-512-etm@openssh.com', 'hmac-md5'],
-    'kex': ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384',
-            'diffie-hellman-group14-sha256', 'diffie-hellman-group16-sha512', 'diffie-hellman-group14-sha1'],
-    'host_key': ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
-    'compression': ['none', 'zlib@openssh.com', 'zlib'],
-}
-
-
-def draw(rng, pool, low=1, high=5):
-    return rng.sample(pool, rng.randint(low, min(high, len(pool))))
 
 
 def openssh_client_options(rng):
@@ -333,15 +283,6 @@ def test_random_paramiko_server_against_real_clients(ledger, tmp_path):
     assert not problems, '\n'.join(problems[:20])
 
 
-PROFTPD = {
-    # ProFTPD 1.3.8 (Debian 12) refuses chacha20-poly1305@openssh.com in SFTPCiphers at start-up.
-    'cipher': ['aes128-ctr', 'aes192-ctr', 'aes256-ctr', 'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com',
-               'aes256-cbc', '3des-cbc'],
-    'mac': ['hmac-sha2-256', 'hmac-sha2-512', 'hmac-sha1', 'hmac-sha2-256-etm@openssh.com',
-            'hmac-sha2-512-etm@openssh.com', 'umac-64@openssh.com', 'hmac-md5'],
-    'kex': ['curve25519-sha256', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'diffie-hellman-group14-sha256',
-            'diffie-hellman-group16-sha512', 'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha1'],
-}
 ASYNCSSH_SERVER = {'cipher': ASYNCSSH['cipher'], 'mac': ASYNCSSH['mac'], 'kex': ASYNCSSH['kex']}
 
 

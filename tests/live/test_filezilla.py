@@ -39,11 +39,11 @@ import time
 
 import pytest
 
-from lab.clients import sshd_connection_finished, sshd_view
+from lab.clients import draw, sshd_connection_finished, sshd_view
+from lab.putty import PLINK_AGREE_SLOT, PLINK_CLOSED, PLINK_DIRECTIONS, putty_client_lists, random_putty_settings
 from lab.relay import Relay
 from lab.servers import ARTIFACTS, LOOPBACK, Sshd
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import PSEUDO_ALGORITHMS
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile, predict, \
     with_putty_settings
 
@@ -68,31 +68,9 @@ SSHD = {
 # '9' AskHostkey (then host and port lines), '<' AskPassword, '@'/'A' quota requests (receive/send).
 _WEAK = re.compile(r'The first (.+?) supported by the server is (\S+), which is no longer secure\. '
                    r'Aborting connection\.')
-_DESCR = (r"(key exchange algorithm|host key algorithm|client-to-server cipher|server-to-client cipher|"
-          r"client-to-server MAC|server-to-client MAC|client-to-server compression method|"
-          r"server-to-client compression method)")
-_AGREE = re.compile(r"Couldn't agree a %s \(available: [^)]*\)" % _DESCR)
-_AGREE_SLOT = {'key exchange algorithm': ('kex', None), 'host key algorithm': ('host_key', None),
-               'client-to-server cipher': ('cipher', 'c2s'), 'server-to-client cipher': ('cipher', 's2c'),
-               'client-to-server MAC': ('mac', 'c2s'), 'server-to-client MAC': ('mac', 's2c'),
-               'client-to-server compression method': ('compression', 'c2s'),
-               'server-to-client compression method': ('compression', 's2c')}
-_CLOSED = re.compile(r'(Remote side|Server) unexpectedly closed network connection')
+_AGREE = re.compile(r"Couldn't agree a %s \(available: [^)]*\)" % PLINK_DIRECTIONS)
 
 pytestmark = pytest.mark.skipif(shutil.which('fzsftp') is None, reason='fzsftp (filezilla) is not installed')
-
-
-def draw(rng, pool, low, high):
-    return rng.sample(pool, rng.randint(low, min(high, len(pool))))
-
-
-def random_settings(rng):
-    tables = load_profile(PROFILE)['putty_tokens']
-    settings = {}
-    for key in ('Cipher', 'KEX', 'HostKey'):
-        tokens = [entry[0] for entry in tables[key]]
-        settings[key] = ','.join(draw(rng, tokens, max(1, len(tokens) // 2), len(tokens)))
-    return settings
 
 
 def run_fzsftp(home, settings, port, timeout=20):
@@ -149,12 +127,6 @@ def run_fzsftp(home, settings, port, timeout=20):
     return ' '.join(' '.join(lines + [buffered.decode('utf-8', 'replace')]).split())
 
 
-def client_lists(offer):
-    return {'kex': [name for name in offer['kex_algorithms'] if name not in PSEUDO_ALGORITHMS],
-            'host_key': offer['server_host_key_algorithms'],
-            'cipher': offer['encryption_algorithms_client_to_server']}
-
-
 def outcome_of(text, completed):
     if _WEAK.search(text):
         return 'aborted below WARN'
@@ -162,7 +134,7 @@ def outcome_of(text, completed):
         return 'could not agree'
     if completed:
         return 'connected'
-    return 'server hung up' if _CLOSED.search(text) else 'other'
+    return 'server hung up' if PLINK_CLOSED.search(text) else 'other'
 
 
 def compare(prediction, text, completed, negotiated):
@@ -180,7 +152,7 @@ def compare(prediction, text, completed, negotiated):
                 if key in ('kex', 'host_key', 'cipher_c2s', 'cipher_s2c') and prediction['negotiated'][key] != value]
     agreed_not = _AGREE.search(text)
     if agreed_not:
-        slot = _AGREE_SLOT[agreed_not.group(1)]
+        slot = PLINK_AGREE_SLOT[agreed_not.group(1)]
         client_seen = [f for f in failures if f['detected_by'] in ('client', 'both')]
         if not client_seen or (client_seen[0]['category'], client_seen[0]['direction']) != slot:
             return ["fzsftp couldn't agree %s/%s, predicted %s" % (
@@ -196,7 +168,7 @@ def compare(prediction, text, completed, negotiated):
                 if key in ('kex', 'host_key', 'cipher_c2s', 'cipher_s2c', 'mac_c2s', 'mac_s2c')
                 and prediction['negotiated'][key] != value
                 and not (key.startswith('mac_') and value is None)]
-    if _CLOSED.search(text):
+    if PLINK_CLOSED.search(text):
         if not [f for f in failures if f['detected_by'] in ('server', 'both', 'disagreement')]:
             return ['the server hung up, predicted %s' % ([f['message'] for f in failures] or 'ok')]
         return []
@@ -220,7 +192,7 @@ def test_fzsftp_against_random_sshd(tmp_path):
         with Sshd(server_settings, host_key_types=('ed25519', 'ecdsa', 'rsa', 'dsa')) as server, \
                 Relay(server.port) as relay:
             for attempt in range(SESSIONS_PER_SERVER):
-                settings = dict(load_profile(PROFILE)['putty_settings']) if attempt == 0 else random_settings(rng)
+                settings = dict(load_profile(PROFILE)['putty_settings']) if attempt == 0 else random_putty_settings(rng, PROFILE)
                 home = str(tmp_path / ('home-%d-%d' % (trial, attempt)))
                 before = len(server.log())
                 connections = len(relay.recordings)
@@ -241,8 +213,8 @@ def test_fzsftp_against_random_sshd(tmp_path):
                 prediction = predict(server_hello.as_dict(), client)
                 found = compare(prediction, text, view['ok'], view['negotiated'])
                 if client_hello is not None:
-                    expected = client_lists(with_putty_settings(client))
-                    actual = client_lists(client_hello.as_dict()['offer'])
+                    expected = putty_client_lists(with_putty_settings(client))
+                    actual = putty_client_lists(client_hello.as_dict()['offer'])
                     if expected != actual:
                         found.append('client KEXINIT %s, derived from the session %s' % (actual, expected))
                 rows.append({'where': where, 'outcome': outcome_of(text, view['ok']), 'matched': not found,

@@ -33,19 +33,18 @@ __metaclass__ = type
 import json
 import os
 import random
-import re
 import shutil
-import subprocess
 import time
 
 import pytest
 
-from lab.clients import key_fingerprints, sshd_connection_finished, sshd_view
+from lab.clients import draw, key_fingerprints, sshd_connection_finished, sshd_view
+from lab.putty import PLINK_AGREE, PLINK_AGREE_SLOT, PLINK_CACHED, PLINK_CLOSED, PLINK_INITIALISED, PLINK_TERRAPIN, \
+    PLINK_WARN, putty_client_lists, random_putty_settings, run_plink
 from lab.relay import Relay
 from lab.peers import ParamikoServer
-from lab.servers import ARTIFACTS, LOOPBACK, Sshd, keygen
+from lab.servers import ARTIFACTS, Sshd, keygen
 
-from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import PSEUDO_ALGORITHMS
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile, predict, \
     with_putty_settings
 
@@ -65,104 +64,35 @@ SSHD = {
             'diffie-hellman-group14-sha256', 'diffie-hellman-group14-sha1', 'diffie-hellman-group1-sha1'],
     'host_key': ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss'],
 }
-# Matched on the text with its whitespace collapsed: the console wraps PuTTY's sentence at its own width.
 # Host-key types a temporary HOME has stored for the server (cache ids; the lab's keys are Ed25519, ECDSA P-256, RSA
 # and, for sshd, DSA; Ed448 is one the servers do not have).
 STORED_TYPES = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'rsa2', 'dss', 'ssh-ed448']
-_WARN = re.compile(r'The first (.+?) supported by the server is (\S+), which is below the configured warning '
-                   r'threshold\.')
-# The server refused after the KEXINITs (paramiko as a server needs a common MAC even for AES-GCM).
-_CLOSED = re.compile(r'(Remote side|Server) unexpectedly closed network connection')
-# plink -v: "Initialised AES-256 SDCTR (AES-NI accelerated) outbound encryption" once NEWKEYS is sent.
-_INITIALISED = re.compile(r'Initialised .+? outbound encryption')
-_CACHED = re.compile(r'The first host key type we have stored for this server is (\S+), which is below the '
-                     r'configured warning threshold\.')
-_TERRAPIN = re.compile(r"The (client-to-server cipher|server-to-client cipher) selected for this session is (.+?), "
-                       r"which, with this server, is vulnerable to the 'Terrapin' attack CVE-2023-48795, potentially "
-                       r"allowing an attacker to modify the encrypted session\.")
-# "Couldn't agree a %s (available: ...)" (ssh/transport2.c); Debian 12's 0.78-2+deb12u2 build words the same failure
-# 'Selected %s "<the server's list>" does not correspond to any supported algorithm' (its backport of the 0.80
-# scan_kexinits refactor prints the SKR_UNKNOWN_ID text for SKR_NO_AGREEMENT; seen on the wire).
-_DESCR = (r"(key exchange algorithm|host key algorithm|client-to-server cipher|server-to-client cipher|"
-          r"client-to-server MAC|server-to-client MAC|client-to-server compression method|"
-          r"server-to-client compression method)")
-_AGREE = re.compile(r"Couldn't agree a %s|Selected %s \"[^\"]*\" does not correspond to any supported algorithm"
-                    % (_DESCR, _DESCR))
-_AGREE_SLOT = {'key exchange algorithm': ('kex', None), 'host key algorithm': ('host_key', None),
-               'client-to-server cipher': ('cipher', 'c2s'), 'server-to-client cipher': ('cipher', 's2c'),
-               'client-to-server MAC': ('mac', 'c2s'), 'server-to-client MAC': ('mac', 's2c'),
-               'client-to-server compression method': ('compression', 'c2s'),
-               'server-to-client compression method': ('compression', 's2c')}
 
 pytestmark = pytest.mark.skipif(shutil.which('plink') is None, reason='plink (putty-tools) is not installed')
 
 
-def draw(rng, pool, low, high):
-    return rng.sample(pool, rng.randint(low, min(high, len(pool))))
-
-
-def random_line(rng, tokens):
-    """A saved-session line as a user might have it: a random order of a random subset of the release's tokens,
-    WARN usually among them (PuTTY places the ones left out itself)."""
-    chosen = draw(rng, tokens, max(1, len(tokens) // 2), len(tokens))
-    return ','.join(chosen)
-
-
-def random_settings(rng):
-    tables = load_profile(PROFILE)['putty_tokens']
-    return {key: random_line(rng, [entry[0] for entry in tables[key]]) for key in ('Cipher', 'KEX', 'HostKey')}
-
-
-def run_plink(home, session, settings, port, fingerprints, stored=(), timeout=20):
-    """plink -batch with a saved session (unix/storage.c: ~/.putty/sessions/<name>, one Key=Value per line) and
-    the host-key types ``stored`` for the server in ~/.putty/sshhostkeys ("<type>@<port>:<host> <key>"; PuTTY's
-    have_ssh_host_key only asks whether an entry exists, and the keys are verified against -hostkey)."""
-    sessions = os.path.join(home, '.putty', 'sessions')
-    os.makedirs(sessions, exist_ok=True)
-    with open(os.path.join(home, '.putty', 'sshhostkeys'), 'w') as handle:
-        handle.write(''.join('%s@%d:%s 0x1\n' % (kind, port, LOOPBACK) for kind in stored))
-    with open(os.path.join(sessions, session), 'w') as handle:
-        handle.write(''.join('%s=%s\n' % item for item in sorted(settings.items())))
-    pins = [arg for fingerprint in fingerprints for arg in ('-hostkey', fingerprint)]
-    env = dict(os.environ, HOME=home)
-    try:
-        done = subprocess.run(['plink', '-batch', '-v', '-load', session, '-ssh', '-P', str(port)] + pins
-                              + ['-l', 'probe', LOOPBACK, 'true'], capture_output=True, text=True, timeout=timeout,
-                              env=env, stdin=subprocess.DEVNULL, check=False)
-        text = done.stderr + done.stdout
-    except subprocess.TimeoutExpired as exc:
-        text = 'TIMEOUT %s' % (exc.stderr or '')
-    return ' '.join(text.split())
-
-
-def client_lists(offer):
-    return {'kex': [name for name in offer['kex_algorithms'] if name not in PSEUDO_ALGORITHMS],
-            'host_key': offer['server_host_key_algorithms'],
-            'cipher': offer['encryption_algorithms_client_to_server']}
-
-
 def outcome_of(text, completed):
-    if _WARN.search(text) or _CACHED.search(text):
+    if PLINK_WARN.search(text) or PLINK_CACHED.search(text):
         return 'abandoned below WARN'
-    if _TERRAPIN.search(text):
+    if PLINK_TERRAPIN.search(text):
         return 'abandoned for Terrapin'
-    if _AGREE.search(text):
+    if PLINK_AGREE.search(text):
         return 'could not agree'
     if completed:
         return 'connected'
-    return 'server hung up' if _CLOSED.search(text) else 'other'
+    return 'server hung up' if PLINK_CLOSED.search(text) else 'other'
 
 
 def compare(prediction, text, completed, negotiated=None):
     """Differences between the prediction and what plink (and sshd, ``negotiated``) say happened (empty when they
     agree). ``completed``: the key exchange finished (sshd logged NEWKEYS, or plink's event log initialised
     encryption)."""
-    warned = _WARN.search(text) or _CACHED.search(text) or _TERRAPIN.search(text)
-    agreed_not = _AGREE.search(text)
+    warned = PLINK_WARN.search(text) or PLINK_CACHED.search(text) or PLINK_TERRAPIN.search(text)
+    agreed_not = PLINK_AGREE.search(text)
     failures = prediction['failures']
     if warned:
         sentence = warned.group(0)
-        reason = 'terrapin_warning' if warned.re is _TERRAPIN else 'below_warn_threshold'
+        reason = 'terrapin_warning' if warned.re is PLINK_TERRAPIN else 'below_warn_threshold'
         if prediction['compatible'] or failures[-1]['reason'] != reason:
             return ['plink abandoned (%s), predicted %s' % (sentence, [f['reason'] for f in failures] or 'ok')]
         if failures[-1]['message'] != sentence:
@@ -171,7 +101,7 @@ def compare(prediction, text, completed, negotiated=None):
         for key, value in sorted((negotiated or {}).items()):
             if key in ('kex', 'host_key', 'cipher_c2s', 'cipher_s2c') and prediction['negotiated'][key] != value:
                 return ['%s: predicted %s, sshd logged %s' % (key, prediction['negotiated'][key], value)]
-        if warned.re is _CACHED:
+        if warned.re is PLINK_CACHED:
             # "The server also provides the following types of host key above the threshold, which we do not have
             # stored:" and one type a line.
             better = prediction['below_warn_threshold'][0]['not_stored_above_warn']
@@ -180,7 +110,7 @@ def compare(prediction, text, completed, negotiated=None):
                 return ['plink listed other better host keys than %s: %s' % (better, text[-300:])]
         return []
     if agreed_not:
-        category, direction = _AGREE_SLOT[agreed_not.group(1) or agreed_not.group(2)]
+        category, direction = PLINK_AGREE_SLOT[agreed_not.group(1) or agreed_not.group(2)]
         client_seen = [f for f in failures if f['detected_by'] in ('client', 'both')]
         if not client_seen or (client_seen[0]['category'], client_seen[0]['direction']) != (category, direction):
             return ["plink couldn't agree %s/%s, predicted %s" % (
@@ -196,7 +126,7 @@ def compare(prediction, text, completed, negotiated=None):
             if key in ('kex', 'host_key', 'cipher_c2s', 'cipher_s2c') and prediction['negotiated'][key] != value:
                 problems.append('%s: predicted %s, sshd logged %s' % (key, prediction['negotiated'][key], value))
         return problems
-    if _CLOSED.search(text):
+    if PLINK_CLOSED.search(text):
         if not [f for f in failures if f['detected_by'] in ('server', 'both', 'disagreement')]:
             return ['the server hung up, predicted %s' % ([f['message'] for f in failures] or 'ok')]
         return []
@@ -236,7 +166,7 @@ def _handshake(book, rng, server_kind, home, name, relay, fingerprints, where, v
     ``settings`` and ``stored``); returns the problems found."""
     if settings is None:
         stored = draw(rng, STORED_TYPES, 0, 3)
-        settings = random_settings(rng)
+        settings = random_putty_settings(rng, PROFILE)
         if rng.random() < 0.2:
             settings['PreferKnownHostKeys'] = '0'
     stored = stored or []
@@ -255,8 +185,8 @@ def _handshake(book, rng, server_kind, home, name, relay, fingerprints, where, v
     found = compare(prediction, text, completed, negotiated)
     if client_hello is not None:
         # The engine's lists from the session lines are what plink really sent.
-        expected = client_lists(with_putty_settings(client))
-        actual = client_lists(client_hello.as_dict()['offer'])
+        expected = putty_client_lists(with_putty_settings(client))
+        actual = putty_client_lists(client_hello.as_dict()['offer'])
         if expected != actual:
             found.append('client KEXINIT %s, derived from the session %s' % (actual, expected))
     book.rows.append({'server_kind': server_kind, 'where': where, 'session': settings, 'stored': stored,
@@ -335,7 +265,7 @@ def test_plink_batch_against_random_paramiko_server_with_and_without_strict_kex(
         with ParamikoServer(held, preferences, strict_kex=strict) as server, Relay(server.port) as relay:
             for attempt in range(SESSIONS_PER_SERVER):
                 def view_of(text):
-                    return bool(_INITIALISED.search(text)), None
+                    return bool(PLINK_INITIALISED.search(text)), None
                 defaults = load_profile(PROFILE)['putty_settings'] if trial == 0 and attempt == 0 else None
                 problems += _handshake(book, rng, 'paramiko', home, 'paramiko%d-%d' % (trial, attempt), relay,
                                        fingerprints, 'trial %d.%d paramiko %s strict_kex=%s keys %s' % (
