@@ -110,10 +110,6 @@ PUTTY_WARN_TOKEN = 'WARN'
 # ciphers agreed are open to Terrapin because the server does not do strict kex.
 FAILURE_REASONS = ('no_common_algorithm', 'disagreement', 'below_warn_threshold', 'terrapin_warning')
 
-# RFC 4432 RSA key exchange needs an encryption-capable host key (RFC 4253 section 7.1).
-RSA_KEX = frozenset(('rsa1024-sha1', 'rsa2048-sha256'))
-ENCRYPTION_CAPABLE_HOST_KEYS = frozenset(('ssh-rsa',))
-
 
 def _base(name):
     return name.split('@', 1)[0]

@@ -67,12 +67,14 @@ class Attempt:
     """What one client run said: its output, the ``(category, direction)`` it says it could not agree on, and the
     sentence it abandoned with (PuTTY's warnings), where it says so."""
 
-    def __init__(self, text, said=None, abandoned=None, client=None, hung_up=False):
+    def __init__(self, text, said=None, abandoned=None, client=None, authenticating=None):
         self.text = text
         self.said = said
         self.abandoned = abandoned
         self.client = client   # the client for the prediction when not its wire KEXINIT (PuTTY's session lines)
-        self.hung_up = hung_up  # the client says the server disconnected (its reason, encrypted, is not on the wire)
+        # The client says it went on to authentication (None: its output does not say); what ends a connection
+        # after NEWKEYS is encrypted, so only the client can tell.
+        self.authenticating = authenticating
 
 
 def _openssh(rng, port, context):
@@ -88,10 +90,10 @@ def _dbclient(rng, port, context):
     macs = draw(rng, DBCLIENT['mac'], 1, 2) if rng.random() < 0.7 else None
     text = run_dbclient(port, ciphers, macs)
     said = _DBCLIENT_AGREE.search(text)
-    # "Disconnect received" before any authentication (a password prompt: ProFTPD offers passwords, dbclient asks
-    # on its closed stdin until the server has had enough) is the server hanging up right after the key exchange.
-    hung_up = 'exited: Disconnect received' in text and "'s password:" not in text
-    return Attempt(text, _DBCLIENT_SLOT[said.group(1)] if said else None, hung_up=hung_up), \
+    # Past the key exchange dbclient tries public keys (it has none) and passwords (ProFTPD offers them: it asks on
+    # its closed stdin until the server has had enough).
+    authenticating = 'No auth methods could be used' in text or "'s password:" in text
+    return Attempt(text, _DBCLIENT_SLOT[said.group(1)] if said else None, authenticating=authenticating), \
         {'-c': ciphers, '-m': macs}
 
 
@@ -125,13 +127,15 @@ CLIENTS = (('openssh', _openssh), ('dbclient', _dbclient), ('libssh2', _libssh2)
 
 
 def completed(wire, attempt):
-    """The key exchange completed: both sides sent SSH_MSG_NEWKEYS and the server did not hang up right after.
+    """The key exchange completed: both sides sent SSH_MSG_NEWKEYS and, where the client says, it went on to
+    authentication.
 
     The second half matters for a guessed first kex packet (dbclient always sends one): a server that used the guess
-    finishes its key exchange, sends NEWKEYS and only then meets the client's repeated KEXDH_INIT (AsyncSSH: "Key
-    exchange not in progress"); its DISCONNECT is encrypted, and whether the client's NEWKEYS leaves before that
-    DISCONNECT arrives is a race. dbclient then says "exited: Disconnect received"."""
-    return wire['client_newkeys'] and wire['server_newkeys'] and not attempt.hung_up
+    finishes its key exchange, sends NEWKEYS and only then meets the client's repeated KEXDH_INIT. What follows is
+    encrypted, and whether the client's NEWKEYS leaves first is a race: AsyncSSH disconnects ("Key exchange not in
+    progress"; dbclient: "exited: Disconnect received"), ProFTPD answers with something dbclient cannot decrypt
+    ("exited: Integrity error (bad packet size ...)")."""
+    return wire['client_newkeys'] and wire['server_newkeys'] and attempt.authenticating is not False
 
 
 def compare(prediction, wire, attempt):
@@ -267,6 +271,9 @@ def test_clients_against_random_asyncssh(matrix, context, tmp_path):
                       'encryption_algs': draw(rng, ASYNCSSH_WIDE['cipher'], 2, 6),
                       'mac_algs': draw(rng, ASYNCSSH_WIDE['mac'], 2, 6)}
         held = draw(rng, keys, 1, 3)   # an AsyncSSH server offers the algorithms of the keys it holds
+        if trial == 0:
+            # Always once: RSA key exchange (which only plink proposes) with nothing but an Ed25519 host key.
+            algorithms['kex_algs'], held = ['rsa2048-sha256'], keys[:1]
         with AsyncsshServer(held, algorithms) as server:
             where = 'trial %d asyncssh %s keys %s' % (trial, algorithms, [os.path.basename(key) for key in held])
             problems += _round(matrix, rng, 'asyncssh', server.port, where, context)

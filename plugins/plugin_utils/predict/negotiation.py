@@ -106,13 +106,11 @@ import fnmatch
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import (
     BASE_ORDER,
     CATEGORY,
-    ENCRYPTION_CAPABLE_HOST_KEYS,
     KEX_GUESS_DROPBEAR,
     LIST_KEY,
     NEGOTIATED_KEY,
     POST_QUANTUM_KEX,
     PSEUDO_ALGORITHMS,
-    RSA_KEX,
     SLOTS,
     STRICT_KEX_CLIENT,
     STRICT_KEX_SERVER,
@@ -495,8 +493,7 @@ def _side_outcome(client, server, impl, role):
     A slot is *unknown* when a list it needs is not known (a partial proposal): it is neither chosen nor failed.
     The MAC of a direction is not unknown when the cipher this implementation agreed on is AEAD and it ignores the
     MAC for those. Known MAC lists without a common name fail even when the cipher is not known: the logs that
-    carry MACs without ciphers (Cerberus's "No common C2S mac") record exactly that failure. A kex method needing
-    an encryption-capable host key (RFC 4432) is unknown when the host-key lists are."""
+    carry MACs without ciphers (Cerberus's "No common C2S mac") record exactly that failure."""
     chosen = {}
     failed = []
     unknown = []
@@ -518,14 +515,13 @@ def _side_outcome(client, server, impl, role):
         if impl.empty_entry_aborts:
             name = _choose_until_empty_entry(client_names, server_names,
                                              server.get('empty_entries', {}).get(LIST_KEY[slot]))
-        elif category == 'kex':
-            name = _choose_kex(client_names, server_names, lists[('host_key', None)])
         else:
+            # The kex too is the client's first name the server has, whatever the host keys: RSA key exchange
+            # (RFC 4432) has the server sign with its host key like any other method, and PuTTY 0.78
+            # (ssh/transport2.c ssh2_scan_kexinits) and AsyncSSH 2.24.1 (connection.py _process_kexinit) pick it
+            # by name alone: plink agreed rsa2048-sha256 with an AsyncSSH server holding only an Ed25519 key
+            # (tests/live/test_client_server_matrix.py).
             name = _choose(client_names, server_names)
-        if category == 'kex' and name in RSA_KEX and None in lists[('host_key', None)]:
-            chosen[slot] = None   # depends on the host keys, which are not known
-            unknown.append(slot)
-            continue
         chosen[slot] = name
         if name is None:
             failed.append(slot)
@@ -542,20 +538,6 @@ def _choose_until_empty_entry(client_names, server_names, empty_at):
     # later name of the client is ever looked up.
     if client_names and client_names[0] in server_names[:empty_at]:
         return client_names[0]
-    return None
-
-
-def _choose_kex(client_names, server_names, host_key_lists):
-    """RFC 4253 section 7.1: a kex method needing an encryption-capable host key is skipped without one."""
-    server_set = set(server_names)
-    client_keys, server_keys = host_key_lists
-    common_keys = None if client_keys is None or server_keys is None else set(client_keys) & set(server_keys)
-    for name in client_names:
-        if name not in server_set or name in PSEUDO_ALGORITHMS:
-            continue
-        if name in RSA_KEX and common_keys is not None and not common_keys & ENCRYPTION_CAPABLE_HOST_KEYS:
-            continue
-        return name
     return None
 
 
