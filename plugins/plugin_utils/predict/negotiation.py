@@ -520,7 +520,8 @@ def _side_outcome(client, server, impl, role):
             # (RFC 4432) has the server sign with its host key like any other method, and PuTTY 0.78
             # (ssh/transport2.c ssh2_scan_kexinits) and AsyncSSH 2.24.1 (connection.py _process_kexinit) pick it
             # by name alone: plink agreed rsa2048-sha256 with an AsyncSSH server holding only an Ed25519 key
-            # (tests/live/test_client_server_matrix.py).
+            # (tests/live/test_client_server_matrix.py), and rsa1024-sha1 with Debian 12's ProFTPD 1.3.8 holding
+            # only an ECDSA key (its mod_sftp log: "Session key exchange: rsa1024-sha1").
             name = _choose(client_names, server_names)
         chosen[slot] = name
         if name is None:
