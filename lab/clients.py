@@ -261,6 +261,17 @@ public class JschProbe {
 JSCH_JAR = '/usr/share/java/jsch.jar'
 
 
+def run_for_text(cmd, timeout, env=None):
+    """Run a client to its end, bounded by ``timeout`` seconds; what it printed (stderr, then stdout), or ``TIMEOUT``
+    and what it had printed on stderr by then."""
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL,
+                              check=False)
+        return done.stderr + done.stdout
+    except subprocess.TimeoutExpired as exc:
+        return 'TIMEOUT %s' % (exc.stderr or '')
+
+
 def _quiet(cmd, timeout=20):
     subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
 
@@ -501,32 +512,31 @@ def run_jsch(port, workdir, config=None, java_options=(), timeout=60):
             handle.write(JSCH_PROBE_JAVA)
         subprocess.run(['javac', '-cp', JSCH_JAR, '-d', classes, source], check=True, capture_output=True, timeout=120)
     pairs = ['%s=%s' % item for item in sorted((config or {}).items())]
-    cmd = ['java'] + list(java_options) + ['-cp', classes + os.pathsep + JSCH_JAR, 'JschProbe', str(port)] + pairs
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
-        return done.stdout + done.stderr
-    except subprocess.TimeoutExpired:
-        return 'TIMEOUT'
+    return run_for_text(['java'] + list(java_options) + ['-cp', classes + os.pathsep + JSCH_JAR, 'JschProbe',
+                                                         str(port)] + pairs, timeout)
 
 
 def default_jsch(port, workdir, java_options=()):
     run_jsch(port, workdir, java_options=java_options)
 
 
-def run_dbclient(port, ciphers=None, macs=None, timeout=20):
+def run_dbclient(port, ciphers=None, macs=None, home=None, timeout=20):
     """dropbear's client with ``-c``/``-m`` lists (None: its defaults), accepting any host key (``-y -y``) and never
-    authenticating (no keys, no password on a closed stdin); returns its output."""
+    authenticating (no keys, no password on a closed stdin), with ``home`` as HOME when given; returns its output."""
     cmd = ['dbclient', '-y', '-y', '-p', str(port)]
     if ciphers:
         cmd += ['-c', ','.join(ciphers)]
     if macs:
         cmd += ['-m', ','.join(macs)]
-    try:
-        done = subprocess.run(cmd + ['probe@' + LOOPBACK, 'true'], capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, check=False)
-        return done.stdout + done.stderr
-    except subprocess.TimeoutExpired:
-        return 'TIMEOUT'
+    return run_for_text(cmd + ['probe@' + LOOPBACK, 'true'], timeout, dict(os.environ, HOME=home) if home else None)
+
+
+def dbclient_reached_authentication(text):
+    """dbclient's output says its key exchange completed: past it, dbclient tries public keys (it has none) and
+    passwords (asking on its closed stdin until the server has had enough). What ends a connection after NEWKEYS is
+    encrypted, so only the client can tell (a guessed kex packet the server used and dbclient sent again fails
+    there: AsyncSSH "Key exchange not in progress", dbclient "exited: Disconnect received")."""
+    return 'No auth methods could be used' in text or "'s password:" in text
 
 
 LIBSSH_PROBE_C = r'''

@@ -16,12 +16,11 @@ __metaclass__ = type
 
 import os
 import re
-import subprocess
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import PSEUDO_ALGORITHMS
-from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import load_profile, with_putty_settings
 
-from .clients import LOOPBACK, draw
+from .clients import LOOPBACK, draw, run_for_text
 
 SETTING_KEYS = ('Cipher', 'KEX', 'HostKey')
 
@@ -64,12 +63,23 @@ def random_putty_settings(rng, profile):
     return settings
 
 
-def putty_client_lists(offer):
+def _putty_client_lists(offer):
     """The lists a PuTTY session's settings decide, from a client KEXINIT offer (kex without pseudo-algorithms),
     to compare the wire with the engine's derivation."""
     return {'kex': [name for name in offer['kex_algorithms'] if name not in PSEUDO_ALGORITHMS],
             'host_key': offer['server_host_key_algorithms'],
             'cipher': offer['encryption_algorithms_client_to_server']}
+
+
+def derived_lists_problems(client, client_hello):
+    """``[]`` when the lists the engine derives from a PuTTY client's session lines (``client`` as ``negotiate``
+    takes it, with ``putty_settings``) are those of the KEXINIT it really sent (``client_hello``; None when it hung up
+    before sending one: nothing to compare), else the one problem."""
+    if client_hello is None:
+        return []
+    derived = _putty_client_lists(with_putty_settings(client))
+    sent = _putty_client_lists(client_hello.as_dict()['offer'])
+    return [] if derived == sent else ['client KEXINIT %s, derived from the session %s' % (sent, derived)]
 
 
 def run_plink(home, session, settings, port, fingerprints, stored=(), timeout=20):
@@ -87,12 +97,6 @@ def run_plink(home, session, settings, port, fingerprints, stored=(), timeout=20
     with open(os.path.join(sessions, session), 'w') as handle:
         handle.write(''.join('%s=%s\n' % item for item in sorted(settings.items())))
     pins = [arg for fingerprint in fingerprints for arg in ('-hostkey', fingerprint)]
-    env = dict(os.environ, HOME=home)
-    try:
-        done = subprocess.run(['plink', '-batch', '-v', '-load', session, '-ssh', '-P', str(port)] + pins
-                              + ['-l', 'probe', LOOPBACK, 'true'], capture_output=True, text=True, timeout=timeout,
-                              env=env, stdin=subprocess.DEVNULL, check=False)
-        text = done.stderr + done.stdout
-    except subprocess.TimeoutExpired as exc:
-        text = 'TIMEOUT %s' % (exc.stderr or '')
+    text = run_for_text(['plink', '-batch', '-v', '-load', session, '-ssh', '-P', str(port)] + pins
+                        + ['-l', 'probe', LOOPBACK, 'true'], timeout, dict(os.environ, HOME=home))
     return ' '.join(text.split())

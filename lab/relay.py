@@ -17,6 +17,7 @@ __metaclass__ = type
 import socket
 import struct
 import threading
+import time
 
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.catalog import STRICT_KEX_SERVER
 from ansible_collections.fleetcrypto.sftp.plugins.module_utils.hello import HelloParser
@@ -204,6 +205,19 @@ class Relay(Service):
             self._pump(source, sink, record)
         else:
             _shutdown(sink, source)
+
+    def finished_recording(self, after=0, timeout=10):
+        """The newest connection's :class:`Recording` once the relay has accepted more than ``after`` connections
+        (its accept thread registers them asynchronously) and that one has ended, each wait bounded by ``timeout``
+        seconds; None when no new connection came."""
+        deadline = time.monotonic() + timeout
+        while len(self.recordings) <= after and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if len(self.recordings) <= after:
+            return None
+        recording = self.recordings[-1]
+        recording.done.wait(timeout)
+        return recording
 
     def stop(self):
         self._stopping.set()

@@ -33,20 +33,19 @@ import os
 import random
 import re
 import shutil
-import time
 
 import pytest
 
-from lab.clients import JSCH_JAR, default_libssh2_curl, draw, dropbear_fingerprints, key_fingerprints, run_dbclient, \
-    run_jsch, run_openssh_client
+from lab.clients import JSCH_JAR, dbclient_reached_authentication, default_libssh2_curl, draw, dropbear_fingerprints, \
+    key_fingerprints, run_dbclient, run_jsch, run_openssh_client
 from lab.peers import AsyncsshServer
 from lab.pools import ASYNCSSH_WIDE, DBCLIENT, JSCH, OPENSSH, PROFTPD
-from lab.putty import PLINK_AGREE, PLINK_AGREE_SLOT, PLINK_CACHED, PLINK_TERRAPIN, PLINK_WARN, putty_client_lists, \
+from lab.putty import PLINK_AGREE, PLINK_AGREE_SLOT, PLINK_CACHED, PLINK_TERRAPIN, PLINK_WARN, derived_lists_problems, \
     random_putty_settings, run_plink
 from lab.relay import Relay
 from lab.servers import ARTIFACTS, Dropbear, ProftpdSftp, Sshd, keygen
 
-from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict, with_putty_settings
+from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
 
 SEED = int(os.environ.get('FLEETCRYPTO_DIFF_SEED', '4253'))
 SERVERS = int(os.environ.get('FLEETCRYPTO_MATRIX_SERVERS', '6'))
@@ -90,11 +89,8 @@ def _dbclient(rng, port, context):
     macs = draw(rng, DBCLIENT['mac'], 1, 2) if rng.random() < 0.7 else None
     text = run_dbclient(port, ciphers, macs)
     said = _DBCLIENT_AGREE.search(text)
-    # Past the key exchange dbclient tries public keys (it has none) and passwords (ProFTPD offers them: it asks on
-    # its closed stdin until the server has had enough).
-    authenticating = 'No auth methods could be used' in text or "'s password:" in text
-    return Attempt(text, _DBCLIENT_SLOT[said.group(1)] if said else None, authenticating=authenticating), \
-        {'-c': ciphers, '-m': macs}
+    return Attempt(text, _DBCLIENT_SLOT[said.group(1)] if said else None,
+                   authenticating=dbclient_reached_authentication(text)), {'-c': ciphers, '-m': macs}
 
 
 def _libssh2(rng, port, context):
@@ -197,14 +193,10 @@ def _round(matrix, rng, server_kind, port, where, context):
             connections = len(relay.recordings)
             attempt, settings = run(rng, relay.port, context)
             label = '%s %s -> %s (client %s)' % (where, client_name, server_kind, settings)
-            deadline = time.monotonic() + 10
-            while len(relay.recordings) == connections and time.monotonic() < deadline:
-                time.sleep(0.02)  # the relay's accept thread registers the connection asynchronously
-            if len(relay.recordings) == connections:
+            recording = relay.finished_recording(connections)
+            if recording is None:
                 problems.append('%s: did not connect: %s' % (label, attempt.text[-300:]))
                 continue
-            recording = relay.recordings[-1]
-            recording.done.wait(10)
             server_hello, client_hello = recording.server_hello(), recording.client_hello()
             if server_hello is None or (client_hello is None and attempt.client is None):
                 problems.append('%s: no KEXINIT on the wire (%s)' % (label, attempt.text[-300:]))
@@ -212,12 +204,8 @@ def _round(matrix, rng, server_kind, port, where, context):
             prediction = predict(server_hello.as_dict(), attempt.client or client_hello.as_dict())
             wire = recording.key_exchange()
             found = compare(prediction, wire, attempt)
-            if attempt.client is not None and client_hello is not None:
-                # The lists the engine derives from PuTTY's session lines are what plink really sent.
-                derived = putty_client_lists(with_putty_settings(attempt.client))
-                sent = putty_client_lists(client_hello.as_dict()['offer'])
-                if derived != sent:
-                    found.append('client KEXINIT %s, derived from the session %s' % (sent, derived))
+            if attempt.client is not None:
+                found += derived_lists_problems(attempt.client, client_hello)
             matrix.rows.append({'client': client_name, 'server': server_kind, 'where': where,
                                 'client_settings': settings, 'completed': completed(wire, attempt),
                                 'wire': wire, 'client_said': attempt.text[-300:], 'matched': not found,

@@ -164,11 +164,9 @@ def compare(prediction, outcome):
 
 
 def _check(ledger, client_name, server_name, relay, outcome, server_failure=None, fallback_client=None):
-    deadline = time.monotonic() + 10
-    while not relay.recordings and time.monotonic() < deadline:
-        time.sleep(0.02)  # the relay's accept thread registers the connection asynchronously
-    recording = relay.recordings[-1]
-    recording.done.wait(10)
+    recording = relay.finished_recording()
+    assert recording is not None, '%s -> %s: no connection reached the relay (%s)' % (
+        client_name, server_name, outcome['text'][-300:])
     client_hello, server_hello = recording.client_hello(), recording.server_hello()
     client_proposal = client_hello.as_dict() if client_hello is not None else None
     if client_proposal is None and fallback_client is not None and recording.from_client.startswith(b'SSH-'):

@@ -28,15 +28,14 @@ import logging
 import os
 import random
 import shutil
-import subprocess
 import time
 
 import pytest
 
-from lab.clients import run_openssh_client
+from lab.clients import dbclient_reached_authentication, run_dbclient, run_openssh_client
 from lab.peers import AsyncsshServer, ParamikoServer
 from lab.relay import Relay
-from lab.servers import ARTIFACTS, LOOPBACK, Dropbear, ProftpdSftp, Sshd, keygen
+from lab.servers import ARTIFACTS, Dropbear, ProftpdSftp, Sshd, keygen
 
 from ansible_collections.fleetcrypto.sftp.plugins.plugin_utils.predict.profiles import predict
 
@@ -91,22 +90,10 @@ def asyncssh_log():
         logger.removeHandler(handler)
 
 
-def run_dbclient(port, home):
+def dbclient_defaults(port, home):
     """dbclient with its defaults; the key exchange completed when it got as far as authentication."""
-    proc = subprocess.run(['dbclient', '-y', '-y', '-p', str(port), 'probe@' + LOOPBACK, 'true'],
-                          capture_output=True, text=True, timeout=25, stdin=subprocess.DEVNULL, check=False,
-                          env=dict(os.environ, HOME=home))
-    text = proc.stderr
-    return {'ok': 'No auth methods could be used' in text or "'s password:" in text, 'text': text[-400:]}
-
-
-def _wait_recording(relay):
-    deadline = time.monotonic() + 10
-    while not relay.recordings and time.monotonic() < deadline:
-        time.sleep(0.02)
-    recording = relay.recordings[-1]
-    recording.done.wait(10)
-    return recording
+    text = run_dbclient(port, home=home, timeout=25)
+    return {'ok': dbclient_reached_authentication(text), 'text': text[-400:]}
 
 
 def _server_kex(lines):
@@ -148,8 +135,8 @@ def test_dropbear_guess_against_random_asyncssh_servers(tmp_path, asyncssh_log, 
         algorithms = {'kex_algs': kex, 'encryption_algs': ciphers, 'mac_algs': macs}
         del asyncssh_log.lines[:]
         with AsyncsshServer(held, algorithms) as server, Relay(server.port) as relay:
-            outcome = run_dbclient(relay.port, home)
-            recording = _wait_recording(relay)
+            outcome = dbclient_defaults(relay.port, home)
+            recording = relay.finished_recording()
             time.sleep(0.2)   # AsyncSSH logs the disconnect from its own event loop
         client_hello, server_hello = recording.client_hello(), recording.server_hello()
         assert client_hello is not None and server_hello is not None, outcome['text']
@@ -192,7 +179,7 @@ def test_post_quantum_kex_between_real_openssh_peers(kex, post_quantum, summary)
     settings = {'KexAlgorithms': ['curve25519-sha256', 'sntrup761x25519-sha512@openssh.com'], 'LogLevel': 'INFO'}
     with Sshd(settings) as server, Relay(server.port) as relay:
         outcome = run_openssh_client(relay.port, {'KexAlgorithms': kex})
-        recording = _wait_recording(relay)
+        recording = relay.finished_recording()
     assert outcome['ok'] and outcome['negotiated']['kex'] == kex, outcome['text']
     prediction = predict(recording.server_hello().as_dict(), recording.client_hello().as_dict())
     summary.append({'client': 'ssh', 'server': 'sshd', 'kex': kex, 'ok': outcome['ok'],
@@ -233,8 +220,8 @@ def test_dropbear_guess_against_the_other_servers(tmp_path, summary):
     for label, make in _other_servers(tmp_path):
         server = make()
         with server, Relay(server.port) as relay:
-            outcome = run_dbclient(relay.port, home)
-            recording = _wait_recording(relay)
+            outcome = dbclient_defaults(relay.port, home)
+            recording = relay.finished_recording()
         prediction = predict(recording.server_hello().as_dict(), recording.client_hello().as_dict())
         checked += 1
         if prediction['compatible'] != outcome['ok']:
